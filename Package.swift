@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SupportChat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "chatd", targets: ["chatd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries (Debian packages): libwebsockets and OpenSSL's libcrypto (HMAC, PBKDF2, RNG).
+        .systemLibrary(name: "CLibWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Pure domain: sessions, queue, routing, plans. No I/O; the clock is injected.
+        .target(name: "ChatCore"),
+        // SQLite through GRDB: migrations, the group-commit writer thread, readers.
+        .target(name: "ChatStorage", dependencies: [
+            "ChatCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The only code that touches libwebsockets.
+        .target(name: "ChatTransport", dependencies: [
+            "CLibWebSockets",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The application: wires transport events to the core and core effects to storage and transport.
+        .target(name: "ChatService", dependencies: [
+            "ChatCore", "ChatStorage", "ChatTransport", "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "chatd", dependencies: [
+            "ChatService", "ChatCore", "ChatStorage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
+        .testTarget(name: "ChatStorageTests", dependencies: ["ChatStorage", "ChatCore"]),
+        .testTarget(name: "ChatTransportTests", dependencies: ["ChatTransport", "CLibWebSockets"]),
+        .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "ChatCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

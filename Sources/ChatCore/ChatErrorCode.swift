@@ -1,0 +1,55 @@
+/// Stable machine codes for refusals and errors. The raw value is what clients see; never rename one.
+public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
+    // Protocol
+    case malformedJSON = "malformed_json"
+    case unknownType = "unknown_type"
+    case invalidField = "invalid_field"
+    case binaryNotSupported = "binary_not_supported"
+    case messageTooLong = "message_too_long"
+    case rateLimited = "rate_limited"
+    case serverBusy = "server_busy"
+    // Identity and access
+    case notAuthenticated = "not_authenticated"
+    case alreadyAuthenticated = "already_authenticated"
+    case tokenMissing = "token_missing"
+    case tokenMalformed = "token_malformed"
+    case tokenInvalidSignature = "token_invalid_signature"
+    case tokenExpired = "token_expired"
+    case sessionTokenInvalid = "session_token_invalid"
+    case invalidCredentials = "invalid_credentials"
+    case forbidden = "forbidden"
+    case unknownOrganization = "unknown_organization"
+    // Eligibility (each carries the ticket alternative)
+    case planExcludesChat = "plan_excludes_chat"
+    case productExcludesChat = "product_excludes_chat"
+    case unknownProduct = "unknown_product"
+    case authorizedContactsExceeded = "authorized_contacts_exceeded"
+    // Sessions
+    case unknownSession = "unknown_session"
+    case sessionClosed = "session_closed"
+    case sessionNotQueued = "session_not_queued"
+    case notYourSession = "not_your_session"
+    case atCapacity = "at_capacity"
+    case agentUnavailable = "agent_unavailable"
+    case unknownAgent = "unknown_agent"
+    case alreadyInChat = "already_in_chat"
+    // HTTP
+    case notFound = "not_found"
+    case methodNotAllowed = "method_not_allowed"
+    case payloadTooLarge = "payload_too_large"
+    case internalError = "internal_error"
+}
+
+/// A refusal: a stable code, a human sentence, and optionally what the client may do instead.
+public struct ChatError: Error, Sendable, Equatable {
+    public var code: ChatErrorCode
+    public var message: String
+    /// What the customer can do instead (currently only "ticket").
+    public var alternative: String?
+
+    public init(_ code: ChatErrorCode, _ message: String, alternative: String? = nil) {
+        self.code = code
+        self.message = message
+        self.alternative = alternative
+    }
+}

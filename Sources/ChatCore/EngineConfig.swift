@@ -1,0 +1,24 @@
+import Foundation
+
+/// Tunables of the engine. Loaded from the server's configuration.
+public struct EngineConfig: Sendable, Equatable {
+    /// At most this many active sessions per agent by routing (and by take).
+    public var agentSessionCap: Int
+    /// How long an agent's sessions wait for the agent to reconnect before going back to the queue.
+    public var agentGraceSeconds: TimeInterval
+    /// Longest message text, in characters (Unicode scalars).
+    public var maxMessageLength: Int
+    /// Longest subject, in characters.
+    public var maxSubjectLength: Int
+    /// Events kept in memory per open session for synchronous resume; older ones are read from storage.
+    public var tailSize: Int
+
+    public init(agentSessionCap: Int = 3, agentGraceSeconds: TimeInterval = 60, maxMessageLength: Int = 4000,
+                maxSubjectLength: Int = 200, tailSize: Int = 256) {
+        self.agentSessionCap = agentSessionCap
+        self.agentGraceSeconds = agentGraceSeconds
+        self.maxMessageLength = maxMessageLength
+        self.maxSubjectLength = maxSubjectLength
+        self.tailSize = tailSize
+    }
+}

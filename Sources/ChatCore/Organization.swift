@@ -1,0 +1,15 @@
+/// An organization as the engine needs it to decide on chat requests.
+public struct OrganizationRecord: Sendable, Equatable {
+    public var id: OrganizationID
+    public var name: String
+    public var planID: String
+    /// Contacts that already count against the plan's authorized-contact limit.
+    public var authorizedContacts: Set<ContactID>
+
+    public init(id: OrganizationID, name: String, planID: String, authorizedContacts: Set<ContactID>) {
+        self.id = id
+        self.name = name
+        self.planID = planID
+        self.authorizedContacts = authorizedContacts
+    }
+}

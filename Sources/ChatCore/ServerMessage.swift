@@ -1,0 +1,78 @@
+import Foundation
+
+/// What the engine tells a connection. The service layer encodes these to JSON (see docs/PROTOCOL.md).
+public enum ServerMessage: Sendable, Equatable {
+    /// A numbered session event, live or replayed.
+    case event(SessionEvent)
+    /// A client message (or chat request) was committed with this event. Sent to the sending connection
+    /// instead of `.event` for the same seq.
+    case ack(clientID: String, event: SessionEvent)
+    /// A summary of a session the connection may follow (after hello, on creation, on assignment).
+    case session(SessionSummary)
+    /// The customer's place in the queue (1 = next).
+    case queuePosition(sessionID: SessionID, position: Int)
+    /// The other side is typing (or stopped).
+    case typing(sessionID: SessionID, role: Participant.Role, active: Bool)
+    /// The other side has read up to `seq`.
+    case read(sessionID: SessionID, role: Participant.Role, seq: Seq)
+    /// Replay of `sync` is complete up to `lastSeq`; live events follow.
+    case synced(sessionID: SessionID, lastSeq: Seq)
+    /// Staff: the queue changed.
+    case queue([QueueEntry])
+    /// Staff: an agent's status or load changed.
+    case agents([AgentLoad])
+    /// Your own status as the server sees it.
+    case status(AgentStatus)
+    /// A request was refused.
+    case error(ChatError, ref: String?)
+}
+
+/// What a client needs to know to follow a session.
+public struct SessionSummary: Sendable, Equatable {
+    public var record: ChatSessionRecord
+    public var lastSeq: Seq
+    public var customerReadSeq: Seq
+    public var agentReadSeq: Seq
+
+    public init(record: ChatSessionRecord, lastSeq: Seq, customerReadSeq: Seq, agentReadSeq: Seq) {
+        self.record = record
+        self.lastSeq = lastSeq
+        self.customerReadSeq = customerReadSeq
+        self.agentReadSeq = agentReadSeq
+    }
+}
+
+/// One queued session, as staff see it.
+public struct QueueEntry: Sendable, Equatable {
+    public var sessionID: SessionID
+    public var organizationID: OrganizationID
+    public var customerName: String
+    public var productID: String
+    public var subject: String
+    public var queuedAt: Date
+
+    public init(sessionID: SessionID, organizationID: OrganizationID, customerName: String, productID: String,
+                subject: String, queuedAt: Date) {
+        self.sessionID = sessionID
+        self.organizationID = organizationID
+        self.customerName = customerName
+        self.productID = productID
+        self.subject = subject
+        self.queuedAt = queuedAt
+    }
+}
+
+/// An agent's availability and load, as supervisors and routing see it.
+public struct AgentLoad: Sendable, Equatable {
+    public var agent: StaffRef
+    public var status: AgentStatus
+    public var connected: Bool
+    public var activeSessions: [SessionID]
+
+    public init(agent: StaffRef, status: AgentStatus, connected: Bool, activeSessions: [SessionID]) {
+        self.agent = agent
+        self.status = status
+        self.connected = connected
+        self.activeSessions = activeSessions
+    }
+}

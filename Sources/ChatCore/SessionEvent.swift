@@ -1,0 +1,76 @@
+import Foundation
+
+/// What happened in a session. Every kind is numbered and stored; the raw values are the wire and column names.
+public enum SessionEventKind: String, Sendable, Equatable, Codable {
+    /// The customer asked for a chat (seq 1; carries product and subject in `text`/`detail`).
+    case requested
+    /// A chat message from the customer or an agent.
+    case message
+    /// An agent joined (routing, take, or the receiving side of a transfer).
+    case joined
+    /// The session moved from one agent to another (`agent` is the new one, `author` the one who transferred).
+    case transferred
+    /// The session went back to the queue (for example the agent's connection did not come back in time).
+    case requeued
+    /// The session was closed by `author`.
+    case closed
+}
+
+/// Who wrote or caused an event.
+public struct Participant: Sendable, Equatable, Codable {
+    public enum Role: String, Sendable, Equatable, Codable {
+        case customer, agent, supervisor, system
+    }
+    public var role: Role
+    /// The contact id for customers, the staff id (as text) for staff, "system" for the server.
+    public var id: String
+    public var name: String
+
+    public init(role: Role, id: String, name: String) {
+        self.role = role
+        self.id = id
+        self.name = name
+    }
+
+    public static let system = Participant(role: .system, id: "system", name: "Support")
+}
+
+/// A reference to a staff member inside an event (join, transfer target).
+public struct StaffRef: Sendable, Equatable, Codable {
+    public var id: StaffID
+    public var name: String
+    public init(id: StaffID, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// One numbered, stored event of a session. Immutable once committed.
+public struct SessionEvent: Sendable, Equatable, Codable {
+    public var sessionID: SessionID
+    public var seq: Seq
+    public var at: Date
+    public var kind: SessionEventKind
+    public var author: Participant
+    /// Message text (for `.message`), or a human sentence for other kinds.
+    public var text: String?
+    /// The client-generated id of the message that created this event, for idempotent resends.
+    public var clientMessageID: String?
+    /// The agent concerned by `.joined` and `.transferred`.
+    public var agent: StaffRef?
+    /// A short machine reason (`agent_disconnected`, `customer`, ...) for `.requeued` and `.closed`.
+    public var reason: String?
+
+    public init(sessionID: SessionID, seq: Seq, at: Date, kind: SessionEventKind, author: Participant,
+                text: String? = nil, clientMessageID: String? = nil, agent: StaffRef? = nil, reason: String? = nil) {
+        self.sessionID = sessionID
+        self.seq = seq
+        self.at = at
+        self.kind = kind
+        self.author = author
+        self.text = text
+        self.clientMessageID = clientMessageID
+        self.agent = agent
+        self.reason = reason
+    }
+}
