@@ -1,0 +1,1 @@
+// The ChatService module. See README.md, Architecture.

@@ -1,0 +1,1 @@
+// The ChatStorage module. See README.md, Architecture.

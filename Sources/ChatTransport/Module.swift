@@ -1,0 +1,1 @@
+// The ChatTransport module. See README.md, Architecture.
