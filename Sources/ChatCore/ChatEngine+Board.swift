@@ -1,0 +1,38 @@
+import Foundation
+
+extension ChatEngine {
+    /// 1-based place of a queued session, nil when not queued.
+    func queuePosition(of id: SessionID) -> Int? {
+        queue.firstIndex(of: id).map { $0 + 1 }
+    }
+
+    func queueEntries() -> [QueueEntry] {
+        queue.compactMap { id in
+            guard let record = sessions[id]?.record else { return nil }
+            return QueueEntry(sessionID: id, organizationID: record.organizationID, customerName: record.customer.name,
+                              productID: record.productID, subject: record.subject,
+                              queuedAt: record.queuedAt ?? record.createdAt)
+        }
+    }
+
+    func agentLoads() -> [AgentLoad] {
+        staff.values.sorted { $0.identity.id < $1.identity.id }.map(\.load)
+    }
+
+    /// At the end of every step: tell customers whose queue position moved, and staff if the board changed.
+    func finishStep() {
+        for (index, id) in queue.enumerated() {
+            guard var live = sessions[id], live.committedSeq > 0, live.announcedPosition != index + 1 else { continue }
+            live.announcedPosition = index + 1
+            sessions[id] = live
+            let customers = live.subscribers.keys.filter { connections[$0]?.principal.isStaff == false }.sorted()
+            out.send(customers, .queuePosition(sessionID: id, position: index + 1))
+        }
+        guard boardChanged else { return }
+        boardChanged = false
+        let staffConnections = connections.filter { $0.value.principal.isStaff }.map(\.key).sorted()
+        guard !staffConnections.isEmpty else { return }
+        out.send(staffConnections, .queue(queueEntries()))
+        out.send(staffConnections, .agents(agentLoads()))
+    }
+}

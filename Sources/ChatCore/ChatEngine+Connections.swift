@@ -1,0 +1,99 @@
+import Foundation
+
+extension ChatEngine {
+    func handleConnect(_ connection: ConnectionID, _ principal: Principal, _ organization: OrganizationRecord?) {
+        connections[connection] = ConnectionState(principal: principal)
+        switch principal {
+        case .customer(let customer):
+            if let organization { learn(organization) }
+            for live in sessions.values.sorted(by: { $0.record.id < $1.record.id })
+            where live.record.customer.organizationID == customer.organizationID
+                && live.record.customer.contactID == customer.contactID && live.committedSeq > 0 {
+                out.send(connection, .session(live.summary))
+                if let position = queuePosition(of: live.record.id) {
+                    out.send(connection, .queuePosition(sessionID: live.record.id, position: position))
+                }
+            }
+        case .staff(let identity):
+            var member = staff[identity.id] ?? StaffMember(identity: identity)
+            member.identity = identity
+            member.connections.insert(connection)
+            member.graceDeadline = nil
+            staff[identity.id] = member
+            out.send(connection, .status(member.status))
+            let visible = identity.role == .supervisor
+                ? sessions.values.filter { $0.record.state != .closed }.map(\.record.id)
+                : member.active
+            for id in visible.sorted() {
+                if let live = sessions[id], live.committedSeq > 0 { out.send(connection, .session(live.summary)) }
+            }
+            out.send(connection, .queue(queueEntries()))
+            out.send(connection, .agents(agentLoads()))
+            boardChanged = true
+        }
+    }
+
+    /// Keeps the organization as storage last saw it, plus contacts this engine registered since.
+    func learn(_ organization: OrganizationRecord) {
+        var merged = organization
+        if let known = organizations[organization.id] {
+            merged.authorizedContacts.formUnion(known.authorizedContacts)
+        }
+        organizations[organization.id] = merged
+    }
+
+    func handleDisconnect(_ connection: ConnectionID) {
+        guard let state = connections.removeValue(forKey: connection) else { return }
+        for id in state.sessions {
+            sessions[id]?.subscribers[connection] = nil
+            guard var live = sessions[id] else { continue }
+            for index in live.pending.indices where live.pending[index].origin == connection {
+                live.pending[index].origin = nil
+            }
+            sessions[id] = live
+        }
+        guard case .staff(let identity) = state.principal, var member = staff[identity.id] else { return }
+        member.connections.remove(connection)
+        if !member.isConnected && !member.active.isEmpty {
+            member.graceDeadline = clock.now().addingTimeInterval(config.agentGraceSeconds)
+        }
+        staff[identity.id] = member
+        boardChanged = true
+    }
+
+    func handleDeadlines(now: Date) {
+        let expired = staff.values.filter { member in
+            guard let deadline = member.graceDeadline else { return false }
+            return deadline <= now && !member.isConnected
+        }
+        for member in expired.sorted(by: { $0.identity.id < $1.identity.id }) {
+            requeueAll(of: member.identity.id, reason: "agent_disconnected")
+        }
+        routeQueue()
+    }
+
+    /// Returns an agent's sessions to the front of the queue, keeping their order.
+    func requeueAll(of agentID: StaffID, reason: String) {
+        guard var member = staff[agentID] else { return }
+        let now = clock.now()
+        let returning = member.active
+        member.active = []
+        member.graceDeadline = nil
+        member.status = .offline
+        staff[agentID] = member
+        for id in returning {
+            guard var live = sessions[id] else { continue }
+            live.record.state = .queued
+            live.record.agent = nil
+            live.record.queuedAt = now
+            sessions[id] = live
+            let seq = append(id, kind: .requeued, author: .system,
+                             text: "\(member.identity.name) was disconnected; the chat is back at the front of the queue.",
+                             reason: reason)
+            endSubscriptions(of: member, in: id, afterSeq: seq)
+            out.persist(.updateSession(sessions[id]!.record))
+        }
+        queue.insert(contentsOf: returning, at: 0)
+        boardChanged = true
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+extension ChatEngine {
+    /// Assigns queued sessions, front first, while some agent can take one.
+    /// The agent chosen is available, connected, under the cap, with the fewest active sessions;
+    /// among equals, the one who least recently received a session (then the lowest id).
+    func routeQueue() {
+        while let id = queue.first, let agent = nextAgent() {
+            assign(id, to: agent, author: nil)
+        }
+    }
+
+    private func nextAgent() -> StaffID? {
+        staff.values
+            .filter { $0.identity.role == .agent && $0.status == .available && $0.isConnected
+                && $0.graceDeadline == nil && $0.active.count < config.agentSessionCap }
+            .min { ($0.active.count, $0.lastAssignedAt, $0.identity.id) < ($1.active.count, $1.lastAssignedAt, $1.identity.id) }?
+            .identity.id
+    }
+
+    /// Moves a queued session to an agent: `joined` event, storage update, the agent's connections follow it.
+    private func assign(_ id: SessionID, to agentID: StaffID, author: Participant?) {
+        guard var live = sessions[id], var member = staff[agentID] else { return }
+        queue.removeAll { $0 == id }
+        live.record.state = .active
+        live.record.agent = member.ref
+        live.announcedPosition = nil
+        sessions[id] = live
+        member.active.append(id)
+        member.lastAssignedAt = clock.now()
+        staff[agentID] = member
+        append(id, kind: .joined, author: author ?? member.participant,
+               text: "\(member.identity.name) joined the chat.", agent: member.ref)
+        out.persist(.updateSession(live.record))
+        for connection in member.connections.sorted() { subscribe(connection, to: id, afterSeq: 0) }
+        boardChanged = true
+    }
+
+    func setStatus(_ connection: ConnectionID, _ principal: Principal, _ status: AgentStatus) {
+        guard case .staff(let identity) = principal, var member = staff[identity.id] else {
+            return refuse(connection, .forbidden, "Only staff have a status.")
+        }
+        member.status = status
+        staff[identity.id] = member
+        out.send(Array(member.connections).sorted(), .status(status))
+        boardChanged = true
+        routeQueue()
+    }
+
+    func take(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID) {
+        guard case .staff(let identity) = principal, let member = staff[identity.id] else {
+            return refuse(connection, .forbidden, "Only staff can take a chat.")
+        }
+        guard let live = sessions[id] else { return refuse(connection, .unknownSession, "There is no open chat \(id).") }
+        guard live.record.state == .queued else {
+            return refuse(connection, .sessionNotQueued, "Chat \(id) is not waiting in the queue.")
+        }
+        guard member.active.count < config.agentSessionCap else {
+            return refuse(connection, .atCapacity, "You already have \(member.active.count) chats, the most allowed.")
+        }
+        assign(id, to: identity.id, author: nil)
+    }
+
+    func transfer(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, to target: StaffID) {
+        guard case .staff(let actor) = principal else {
+            return refuse(connection, .forbidden, "Only staff can transfer a chat.")
+        }
+        guard let live = sessions[id], live.record.state != .closed else {
+            return refuse(connection, .unknownSession, "There is no open chat \(id).")
+        }
+        guard live.record.state == .active, let current = live.record.agent,
+              current.id == actor.id || actor.role == .supervisor else {
+            return refuse(connection, .notYourSession, "Chat \(id) is not assigned to you.")
+        }
+        guard target != current.id else {
+            return refuse(connection, .invalidField, "Chat \(id) is already with that agent.")
+        }
+        guard var receiver = staff[target] else {
+            return refuse(connection, .unknownAgent, "No agent \(target) is signed in.")
+        }
+        guard receiver.isConnected, receiver.status != .offline else {
+            return refuse(connection, .agentUnavailable, "\(receiver.identity.name) is not available.")
+        }
+        guard receiver.active.count < config.agentSessionCap else {
+            return refuse(connection, .atCapacity, "\(receiver.identity.name) already has the most chats allowed.")
+        }
+        if var giver = staff[current.id] {
+            giver.active.removeAll { $0 == id }
+            staff[current.id] = giver
+        }
+        var record = live.record
+        record.agent = receiver.ref
+        sessions[id]?.record = record
+        receiver.active.append(id)
+        receiver.lastAssignedAt = clock.now()
+        staff[target] = receiver
+        let actorParticipant = staff[actor.id]?.participant
+            ?? Participant(role: actor.role == .supervisor ? .supervisor : .agent, id: String(actor.id), name: actor.name)
+        let seq = append(id, kind: .transferred, author: actorParticipant,
+                         text: "\(current.name) transferred the chat to \(receiver.identity.name).", agent: receiver.ref)
+        if let giver = staff[current.id] { endSubscriptions(of: giver, in: id, afterSeq: seq) }
+        out.persist(.updateSession(record))
+        for connection in receiver.connections.sorted() { subscribe(connection, to: id, afterSeq: 0) }
+        boardChanged = true
+        routeQueue()
+    }
+
+    func close(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID) {
+        guard var live = sessions[id], live.record.state != .closed else {
+            return refuse(connection, id < nextSessionID ? .sessionClosed : .unknownSession, "There is no open chat \(id).")
+        }
+        let author: Participant
+        if let writer = writer(principal, live.record) {
+            author = writer
+        } else if case .staff(let identity) = principal, identity.role == .supervisor {
+            author = Participant(role: .supervisor, id: String(identity.id), name: identity.name)
+        } else {
+            return refuse(connection, .notYourSession, "You cannot close chat \(id).")
+        }
+        let now = clock.now()
+        queue.removeAll { $0 == id }
+        if let agent = live.record.agent, var member = staff[agent.id] {
+            member.active.removeAll { $0 == id }
+            staff[agent.id] = member
+        }
+        live.record.state = .closed
+        live.record.closedAt = now
+        live.announcedPosition = nil
+        sessions[id] = live
+        append(id, kind: .closed, author: author, text: "\(author.name) closed the chat.", reason: author.role.rawValue)
+        out.persist(.updateSession(live.record))
+        boardChanged = true
+        routeQueue()
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// The chat domain: sessions, the queue, routing, eligibility and the delivery contract.
+///
+/// Threading: not thread-safe. Every method must be called from one thread (the server's lws service thread);
+/// the engine does no I/O. It answers each call with `Effect`s that the caller carries out in order.
+///
+/// Delivery contract: every session event gets the next per-session seq and a `.persist` write; it is sent to
+/// anyone only after `committed(_:)` reports it durable, in seq order, exactly once per following connection.
+public final class ChatEngine {
+    public let policy: SupportPolicy
+    public let config: EngineConfig
+    let clock: any WallClock
+
+    var nextSessionID: SessionID
+    var sessions: [SessionID: LiveSession] = [:]
+    /// Queued sessions, front first.
+    var queue: [SessionID] = []
+    var connections: [ConnectionID: ConnectionState] = [:]
+    var staff: [StaffID: StaffMember] = [:]
+    var organizations: [OrganizationID: OrganizationRecord] = [:]
+    /// "org|contact|clientID" -> session, for idempotent chat requests of open sessions.
+    var requests: [String: SessionID] = [:]
+    /// Set when queue or agent loads changed during a call; staff are told once at its end.
+    var boardChanged = false
+    var out = EffectSink()
+
+    public init(policy: SupportPolicy, config: EngineConfig, clock: any WallClock, recovered: RecoveredState = .empty) {
+        self.policy = policy
+        self.config = config
+        self.clock = clock
+        self.nextSessionID = recovered.nextSessionID
+        restore(recovered)
+    }
+
+    private func restore(_ recovered: RecoveredState) {
+        let now = clock.now()
+        for item in recovered.openSessions {
+            var live = LiveSession(record: item.record, lastSeq: item.lastSeq,
+                                   tail: Array(item.tail.suffix(config.tailSize)), clientIDs: item.clientMessageIDs)
+            if item.record.state == .active, let agent = item.record.agent {
+                var member = staff[agent.id] ?? StaffMember(
+                    identity: StaffIdentity(id: agent.id, username: "", name: agent.name, role: .agent))
+                member.active.append(item.record.id)
+                member.graceDeadline = now.addingTimeInterval(config.agentGraceSeconds)
+                staff[agent.id] = member
+            }
+            if let clientID = item.record.requestClientID {
+                requests[requestKey(item.record.customer, clientID)] = item.record.id
+            }
+            live.announcedPosition = nil
+            sessions[item.record.id] = live
+        }
+        queue = recovered.openSessions
+            .filter { $0.record.state == .queued }
+            .sorted { ($0.record.queuedAt ?? $0.record.createdAt, $0.record.id) < ($1.record.queuedAt ?? $1.record.createdAt, $1.record.id) }
+            .map(\.record.id)
+    }
+
+    func requestKey(_ customer: CustomerIdentity, _ clientID: String) -> String {
+        "\(customer.organizationID)|\(customer.contactID)|\(clientID)"
+    }
+
+    /// Runs one engine step and returns what it decided.
+    func step(_ body: () -> Void) -> [Effect] {
+        body()
+        finishStep()
+        return out.drain()
+    }
+
+    // MARK: Entry points (engine thread only)
+
+    /// A connection has authenticated. `organization` is the customer's organization as just read from storage.
+    public func connect(_ connection: ConnectionID, as principal: Principal, organization: OrganizationRecord? = nil) -> [Effect] {
+        step { handleConnect(connection, principal, organization) }
+    }
+
+    /// A connection is gone (closed by either side).
+    public func disconnect(_ connection: ConnectionID) -> [Effect] {
+        step { handleDisconnect(connection) }
+    }
+
+    /// A request from an authenticated connection.
+    public func handle(_ command: ClientCommand, from connection: ConnectionID) -> [Effect] {
+        step {
+            guard let principal = connections[connection]?.principal else {
+                out.send(connection, .error(ChatError(.notAuthenticated, "Say hello with a token first."), ref: nil))
+                return
+            }
+            dispatch(command, from: connection, principal: principal)
+        }
+    }
+
+    /// Storage made these events durable: acknowledge and deliver them.
+    public func committed(_ receipt: CommitReceipt) -> [Effect] {
+        step { handleCommit(receipt) }
+    }
+
+    /// The answer to a `.loadHistory` effect. `record` is nil when storage has no such session.
+    public func historyLoaded(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq,
+                              record: ChatSessionRecord?, events: [SessionEvent]) -> [Effect] {
+        step { handleHistory(connection, sessionID, afterSeq, record, events) }
+    }
+
+    /// The earliest time at which `advance()` has work to do (nil: none scheduled).
+    public var nextDeadline: Date? {
+        staff.values.compactMap(\.graceDeadline).min()
+    }
+
+    /// Carries out everything due at the clock's current time (grace periods ending).
+    public func advance() -> [Effect] {
+        step { handleDeadlines(now: clock.now()) }
+    }
+
+    // MARK: Introspection (engine thread only; for the service's metrics and tests)
+
+    public var queuedSessionIDs: [SessionID] { queue }
+    public var openSessionCount: Int { sessions.count }
+    public func sessionRecord(_ id: SessionID) -> ChatSessionRecord? { sessions[id]?.record }
+    public func activeSessions(of agent: StaffID) -> [SessionID] { staff[agent]?.active ?? [] }
+    public func status(of agent: StaffID) -> AgentStatus? { staff[agent]?.status }
+
+    private func dispatch(_ command: ClientCommand, from connection: ConnectionID, principal: Principal) {
+        switch command {
+        case let .requestChat(productID, subject, firstMessage, clientID):
+            requestChat(connection, principal, productID: productID, subject: subject, text: firstMessage, clientID: clientID)
+        case let .sendMessage(sessionID, clientID, text):
+            sendMessage(connection, principal, sessionID, clientID: clientID, text: text)
+        case let .typing(sessionID, active):
+            relayTyping(connection, principal, sessionID, active: active)
+        case let .markRead(sessionID, seq):
+            markRead(connection, principal, sessionID, seq: seq)
+        case let .sync(sessionID, afterSeq):
+            sync(connection, principal, sessionID, afterSeq: afterSeq)
+        case let .setStatus(status):
+            setStatus(connection, principal, status)
+        case let .take(sessionID):
+            take(connection, principal, sessionID)
+        case let .transfer(sessionID, toAgent):
+            transfer(connection, principal, sessionID, to: toAgent)
+        case let .close(sessionID):
+            close(connection, principal, sessionID)
+        }
+    }
+
+    func refuse(_ connection: ConnectionID, _ code: ChatErrorCode, _ message: String, ref: String? = nil,
+                alternative: String? = nil) {
+        out.send(connection, .error(ChatError(code, message, alternative: alternative), ref: ref))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// An open session as the engine holds it in memory. Confined to the engine's thread.
+struct LiveSession {
+    var record: ChatSessionRecord
+    /// Highest seq assigned (committed or not).
+    var lastSeq: Seq
+    /// Highest seq known to be on disk; events up to here may be delivered.
+    var committedSeq: Seq
+    /// The most recent committed events, oldest first, at most `tailSize`.
+    var tail: [SessionEvent] = []
+    /// Assigned but not yet committed, in seq order.
+    var pending: [PendingEvent] = []
+    /// Client message id -> seq, for idempotent resends.
+    var clientIDs: [String: Seq] = [:]
+    /// Connections following this session.
+    var subscribers: [ConnectionID: Subscription] = [:]
+    var customerReadSeq: Seq = 0
+    var agentReadSeq: Seq = 0
+    /// The last queue position sent to the customer (nil when none was sent or not queued).
+    var announcedPosition: Int?
+
+    init(record: ChatSessionRecord, lastSeq: Seq, tail: [SessionEvent], clientIDs: [String: Seq]) {
+        self.record = record
+        self.lastSeq = lastSeq
+        self.committedSeq = lastSeq
+        self.tail = tail
+        self.clientIDs = clientIDs
+    }
+
+    var summary: SessionSummary {
+        SessionSummary(record: record, lastSeq: committedSeq, customerReadSeq: customerReadSeq,
+                       agentReadSeq: agentReadSeq)
+    }
+
+    /// A committed event by seq, if still in the tail.
+    func committedEvent(_ seq: Seq) -> SessionEvent? {
+        guard let first = tail.first, seq >= first.seq, seq <= committedSeq else { return nil }
+        let event = tail[Int(seq - first.seq)]
+        return event.seq == seq ? event : tail.first { $0.seq == seq }
+    }
+
+    /// Whether the tail holds every committed event after `seq`.
+    func tailCovers(after seq: Seq) -> Bool {
+        if seq >= committedSeq { return true }
+        guard let first = tail.first else { return false }
+        return first.seq <= seq + 1
+    }
+}
+
+/// An event waiting for its commit, with where its acknowledgement goes.
+struct PendingEvent {
+    var event: SessionEvent
+    /// The connection that sent it and the client id to acknowledge (nil for server-made events).
+    var origin: ConnectionID?
+    var clientID: String?
+}
+
+/// How far a connection has been given a session's events.
+struct Subscription {
+    var deliveredSeq: Seq
+    /// A storage read for older events is in flight; live events wait for it.
+    var catchingUp: Bool = false
+    /// The subscription ends once this seq is delivered (the agent was transferred away or requeued).
+    var endsAfterSeq: Seq?
+}
