@@ -1,0 +1,171 @@
+import ChatCore
+import ChatStorage
+import ChatTransport
+import Foundation
+import Logging
+
+/// The chat server: wires the transport's events into the engine and carries out the engine's effects.
+///
+/// Threading: `start()` and `run()` are called on one dedicated thread, which becomes the lws service thread.
+/// Every mutable property below is touched only on that thread: transport callbacks arrive there, and the
+/// writer thread and the blocking workers hand results back through `mailbox`, which runs them there.
+/// That confinement is why the class is `@unchecked Sendable`: closures that cross threads capture it only
+/// to post work back to the service thread. `requestStop()` is safe from any thread.
+public final class ChatServer: @unchecked Sendable {
+    public let config: ServerConfig
+    let logger: Logger
+    let clock: any WallClock
+    let store: ChatStore
+    let engine: ChatEngine
+    let transport: WebSocketServer
+    let mailbox: ServiceMailbox
+    let workers: BlockingWorkers
+    var writer: GroupCommitWriter!
+    let customerTokens: CustomerTokenVerifier
+    let passwords: PasswordHasher
+    let metrics = ServiceMetrics()
+
+    /// Per-connection state of the service layer (authentication, rate limit). Service thread only.
+    var links: [ConnectionID: ConnectionLink] = [:]
+    /// Writes the writer could not take (its queue was full); retried after each commit. Service thread only.
+    var deferredWrites: [StorageWrite] = []
+    var armedDeadline: Date?
+    private(set) public var port: Int = 0
+
+    /// Opens the database, recovers open sessions and prepares the transport. Blocking; call before `start()`.
+    public init(config: ServerConfig, policy: SupportPolicy, clock: any WallClock = SystemClock(), logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        self.clock = clock
+        let secret = try DeploymentSecret.load(dataDirectory: config.dataDirectory)
+        customerTokens = CustomerTokenVerifier(secret: secret, leewaySeconds: config.tokenLeewaySeconds)
+        passwords = PasswordHasher(iterations: config.passwordIterations)
+        store = try ChatStore(path: ChatServer.databasePath(dataDirectory: config.dataDirectory),
+                              durability: config.durability == .full ? .full : .normal)
+        let engineConfig = config.engineConfig()
+        let recovered = try store.recoverState(tailSize: engineConfig.tailSize)
+        engine = ChatEngine(policy: policy, config: engineConfig, clock: clock, recovered: recovered)
+        transport = WebSocketServer(config: TransportConfig(
+            host: config.host, port: config.port, staticRoot: config.webRoot,
+            maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
+            maxHTTPBodyBytes: config.maxHTTPBodyBytes), logger: logger)
+        let wake = UncheckedBox(transport)
+        mailbox = ServiceMailbox(wake: { wake.value.wake() })
+        workers = BlockingWorkers(count: 3, capacity: 10_000)
+        writer = GroupCommitWriter(
+            store: store, capacity: config.writerCapacity,
+            onCommit: { [unowned self] receipt in
+                self.mailbox.post { self.commitArrived(receipt) }
+            },
+            onFailure: { [logger] failure in
+                logger.critical("storage write failed", metadata: ["storage.error": "\(failure.message)"])
+            })
+        transport.delegate = self
+        logger.info("recovered open sessions", metadata: [
+            "chat.open": "\(recovered.openSessions.count)", "chat.next_session": "\(recovered.nextSessionID)"])
+    }
+
+    /// The database file inside a data directory.
+    public static func databasePath(dataDirectory: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("chat.sqlite")
+    }
+
+    /// Binds the listening socket and starts the writer and workers. Returns the bound port.
+    /// Call on the thread that will call `run()`.
+    @discardableResult
+    public func start() throws -> Int {
+        writer.start()
+        workers.start()
+        port = try transport.start()
+        rearmTimer()
+        return port
+    }
+
+    /// Serves until `requestStop()`; then flushes the writer. Blocks the calling (service) thread.
+    public func run() {
+        transport.run()
+        writer.stop()
+        workers.stop()
+        logger.info("stopped; every acknowledged write is on disk")
+    }
+
+    /// Any thread: stop accepting, close WebSockets with 1001, let `run()` flush and return.
+    public func requestStop() {
+        transport.requestStop(closeCode: 1001)
+    }
+
+    // MARK: Effects (service thread only)
+
+    /// Carries out what the engine decided, in order.
+    func apply(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case let .send(connections, message):
+                let frame = WireEncoding.encode(message)
+                for connection in connections { _ = transport.send(frame, to: connection) }
+            case .persist(let writes):
+                persist(writes)
+            case let .loadHistory(connection, sessionID, afterSeq):
+                loadHistory(connection, sessionID: sessionID, afterSeq: afterSeq)
+            case let .close(connection, code, reason):
+                transport.close(connection, code: code, reason: reason)
+            }
+        }
+        rearmTimer()
+    }
+
+    private func persist(_ writes: [StorageWrite]) {
+        if !deferredWrites.isEmpty || !writer.submit(writes) {
+            // Never drop a write: keep order and retry when the writer reports progress.
+            deferredWrites.append(contentsOf: writes)
+            logger.warning("writer queue full; writes deferred", metadata: ["storage.deferred": "\(deferredWrites.count)"])
+        }
+    }
+
+    private func commitArrived(_ receipt: CommitReceipt) {
+        metrics.recordCommit(receipt)
+        if !deferredWrites.isEmpty, writer.submit(deferredWrites) { deferredWrites = [] }
+        apply(engine.committed(receipt))
+    }
+
+    private func loadHistory(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq) {
+        let store = self.store
+        let accepted = workers.submit { [unowned self] in
+            let record = try? store.session(id: sessionID)
+            let events = record == nil ? [] : ((try? store.events(sessionID: sessionID, afterSeq: afterSeq, limit: 1_000_000)) ?? [])
+            self.mailbox.post {
+                self.apply(self.engine.historyLoaded(connection, sessionID: sessionID, afterSeq: afterSeq,
+                                                     record: record, events: events))
+            }
+        }
+        if !accepted {
+            // The client resumes after reconnecting; better than a subscription that never catches up.
+            transport.close(connection, code: 1013, reason: "server_busy")
+        }
+    }
+
+    func rearmTimer() {
+        let deadline = engine.nextDeadline
+        guard deadline != armedDeadline else { return }
+        armedDeadline = deadline
+        if let deadline {
+            let seconds = deadline.timeIntervalSince(clock.now()) / max(config.clockSpeed, 0.000_001)
+            transport.scheduleTimer(after: max(0.001, seconds))
+        }
+    }
+}
+
+/// Per-connection state kept by the service layer.
+struct ConnectionLink {
+    var principal: Principal?
+    var authenticating = false
+    var bucket: TokenBucket
+    /// For staff: the hash of the session token used, so logout can close the connection.
+    var staffTokenHash: String?
+}
+
+/// Carries a value across threads where the value's own contract makes that safe (documented at each use).
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,1 +1,0 @@
-// The ChatService module. See README.md, Architecture.

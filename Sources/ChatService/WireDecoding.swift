@@ -1,0 +1,114 @@
+import ChatCore
+import Foundation
+
+/// A decoded client frame: either the hello that authenticates, a keepalive, or an engine command.
+enum ClientFrame: Equatable {
+    case hello(token: String)
+    case ping(nonce: String?)
+    case command(ClientCommand)
+}
+
+/// A frame that could not be decoded, with the client id it carried (if any) to echo as `ref`.
+struct DecodingFailure: Error, Equatable {
+    var code: ChatErrorCode
+    var message: String
+    var ref: String?
+}
+
+/// Decodes client JSON frames. Pure; safe from any thread.
+enum WireDecoding {
+    static let maxClientIDLength = 64
+
+    static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<ClientFrame, DecodingFailure> {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+        } catch {
+            return .failure(DecodingFailure(code: .malformedJSON, message: "The frame is not valid JSON.", ref: nil))
+        }
+        guard let fields = object as? [String: Any] else {
+            return .failure(DecodingFailure(code: .malformedJSON, message: "A frame must be a JSON object.", ref: nil))
+        }
+        let ref = fields["clientId"] as? String
+        do {
+            return .success(try frame(Fields(fields)))
+        } catch let failure as DecodingFailure {
+            return .failure(DecodingFailure(code: failure.code, message: failure.message, ref: ref))
+        } catch {
+            return .failure(DecodingFailure(code: .invalidField, message: "\(error)", ref: ref))
+        }
+    }
+
+    private static func frame(_ f: Fields) throws -> ClientFrame {
+        guard let type = f.raw["type"] as? String else {
+            throw DecodingFailure(code: .invalidField, message: "Field \"type\" (a string) is required.")
+        }
+        switch type {
+        case "hello": return .hello(token: try f.string("token", max: 8192, allowEmpty: true))
+        case "ping": return .ping(nonce: f.raw["nonce"] as? String)
+        case "request_chat":
+            return .command(.requestChat(productID: try f.string("product", max: 64),
+                                         subject: try f.string("subject", max: 1000),
+                                         firstMessage: try f.string("text", max: 100_000),
+                                         clientID: try f.clientID()))
+        case "send":
+            return .command(.sendMessage(sessionID: try f.int("sessionId"), clientID: try f.clientID(),
+                                         text: try f.string("text", max: 100_000)))
+        case "typing": return .command(.typing(sessionID: try f.int("sessionId"), active: try f.bool("active")))
+        case "read": return .command(.markRead(sessionID: try f.int("sessionId"), seq: try f.int("seq")))
+        case "sync": return .command(.sync(sessionID: try f.int("sessionId"), afterSeq: try f.int("afterSeq", min: 0)))
+        case "set_status":
+            let raw = try f.string("status", max: 16)
+            guard let status = AgentStatus(rawValue: raw) else {
+                throw DecodingFailure(code: .invalidField, message: "Field \"status\" must be available, away or offline.")
+            }
+            return .command(.setStatus(status))
+        case "take": return .command(.take(sessionID: try f.int("sessionId")))
+        case "transfer": return .command(.transfer(sessionID: try f.int("sessionId"), toAgent: try f.int("toAgent")))
+        case "close": return .command(.close(sessionID: try f.int("sessionId")))
+        default:
+            throw DecodingFailure(code: .unknownType, message: "Unknown message type \"\(type)\".")
+        }
+    }
+
+    /// Typed access to a decoded object, with errors that name the field.
+    private struct Fields {
+        let raw: [String: Any]
+        init(_ raw: [String: Any]) { self.raw = raw }
+
+        func string(_ name: String, max: Int, allowEmpty: Bool = false) throws -> String {
+            guard let value = raw[name] as? String else {
+                throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" (a string) is required.")
+            }
+            if !allowEmpty && value.isEmpty {
+                throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must not be empty.")
+            }
+            if value.utf8.count > max * 4 || value.unicodeScalars.count > max {
+                throw DecodingFailure(code: name == "text" ? .messageTooLong : .invalidField,
+                                      message: "Field \"\(name)\" is too long.")
+            }
+            return value
+        }
+
+        func clientID() throws -> String {
+            let value = try string("clientId", max: WireDecoding.maxClientIDLength)
+            return value
+        }
+
+        func int(_ name: String, min: Int64 = 1) throws -> Int64 {
+            // JSONSerialization yields NSNumber; reject booleans, fractions and strings.
+            guard let number = raw[name] as? NSNumber, !(raw[name] is Bool),
+                  let value = Int64(exactly: number.doubleValue), value >= min else {
+                throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be an integer ≥ \(min).")
+            }
+            return value
+        }
+
+        func bool(_ name: String) throws -> Bool {
+            guard let value = raw[name] as? Bool else {
+                throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be true or false.")
+            }
+            return value
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import ChatCore
+import Foundation
+
+/// Encodes what the server says to JSON frames. The shapes are documented in docs/PROTOCOL.md.
+/// Pure functions; safe from any thread.
+enum WireEncoding {
+    static func encode(_ message: ServerMessage) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        switch message {
+        case .event(let event):
+            json.field("type", "event")
+            json.key("event"); write(event, into: &json)
+        case let .ack(clientID, sessionID, seq, event):
+            json.field("type", "ack")
+            json.field("clientId", clientID)
+            json.field("sessionId", sessionID)
+            json.field("seq", seq)
+            if let event { json.key("event"); write(event, into: &json) }
+        case .session(let summary):
+            json.field("type", "session")
+            json.key("session"); write(summary, into: &json)
+        case let .queuePosition(sessionID, position):
+            json.field("type", "queue_position")
+            json.field("sessionId", sessionID)
+            json.field("position", position)
+        case let .typing(sessionID, role, active):
+            json.field("type", "typing")
+            json.field("sessionId", sessionID)
+            json.field("role", role.rawValue)
+            json.field("active", active)
+        case let .read(sessionID, role, seq):
+            json.field("type", "read")
+            json.field("sessionId", sessionID)
+            json.field("role", role.rawValue)
+            json.field("seq", seq)
+        case let .synced(sessionID, lastSeq):
+            json.field("type", "synced")
+            json.field("sessionId", sessionID)
+            json.field("lastSeq", lastSeq)
+        case .queue(let entries):
+            json.field("type", "queue")
+            json.key("entries"); json.beginArray()
+            for entry in entries {
+                json.beginObject()
+                json.field("sessionId", entry.sessionID)
+                json.field("organizationId", entry.organizationID)
+                json.field("customerName", entry.customerName)
+                json.field("product", entry.productID)
+                json.field("subject", entry.subject)
+                json.field("queuedAt", date: entry.queuedAt)
+                json.endObject()
+            }
+            json.endArray()
+        case .agents(let loads):
+            json.field("type", "agents")
+            json.key("agents"); json.beginArray()
+            for load in loads {
+                json.beginObject()
+                json.field("id", load.agent.id)
+                json.field("name", load.agent.name)
+                json.field("status", load.status.rawValue)
+                json.field("connected", load.connected)
+                json.key("activeSessions"); json.beginArray()
+                for id in load.activeSessions { json.int(id) }
+                json.endArray()
+                json.endObject()
+            }
+            json.endArray()
+        case .status(let status):
+            json.field("type", "status")
+            json.field("status", status.rawValue)
+        case let .error(error, ref):
+            json.field("type", "error")
+            writeErrorFields(error, ref: ref, into: &json)
+        }
+        json.endObject()
+        return json.bytes
+    }
+
+    static func writeErrorFields(_ error: ChatError, ref: String?, into json: inout JSONWriter) {
+        json.field("code", error.code.rawValue)
+        json.field("message", error.message)
+        if let alternative = error.alternative { json.field("alternative", alternative) }
+        if let ref { json.field("ref", ref) }
+    }
+
+    static func write(_ event: SessionEvent, into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("sessionId", event.sessionID)
+        json.field("seq", event.seq)
+        json.field("at", date: event.at)
+        json.field("kind", event.kind.rawValue)
+        json.key("author")
+        json.beginObject()
+        json.field("role", event.author.role.rawValue)
+        json.field("id", event.author.id)
+        json.field("name", event.author.name)
+        json.endObject()
+        if let text = event.text { json.field("text", text) }
+        if let clientID = event.clientMessageID { json.field("clientId", clientID) }
+        if let agent = event.agent {
+            json.key("agent"); json.beginObject()
+            json.field("id", agent.id); json.field("name", agent.name)
+            json.endObject()
+        }
+        if let reason = event.reason { json.field("reason", reason) }
+        json.endObject()
+    }
+
+    static func write(_ record: ChatSessionRecord, into json: inout JSONWriter) {
+        json.field("id", record.id)
+        json.field("organizationId", record.organizationID)
+        json.key("customer"); json.beginObject()
+        json.field("contactId", record.customer.contactID)
+        json.field("name", record.customer.name)
+        json.field("email", record.customer.email)
+        json.endObject()
+        json.field("product", record.productID)
+        json.field("subject", record.subject)
+        json.field("state", record.state.rawValue)
+        json.key("agent")
+        if let agent = record.agent {
+            json.beginObject(); json.field("id", agent.id); json.field("name", agent.name); json.endObject()
+        } else {
+            json.null()
+        }
+        json.field("createdAt", date: record.createdAt)
+        json.field("queuedAt", date: record.queuedAt)
+        json.field("closedAt", date: record.closedAt)
+    }
+
+    static func write(_ summary: SessionSummary, into json: inout JSONWriter) {
+        json.beginObject()
+        write(summary.record, into: &json)
+        json.field("lastSeq", summary.lastSeq)
+        json.field("customerReadSeq", summary.customerReadSeq)
+        json.field("agentReadSeq", summary.agentReadSeq)
+        json.endObject()
+    }
+
+    /// `{"type":"error", ...}` for errors found before the engine (decoding, limits, authentication).
+    static func error(_ code: ChatErrorCode, _ message: String, ref: String? = nil) -> [UInt8] {
+        encode(.error(ChatError(code, message), ref: ref))
+    }
+}
+
+extension WireEncoding {
+    /// The answer to a successful hello: who you are and the limits that apply.
+    static func welcome(_ principal: Principal, organization: OrganizationRecord?, config: ServerConfig,
+                        policy: SupportPolicy, now: Date) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("type", "welcome")
+        json.field("serverTime", date: now)
+        switch principal {
+        case .customer(let customer):
+            json.field("role", "customer")
+            json.key("customer"); json.beginObject()
+            json.field("organizationId", customer.organizationID)
+            json.field("contactId", customer.contactID)
+            json.field("name", customer.name)
+            json.field("email", customer.email)
+            json.endObject()
+            if let organization {
+                json.key("organization"); json.beginObject()
+                json.field("id", organization.id)
+                json.field("name", organization.name)
+                json.field("plan", organization.planID)
+                json.field("liveChat", policy.plan(organization.planID)?.liveChat ?? false)
+                json.endObject()
+            }
+        case .staff(let staff):
+            json.field("role", staff.role.rawValue)
+            json.key("staff"); json.beginObject()
+            json.field("id", staff.id)
+            json.field("username", staff.username)
+            json.field("name", staff.name)
+            json.endObject()
+        }
+        json.key("products"); json.beginArray()
+        for product in policy.products {
+            json.beginObject()
+            json.field("id", product.id); json.field("name", product.name); json.field("chatOffered", product.chatOffered)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("limits"); json.beginObject()
+        json.field("maxFrameBytes", config.maxFrameBytes)
+        json.field("maxMessageLength", config.maxMessageLength)
+        json.key("messagesPerSecond"); json.double(config.messagesPerSecond)
+        json.key("messageBurst"); json.double(config.messageBurst)
+        json.endObject()
+        json.endObject()
+        return json.bytes
+    }
+}
+
+extension WireEncoding {
+    /// `"role": ..., "customer"|"staff": {...}` fields for an authenticated principal.
+    static func writePrincipal(_ principal: Principal, into json: inout JSONWriter) {
+        switch principal {
+        case .customer(let customer):
+            json.field("role", "customer")
+            json.key("customer"); json.beginObject()
+            json.field("organizationId", customer.organizationID)
+            json.field("contactId", customer.contactID)
+            json.field("name", customer.name)
+            json.field("email", customer.email)
+            json.endObject()
+        case .staff(let staff):
+            json.field("role", staff.role.rawValue)
+            json.key("staff"); json.beginObject()
+            json.field("id", staff.id)
+            json.field("username", staff.username)
+            json.field("name", staff.name)
+            json.endObject()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import ChatCore
+import ChatService
+import Dispatch
+import Foundation
+import Logging
+
+/// `chatd serve`: run the server until SIGINT/SIGTERM.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve WebSocket chat, the HTTP API and the WebClient.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port (default 8080; 0 picks a free port and logs it).")
+    var port: Int?
+
+    @Option(name: .customLong("web-root"), help: "Folder served at / (default ./WebClient when present).")
+    var webRoot: String?
+
+    @Option(name: .customLong("clock-speed"), help: "Run the domain clock this many times faster (demos and tests).")
+    var clockSpeed: Double?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() throws {
+        var config = try common.load()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        if let clockSpeed { config.clockSpeed = clockSpeed }
+        if let webRoot { config.webRoot = absolute(webRoot) }
+        if config.webRoot == nil {
+            let candidate = absolute("WebClient")
+            if FileManager.default.fileExists(atPath: (candidate as NSString).appendingPathComponent("index.html")) {
+                config.webRoot = candidate
+            }
+        }
+        try config.validate()
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "chatd")
+        let policy = try PolicyLoader.load(path: config.policyFile)
+        let clock: any WallClock = config.clockSpeed == 1 ? SystemClock() : AcceleratedClock(speed: config.clockSpeed)
+
+        let server = try ChatServer(config: config, policy: policy, clock: clock, logger: logger)
+        let port = try server.start()
+        logger.notice("listening", metadata: [
+            "http.host": "\(config.host)", "http.port": "\(port)", "chat.data": "\(config.dataDirectory)",
+            "chat.web_root": "\(config.webRoot ?? "none")", "chat.clock_speed": "\(config.clockSpeed)"])
+        // A line scripts and tests can wait for.
+        print("chatd listening on http://\(config.host):\(port)")
+        fflush(stdout)
+
+        let stopper = SignalStopper(server: server)
+        server.run()
+        _ = stopper
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a graceful stop. The handlers run on a Dispatch queue, never in signal context.
+final class SignalStopper: Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(server: ChatServer) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { server.requestStop() }
+            source.resume()
+            return source
+        }
+    }
+}
