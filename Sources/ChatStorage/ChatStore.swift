@@ -33,14 +33,16 @@ public final class ChatStore: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)
         config.label = "ChatStore"
-        let synchronous = durability.pragmaValue
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
 
         self.path = path
         self.durability = durability
         self.dbPool = try DatabasePool(path: path, configuration: config)
+        // Not in `prepareDatabase`: GRDB sets `synchronous = NORMAL` on the writer connection after that hook when
+        // it turns WAL on. Only the writer connection commits, and the pool keeps it open, so setting it once
+        // here lasts for the life of the store.
+        try dbPool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability.pragmaValue)")
+        }
         try Self.migrator.migrate(dbPool)
     }
 
