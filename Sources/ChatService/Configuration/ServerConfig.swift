@@ -1,0 +1,157 @@
+import ChatCore
+import Foundation
+
+/// The server's configuration, read once at start-up from a JSON file.
+///
+/// Every key of the file is optional and missing keys keep the defaults below; an unknown key is an
+/// error naming it, so a typo is caught instead of silently ignored. A plain value: safe from any thread.
+public struct ServerConfig: Sendable, Codable, Equatable {
+    /// How hard the storage writer works to keep committed messages across a power loss.
+    public enum Durability: String, Sendable, Codable, Equatable, CaseIterable {
+        /// SQLite `synchronous=FULL`: a committed message survives power loss.
+        case full
+        /// SQLite `synchronous=NORMAL` in WAL mode: survives a crash of the process, may lose the last
+        /// commits on power loss; faster.
+        case normal
+    }
+
+    /// Address to listen on.
+    public var host: String = "127.0.0.1"
+    /// TCP port to listen on (0 picks an ephemeral port, for tests).
+    public var port: Int = 8080
+    /// Directory for the database and the generated JWT secret.
+    public var dataDirectory: String = "./data"
+    /// Folder of the web client's static files; nil means detect it at start-up.
+    public var webRoot: String? = nil
+    /// See `Durability`.
+    public var durability: Durability = .full
+    /// Most active sessions routed to one agent.
+    public var agentSessionCap: Int = 3
+    /// How long a disconnected agent's sessions wait before going back to the queue.
+    public var agentGraceSeconds: Double = 60
+    /// Largest WebSocket message accepted, in bytes (after reassembly).
+    public var maxFrameBytes: Int = 65_536
+    /// Longest chat message, in characters.
+    public var maxMessageLength: Int = 4000
+    /// Largest HTTP request body, in bytes.
+    public var maxHTTPBodyBytes: Int = 65_536
+    /// Most bytes queued for one slow connection before it is closed.
+    public var maxQueuedBytesPerConnection: Int = 1_048_576
+    /// Per-connection sustained rate of client messages.
+    public var messagesPerSecond: Double = 20
+    /// Per-connection burst of client messages (bucket size).
+    public var messageBurst: Double = 40
+    /// Most pending writes in the storage writer's queue before the server reports busy.
+    public var writerCapacity: Int = 100_000
+    /// PBKDF2 iterations for new staff password hashes.
+    public var passwordIterations: Int = 600_000
+    /// Lifetime of a staff session token.
+    public var sessionTokenTTLSeconds: Double = 43_200
+    /// Clock skew tolerated on customer tokens' `exp` and `nbf`.
+    public var tokenLeewaySeconds: Double = 30
+    /// Path of the support policy JSON file; nil uses `SupportPolicy.defaults`.
+    public var policyFile: String? = nil
+    /// Speed of the domain clock: 1 is real time, above 1 accelerates it (demos and end-to-end tests).
+    public var clockSpeed: Double = 1
+
+    /// The defaults.
+    public init() {}
+
+    /// The keys a config file may contain; each is the property of the same name.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port, dataDirectory, webRoot, durability, agentSessionCap, agentGraceSeconds
+        case maxFrameBytes, maxMessageLength, maxHTTPBodyBytes, maxQueuedBytesPerConnection
+        case messagesPerSecond, messageBurst, writerCapacity, passwordIterations, sessionTokenTTLSeconds
+        case tokenLeewaySeconds, policyFile, clockSpeed
+    }
+
+    /// Decodes a config object: missing keys keep defaults; unknown keys and out-of-range values throw
+    /// `ConfigurationError`; ill-typed values throw `DecodingError`.
+    public init(from decoder: any Decoder) throws {
+        let any = try decoder.container(keyedBy: AnyKey.self)
+        let known = Set(CodingKeys.allCases.map(\.stringValue))
+        if let unknown = any.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            throw ConfigurationError("unknown key \"\(unknown)\"; known keys: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ current: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? current
+        }
+        host = try value(.host, host)
+        port = try value(.port, port)
+        dataDirectory = try value(.dataDirectory, dataDirectory)
+        webRoot = try c.decodeIfPresent(String.self, forKey: .webRoot)
+        if let text = try c.decodeIfPresent(String.self, forKey: .durability) {
+            guard let parsed = Durability(rawValue: text) else {
+                throw ConfigurationError("durability: \"\(text)\" is not one of \"full\", \"normal\"")
+            }
+            durability = parsed
+        }
+        agentSessionCap = try value(.agentSessionCap, agentSessionCap)
+        agentGraceSeconds = try value(.agentGraceSeconds, agentGraceSeconds)
+        maxFrameBytes = try value(.maxFrameBytes, maxFrameBytes)
+        maxMessageLength = try value(.maxMessageLength, maxMessageLength)
+        maxHTTPBodyBytes = try value(.maxHTTPBodyBytes, maxHTTPBodyBytes)
+        maxQueuedBytesPerConnection = try value(.maxQueuedBytesPerConnection, maxQueuedBytesPerConnection)
+        messagesPerSecond = try value(.messagesPerSecond, messagesPerSecond)
+        messageBurst = try value(.messageBurst, messageBurst)
+        writerCapacity = try value(.writerCapacity, writerCapacity)
+        passwordIterations = try value(.passwordIterations, passwordIterations)
+        sessionTokenTTLSeconds = try value(.sessionTokenTTLSeconds, sessionTokenTTLSeconds)
+        tokenLeewaySeconds = try value(.tokenLeewaySeconds, tokenLeewaySeconds)
+        policyFile = try c.decodeIfPresent(String.self, forKey: .policyFile)
+        clockSpeed = try value(.clockSpeed, clockSpeed)
+        try validate()
+    }
+
+    /// Throws `ConfigurationError` naming the first key whose value is out of range. Safe from any thread.
+    public func validate() throws {
+        func require(_ ok: Bool, _ key: CodingKeys, _ rule: String) throws {
+            if !ok { throw ConfigurationError("\(key.stringValue): must be \(rule)") }
+        }
+        try require(!host.isEmpty, .host, "a non-empty address")
+        try require((0...65_535).contains(port), .port, "in 0...65535")
+        try require(!dataDirectory.isEmpty, .dataDirectory, "a non-empty path")
+        try require(agentSessionCap >= 1, .agentSessionCap, ">= 1")
+        try require(agentGraceSeconds >= 0 && agentGraceSeconds.isFinite, .agentGraceSeconds, ">= 0")
+        try require(maxFrameBytes >= 1024, .maxFrameBytes, ">= 1024")
+        try require(maxMessageLength >= 1, .maxMessageLength, ">= 1")
+        try require(maxHTTPBodyBytes >= 1024, .maxHTTPBodyBytes, ">= 1024")
+        try require(maxQueuedBytesPerConnection >= maxFrameBytes, .maxQueuedBytesPerConnection, ">= maxFrameBytes")
+        try require(messagesPerSecond > 0 && messagesPerSecond.isFinite, .messagesPerSecond, "> 0")
+        try require(messageBurst >= 1 && messageBurst.isFinite, .messageBurst, ">= 1")
+        try require(writerCapacity >= 1, .writerCapacity, ">= 1")
+        try require((1...PasswordHasher.maxIterations).contains(passwordIterations), .passwordIterations,
+                    "in 1...\(PasswordHasher.maxIterations)")
+        try require(sessionTokenTTLSeconds > 0 && sessionTokenTTLSeconds.isFinite, .sessionTokenTTLSeconds, "> 0")
+        try require(tokenLeewaySeconds >= 0 && tokenLeewaySeconds.isFinite, .tokenLeewaySeconds, ">= 0")
+        try require(clockSpeed > 0 && clockSpeed.isFinite, .clockSpeed, "> 0")
+    }
+
+    /// Reads and validates a JSON config file. Throws `ConfigurationError` naming the file and the
+    /// offending key. Safe from any thread; blocking I/O (start-up only).
+    public static func load(path: String) throws -> ServerConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read config file \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(ServerConfig.self, from: data)
+        } catch {
+            throw ConfigurationError.describing(error, in: path)
+        }
+    }
+
+    /// The engine's tunables from this configuration. Safe from any thread; fast.
+    public func engineConfig() -> EngineConfig {
+        EngineConfig(agentSessionCap: agentSessionCap, agentGraceSeconds: agentGraceSeconds,
+                     maxMessageLength: maxMessageLength)
+    }
+}
+
+/// Any string key, for listing the keys a JSON object actually contains.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,53 @@
+import ChatCore
+import Foundation
+import GRDB
+
+/// The chat server's SQLite database: the one facade over one `DatabasePool` (WAL mode).
+///
+/// Threading: every method is blocking (it waits for SQLite, and for the disk on writes) and thread-safe.
+/// Call it from worker threads, the admin CLI, or `GroupCommitWriter`'s thread; NEVER from the libwebsockets
+/// service thread. Reads run concurrently with each other and with the single writer (WAL snapshots).
+///
+/// Other processes (the admin CLI) may write the same file at the same time: writes wait up to
+/// `busyTimeout` for SQLite's lock instead of failing at once.
+public final class ChatStore: Sendable {
+    /// How long a write waits for another process's write lock before failing with `SQLITE_BUSY`.
+    public static let busyTimeout: TimeInterval = 5
+
+    /// The underlying pool. Internal: everything outside this module goes through intent-named methods.
+    let dbPool: DatabasePool
+    /// The database file.
+    public let path: String
+    public let durability: Durability
+
+    /// Opens (creating it and its parent directory if needed) the database at `path`, and migrates it to the
+    /// current schema.
+    ///
+    /// Blocking; call it at start-up, before the service thread runs, or from a worker thread.
+    /// - Throws: a file-system error if the directory cannot be created, or a GRDB `DatabaseError` if the file
+    ///   cannot be opened or migrated.
+    public init(path: String, durability: Durability = .full) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+
+        var config = Configuration()
+        config.busyMode = .timeout(Self.busyTimeout)
+        config.label = "ChatStore"
+
+        self.path = path
+        self.durability = durability
+        self.dbPool = try DatabasePool(path: path, configuration: config)
+        // Not in `prepareDatabase`: GRDB sets `synchronous = NORMAL` on the writer connection after that hook when
+        // it turns WAL on. Only the writer connection commits, and the pool keeps it open, so setting it once
+        // here lasts for the life of the store.
+        try dbPool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability.pragmaValue)")
+        }
+        try Self.migrator.migrate(dbPool)
+    }
+
+    /// Names of the migrations applied to this database, in order. Blocking.
+    public func appliedMigrations() throws -> [String] {
+        try dbPool.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+}

@@ -1,1 +1,0 @@
-// The ChatStorage module. See README.md, Architecture.

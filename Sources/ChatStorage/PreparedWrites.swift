@@ -1,0 +1,51 @@
+import ChatCore
+import Foundation
+import GRDB
+
+/// Applies `StorageWrite`s inside one open transaction, preparing each statement once per transaction.
+///
+/// Confined to the database access closure it was made in (it holds that connection's statements).
+struct PreparedWrites {
+    private let db: Database
+    private var insertSession: Statement?
+    private var updateSession: Statement?
+    private var insertEvent: Statement?
+    private var registerContact: Statement?
+    private var upsertReadMarker: Statement?
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    /// Applies one write. Throws the SQLite error (a constraint violation for a duplicate event, for example), or
+    /// `StorageError` `not_found` when updating a session that does not exist.
+    mutating func apply(_ write: StorageWrite) throws {
+        switch write {
+        case .appendEvent(let event):
+            try statement(&insertEvent, SessionEventRow.insertSQL)
+                .execute(arguments: SessionEventRow.insertArguments(event))
+        case .createSession(let record):
+            try statement(&insertSession, SessionRow.insertSQL)
+                .execute(arguments: SessionRow.insertArguments(record))
+        case .updateSession(let record):
+            try statement(&updateSession, SessionRow.updateSQL)
+                .execute(arguments: SessionRow.updateArguments(record))
+            if db.changesCount == 0 {
+                throw StorageError.notFound("The session \(record.id)")
+            }
+        case .registerContact(let organizationID, let contactID):
+            try statement(&registerContact, OrganizationContactRow.insertOrIgnoreSQL)
+                .execute(arguments: [organizationID, contactID, Date().timeIntervalSince1970])
+        case .readMarker(let sessionID, let role, let seq):
+            try statement(&upsertReadMarker, ReadMarkerRow.upsertSQL)
+                .execute(arguments: [sessionID, role.rawValue, seq])
+        }
+    }
+
+    private func statement(_ slot: inout Statement?, _ sql: String) throws -> Statement {
+        if let statement = slot { return statement }
+        let statement = try db.cachedStatement(sql: sql)
+        slot = statement
+        return statement
+    }
+}

@@ -1,0 +1,59 @@
+import ChatCore
+import Foundation
+import GRDB
+
+/// A row of `session_events`: one numbered event of a session.
+struct SessionEventRow: FetchableRecord, TableRecord {
+    static let databaseTableName = "session_events"
+
+    enum Columns: String, ColumnExpression {
+        case sessionID = "session_id"
+        case seq
+        case at
+        case kind
+        case authorRole = "author_role"
+        case authorID = "author_id"
+        case authorName = "author_name"
+        case text
+        case clientMessageID = "client_msg_id"
+        case agentID = "agent_id"
+        case agentName = "agent_name"
+        case reason
+    }
+
+    var event: SessionEvent
+
+    init(row: Row) throws {
+        let kindValue: String = row[Columns.kind]
+        guard let kind = SessionEventKind(rawValue: kindValue) else {
+            throw StorageError.corruptRow("unknown event kind \"\(kindValue)\"")
+        }
+        let roleValue: String = row[Columns.authorRole]
+        guard let role = Participant.Role(rawValue: roleValue) else {
+            throw StorageError.corruptRow("unknown author role \"\(roleValue)\"")
+        }
+        let agentID: StaffID? = row[Columns.agentID]
+        event = SessionEvent(
+            sessionID: row[Columns.sessionID],
+            seq: row[Columns.seq],
+            at: Date(timeIntervalSince1970: row[Columns.at]),
+            kind: kind,
+            author: Participant(role: role, id: row[Columns.authorID], name: row[Columns.authorName]),
+            text: row[Columns.text],
+            clientMessageID: row[Columns.clientMessageID],
+            agent: agentID.map { StaffRef(id: $0, name: row[Columns.agentName] ?? "") },
+            reason: row[Columns.reason])
+    }
+
+    static let insertSQL = """
+        INSERT INTO session_events (session_id, seq, at, kind, author_role, author_id, author_name, text,
+                                    client_msg_id, agent_id, agent_name, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static func insertArguments(_ event: SessionEvent) -> StatementArguments {
+        [event.sessionID, event.seq, event.at.timeIntervalSince1970, event.kind.rawValue, event.author.role.rawValue,
+         event.author.id, event.author.name, event.text, event.clientMessageID, event.agent?.id, event.agent?.name,
+         event.reason]
+    }
+}

@@ -1,0 +1,38 @@
+import ChatCore
+import Foundation
+
+/// Which sessions a transcript listing returns. Every criterion that is set must match (AND).
+/// Plain value; safe on any thread.
+public struct TranscriptFilter: Sendable, Equatable {
+    /// The most sessions one page may hold.
+    public static let maxLimit = 500
+
+    public var organizationID: OrganizationID?
+    public var contactID: ContactID?
+    /// Sessions this agent ever handled: joined, was transferred to, or is (or was last) assigned to.
+    public var agentID: StaffID?
+    /// Created at or after this instant.
+    public var from: Date?
+    /// Created strictly before this instant (the range is half-open: `[from, to)`).
+    public var to: Date?
+    public var state: SessionState?
+    /// Page size, clamped to `1...maxLimit`.
+    public var limit: Int
+    /// Sessions to skip (newest first), for paging.
+    public var offset: Int
+
+    public init(organizationID: OrganizationID? = nil, contactID: ContactID? = nil, agentID: StaffID? = nil,
+                from: Date? = nil, to: Date? = nil, state: SessionState? = nil, limit: Int = 100, offset: Int = 0) {
+        self.organizationID = organizationID
+        self.contactID = contactID
+        self.agentID = agentID
+        self.from = from
+        self.to = to
+        self.state = state
+        self.limit = limit
+        self.offset = offset
+    }
+
+    var effectiveLimit: Int { min(max(limit, 1), Self.maxLimit) }
+    var effectiveOffset: Int { max(offset, 0) }
+}

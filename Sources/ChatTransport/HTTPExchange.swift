@@ -1,0 +1,33 @@
+/// One dynamic HTTP request from its headers until its response is written (or its connection drops).
+/// Service thread only.
+final class HTTPExchange {
+    let id: UInt64
+    /// Valid until `LWS_CALLBACK_CLOSED_HTTP` for this connection, when the exchange is forgotten.
+    let wsi: OpaquePointer
+    let method: HTTPMethod
+    let path: String
+    let query: [String: String]
+    let headers: [String: String]
+    var body: [UInt8] = []
+    /// The body went over `maxHTTPBodyBytes`: the rest is read and discarded, then 413 is sent.
+    var bodyTooLarge = false
+    var delivered = false
+
+    var response: HTTPResponse?
+    var headersWritten = false
+    var bodyOffset = 0
+
+    init(id: UInt64, wsi: OpaquePointer, method: HTTPMethod, path: String,
+         query: [String: String], headers: [String: String]) {
+        self.id = id
+        self.wsi = wsi
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+    }
+
+    var request: HTTPRequest {
+        HTTPRequest(id: id, method: method, path: path, query: query, headers: headers, body: body)
+    }
+}

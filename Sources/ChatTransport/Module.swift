@@ -1,1 +1,0 @@
-// The ChatTransport module. See README.md, Architecture.

@@ -1,0 +1,21 @@
+/// Receives everything the transport sees. Every method is called ONLY on the lws service thread (the thread
+/// running ``WebSocketServer/run()``), so an implementation may call the service-thread-only methods of the server
+/// directly from inside these calls.
+public protocol TransportDelegate: AnyObject {
+    /// A WebSocket on "/ws" completed its handshake. Other paths are refused at the handshake and never appear.
+    func transport(_ t: WebSocketServer, didOpen c: TransportConnectionID, path: String)
+    /// One whole (reassembled) text message. `bytes` is valid only during the call: copy what you keep.
+    func transport(_ t: WebSocketServer, didReceiveText bytes: UnsafeRawBufferPointer, from c: TransportConnectionID)
+    /// A binary message arrived; its payload is discarded, only the fact is reported.
+    func transport(_ t: WebSocketServer, didReceiveBinaryFrom c: TransportConnectionID)
+    /// The connection is gone (either side closed, or the network dropped). Sends to it now return `.unknownConnection`.
+    func transport(_ t: WebSocketServer, didClose c: TransportConnectionID)
+    /// A dynamic HTTP request (`/healthz`, `/api/...`). Answer now or in a later turn with
+    /// ``WebSocketServer/respond(to:with:)``.
+    func transport(_ t: WebSocketServer, didReceive request: HTTPRequest)
+    /// Called after one or more ``WebSocketServer/wake()`` calls (wakes may be coalesced, and rare spurious
+    /// calls happen: drain your mailbox and return).
+    func transportDidWake(_ t: WebSocketServer)
+    /// The one-shot timer set with ``WebSocketServer/scheduleTimer(after:)`` fired.
+    func transportTimerFired(_ t: WebSocketServer)
+}

@@ -1,0 +1,131 @@
+/// Identifies one WebSocket connection for its whole life. Never reused within one server.
+/// The application maps it 1:1 onto its own connection id.
+public typealias TransportConnectionID = UInt64
+
+/// Listening address, static folder and the limits that protect the service thread. Plain data, any thread.
+public struct TransportConfig: Sendable {
+    /// Address to listen on, e.g. "127.0.0.1".
+    public var host: String
+    /// TCP port; 0 picks a free port (``WebSocketServer/start()`` returns the one bound).
+    public var port: Int
+    /// Absolute path of a folder served at "/" (`index.html` is the default document); nil serves no files.
+    public var staticRoot: String?
+    /// Largest incoming WebSocket message after reassembly; a bigger one closes the connection with 1009.
+    public var maxFrameBytes: Int
+    /// Cap on the bytes waiting to be written to one WebSocket; overflow closes it with 1008 "slow_consumer".
+    public var maxQueuedBytesPerConnection: Int
+    /// Largest accepted HTTP request body; a bigger one is answered 413 without reaching the delegate.
+    public var maxHTTPBodyBytes: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        staticRoot: String? = nil,
+        maxFrameBytes: Int = 64 * 1024,
+        maxQueuedBytesPerConnection: Int = 4 * 1024 * 1024,
+        maxHTTPBodyBytes: Int = 1024 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.staticRoot = staticRoot
+        self.maxFrameBytes = maxFrameBytes
+        self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
+        self.maxHTTPBodyBytes = maxHTTPBodyBytes
+    }
+}
+
+/// The HTTP methods the transport delivers to the delegate; others are answered 405 by the transport.
+public enum HTTPMethod: String, Sendable {
+    case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE", options = "OPTIONS"
+}
+
+/// A dynamic HTTP request (`/healthz` or `/api/...`), complete with its body. Plain data, any thread.
+public struct HTTPRequest: Sendable {
+    /// Pass to ``WebSocketServer/respond(to:with:)``.
+    public let id: UInt64
+    public let method: HTTPMethod
+    /// The path without the query string, already percent-decoded and normalised by lws.
+    public let path: String
+    /// Query arguments, percent-decoded; a repeated name keeps its last value.
+    public let query: [String: String]
+    /// Request headers by lowercased name (e.g. "authorization", "content-type").
+    public let headers: [String: String]
+    public let body: [UInt8]
+
+    public init(id: UInt64, method: HTTPMethod, path: String, query: [String: String],
+                headers: [String: String], body: [UInt8]) {
+        self.id = id
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The answer to an ``HTTPRequest``. The transport adds `Cache-Control: no-store` and the content length.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+    /// Extra headers by name (any case; sent lowercased).
+    public var headers: [String: String]
+
+    public init(status: Int, contentType: String = "application/json", body: [UInt8] = [],
+                headers: [String: String] = [:]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.headers = headers
+    }
+
+    /// A JSON error body `{"error":{"code":...,"message":...}}`, the shape every client error takes.
+    public static func jsonError(status: Int, code: String, message: String) -> HTTPResponse {
+        let json = "{\"error\":{\"code\":\"\(jsonEscaped(code))\",\"message\":\"\(jsonEscaped(message))\"}}"
+        return HTTPResponse(status: status, body: Array(json.utf8))
+    }
+}
+
+/// What ``WebSocketServer/send(_:to:)`` did with a frame.
+public enum SendResult: Sendable, Equatable {
+    /// The frame is queued and will be written in order.
+    case queued
+    /// The frame would have exceeded the connection's queue cap: the queue was dropped and the connection is
+    /// closing with 1008 "slow_consumer". Returned once, on the send that overflowed.
+    case closedSlowConsumer
+    /// No open connection has this id (never existed, already closed, or closing after ``WebSocketServer/close(_:code:reason:)``).
+    case unknownConnection
+}
+
+/// Why ``WebSocketServer/start()`` failed.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+    public var description: String { "\(code): \(message)" }
+
+    static func startFailed(_ message: String) -> TransportError {
+        TransportError(code: "transport_start_failed", message: message)
+    }
+}
+
+func jsonEscaped(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
+}

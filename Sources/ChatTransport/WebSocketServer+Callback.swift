@@ -1,0 +1,60 @@
+import CLibWebSockets
+import Logging
+
+/// The one lws protocol callback, for WebSocket and HTTP alike. lws calls it only on the service thread.
+/// Recovers the server from the context's user pointer and dispatches on the reason.
+func chatTransportCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ len: Int
+) -> Int32 {
+    guard let wsi, let ctx = lws_get_context(wsi), let owner = lws_context_user(ctx) else {
+        return lws_callback_http_dummy(wsi, reason, user, input, len)
+    }
+    let server = Unmanaged<WebSocketServer>.fromOpaque(owner).takeUnretainedValue()
+    let pss = user?.assumingMemoryBound(to: chat_lws_pss.self)
+    switch reason {
+    // Connection admission
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return server.isStopping ? 1 : 0
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return server.admitsWebSocket(wsi) ? 0 : 1
+
+    // WebSocket
+    case LWS_CALLBACK_ESTABLISHED:
+        server.webSocketOpened(wsi, pss)
+        return 0
+    case LWS_CALLBACK_RECEIVE:
+        guard let conn = server.connection(pss) else { return -1 }
+        return server.received(on: conn, input, len)
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        guard let conn = server.connection(pss) else { return 0 }
+        return server.writeNextFrame(conn)
+    case LWS_CALLBACK_CLOSED:
+        server.webSocketClosed(pss)
+        return 0
+
+    // HTTP
+    case LWS_CALLBACK_HTTP:
+        return server.httpRequestArrived(wsi, pss)
+    case LWS_CALLBACK_HTTP_BODY:
+        server.httpBodyChunk(pss, input, len)
+        return 0
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        server.httpBodyComplete(pss)
+        return 0
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return server.httpWriteable(wsi, pss)
+    case LWS_CALLBACK_CLOSED_HTTP:
+        server.httpClosed(pss)
+        return lws_callback_http_dummy(wsi, reason, user, input, len)
+
+    // Cross-thread wake-ups (lws_cancel_service)
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        server.serviceWasWoken()
+        return 0
+
+    default:
+        // Static files (LWSMPRO_FILE) rely on the dummy for completion handling.
+        return lws_callback_http_dummy(wsi, reason, user, input, len)
+    }
+}
