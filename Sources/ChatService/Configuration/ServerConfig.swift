@@ -74,14 +74,16 @@ public struct ServerConfig: Sendable, Codable, Equatable {
             throw ConfigurationError("unknown key \"\(unknown)\"; known keys: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        // A present key must hold a value of its type: `null` is refused, except for the optional paths.
         func value<T: Decodable>(_ key: CodingKeys, _ current: T) throws -> T {
-            try c.decodeIfPresent(T.self, forKey: key) ?? current
+            c.contains(key) ? try c.decode(T.self, forKey: key) : current
         }
         host = try value(.host, host)
         port = try value(.port, port)
         dataDirectory = try value(.dataDirectory, dataDirectory)
         webRoot = try c.decodeIfPresent(String.self, forKey: .webRoot)
-        if let text = try c.decodeIfPresent(String.self, forKey: .durability) {
+        if c.contains(.durability) {
+            let text = try c.decode(String.self, forKey: .durability)
             guard let parsed = Durability(rawValue: text) else {
                 throw ConfigurationError("durability: \"\(text)\" is not one of \"full\", \"normal\"")
             }
