@@ -27,9 +27,7 @@ extension ChatEngine {
             for id in visible.sorted() {
                 if let live = sessions[id], live.committedSeq > 0 { out.send(connection, .session(live.summary)) }
             }
-            out.send(connection, .queue(queueEntries()))
-            out.send(connection, .agents(agentLoads()))
-            boardChanged = true
+            boardChanged = true  // the new connection gets the queue and agents at the end of the step
         }
     }
 

@@ -29,7 +29,7 @@ extension ChatEngine {
             }
             live.subscribers[connection] = Subscription(deliveredSeq: live.committedSeq)
             sessions[id] = live
-            out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq))
+            if live.committedSeq > 0 { out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq)) }
             if let position = queuePosition(of: id), live.committedSeq > 0 {
                 out.send(connection, .queuePosition(sessionID: id, position: position))
             }
@@ -106,14 +106,15 @@ extension ChatEngine {
                 out.send(Array(live.subscribers.keys).sorted(), .session(live.summary))
             }
             var receivers: [ConnectionID] = []
+            // The sender always gets its ack, even if it does not follow the session (yet).
+            let ackTo = item.clientID != nil ? item.origin.flatMap { connections[$0] != nil ? $0 : nil } : nil
+            if let ackTo, let clientID = item.clientID {
+                out.send(ackTo, .ack(clientID: clientID, sessionID: id, seq: event.seq, event: event))
+            }
             for (connection, var subscription) in live.subscribers where !subscription.catchingUp {
                 guard subscription.deliveredSeq < event.seq else { continue }
                 subscription.deliveredSeq = event.seq
-                if connection == item.origin, let clientID = item.clientID {
-                    out.send(connection, .ack(clientID: clientID, sessionID: id, seq: event.seq, event: event))
-                } else {
-                    receivers.append(connection)
-                }
+                if connection != ackTo { receivers.append(connection) }
                 if let end = subscription.endsAfterSeq, event.seq >= end {
                     live.subscribers[connection] = nil
                     connections[connection]?.sessions.remove(id)

@@ -7,30 +7,30 @@ import Foundation
 /// the database or hashes a password goes to the blocking workers and answers later.
 extension ChatServer {
     public func transport(_ t: WebSocketServer, didReceive request: HTTPRequest) {
-        let segments = request.path.split(separator: "/").map(String.init)
-        switch (request.method, segments) {
-        case (.get, ["healthz"]):
+        guard let route = APIRoute(path: request.path) else {
+            return respond(request, HTTPReplies.error(.notFound, "No route for \(request.path)."))
+        }
+        guard route.allows(request.method) else {
+            return respond(request, HTTPReplies.error(.methodNotAllowed, "\(request.method.rawValue) is not allowed on \(request.path)."))
+        }
+        switch route {
+        case .health:
             respond(request, health())
-        case (.post, ["api", "login"]):
+        case .login:
             login(request)
-        case (.post, ["api", "logout"]):
+        case .logout:
             logout(request)
-        case (.get, ["api", "me"]):
+        case .me:
             authenticate(request) { server, principal in
                 server.respond(request, HTTPReplies.json(200) { json in WireEncoding.writePrincipal(principal, into: &json) })
             }
-        case (.get, ["api", "transcripts"]):
+        case .transcripts:
             listTranscripts(request)
-        case (.get, ["api", "transcripts", let id]):
+        case .transcript(let id):
             guard let sessionID = SessionID(id), sessionID > 0 else {
                 return respond(request, HTTPReplies.error(.invalidField, "A transcript id is a positive integer."))
             }
             readTranscript(request, sessionID)
-        case (_, ["healthz"]), (_, ["api", "login"]), (_, ["api", "logout"]), (_, ["api", "me"]),
-             (_, ["api", "transcripts"]), (_, ["api", "transcripts", _]):
-            respond(request, HTTPReplies.error(.methodNotAllowed, "\(request.method.rawValue) is not allowed on \(request.path)."))
-        default:
-            respond(request, HTTPReplies.error(.notFound, "No route for \(request.path)."))
         }
     }
 

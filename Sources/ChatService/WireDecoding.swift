@@ -71,6 +71,13 @@ enum WireDecoding {
         }
     }
 
+    /// Whether a JSONSerialization value was a JSON true/false (not a number).
+    static func isBoolean(_ value: Any) -> Bool {
+        // On Linux JSON booleans decode as NSNumber with objCType "c"; numbers never do.
+        guard let number = value as? NSNumber else { return value is Bool }
+        return String(cString: number.objCType) == "c"
+    }
+
     /// Typed access to a decoded object, with errors that name the field.
     private struct Fields {
         let raw: [String: Any]
@@ -96,8 +103,9 @@ enum WireDecoding {
         }
 
         func int(_ name: String, min: Int64 = 1) throws -> Int64 {
-            // JSONSerialization yields NSNumber; reject booleans, fractions and strings.
-            guard let number = raw[name] as? NSNumber, !(raw[name] is Bool),
+            // JSONSerialization yields NSNumber (1 would also bridge to Bool, so test the dynamic type);
+            // reject booleans, fractions and strings.
+            guard let value = raw[name], !WireDecoding.isBoolean(value), let number = value as? NSNumber,
                   let value = Int64(exactly: number.doubleValue), value >= min else {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be an integer ≥ \(min).")
             }
@@ -105,7 +113,7 @@ enum WireDecoding {
         }
 
         func bool(_ name: String) throws -> Bool {
-            guard let value = raw[name] as? Bool else {
+            guard let raw = raw[name], WireDecoding.isBoolean(raw), let value = raw as? Bool else {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be true or false.")
             }
             return value

@@ -55,8 +55,7 @@ struct Serve: ParsableCommand {
             "http.host": "\(config.host)", "http.port": "\(port)", "chat.data": "\(config.dataDirectory)",
             "chat.web_root": "\(config.webRoot ?? "none")", "chat.clock_speed": "\(config.clockSpeed)"])
         // A line scripts and tests can wait for.
-        print("chatd listening on http://\(config.host):\(port)")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("chatd listening on http://\(config.host):\(port)\n".utf8))
 
         let stopper = SignalStopper(server: server)
         server.run()
@@ -65,7 +64,7 @@ struct Serve: ParsableCommand {
 }
 
 /// Turns SIGINT/SIGTERM into a graceful stop. The handlers run on a Dispatch queue, never in signal context.
-final class SignalStopper: Sendable {
+final class SignalStopper {
     private let sources: [any DispatchSourceSignal]
 
     init(server: ChatServer) {
