@@ -76,6 +76,14 @@ extension ChatEngine {
             out.send(connection, .event(event))
             subscription.deliveredSeq = event.seq
         }
+        // Commits that arrived during the read may have pushed the tail past what storage returned:
+        // read again from where the history stopped rather than skip the events in between.
+        if !live.tailCovers(after: subscription.deliveredSeq) {
+            live.subscribers[connection] = subscription
+            sessions[id] = live
+            out.append(.loadHistory(connection, sessionID: id, afterSeq: subscription.deliveredSeq))
+            return
+        }
         for event in live.tail where event.seq > subscription.deliveredSeq && event.seq <= live.committedSeq {
             out.send(connection, .event(event))
             subscription.deliveredSeq = event.seq
