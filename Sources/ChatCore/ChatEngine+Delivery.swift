@@ -113,6 +113,11 @@ extension ChatEngine {
             if event.kind == .requested {
                 out.send(Array(live.subscribers.keys).sorted(), .session(live.summary))
             }
+            // A sender that does not follow the session (wrote without syncing) is still owed its ack.
+            if let origin = item.origin, let clientID = item.clientID,
+               live.subscribers[origin] == nil, connections[origin] != nil {
+                out.send(origin, .ack(clientID: clientID, sessionID: id, seq: event.seq, event: event))
+            }
             var receivers: [ConnectionID] = []
             for (connection, var subscription) in live.subscribers where !subscription.catchingUp {
                 guard subscription.deliveredSeq < event.seq else { continue }
