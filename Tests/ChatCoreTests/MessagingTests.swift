@@ -252,3 +252,18 @@ final class MessagingTests: XCTestCase {
         XCTAssertEqual(summary?.agentReadSeq, 3)
     }
 }
+
+final class UnsubscribedSenderTests: XCTestCase {
+    /// A connection that writes without syncing first still gets its ack (not silence).
+    func testSenderThatDidNotSyncIsStillAcked() {
+        let h = EngineHarness()
+        let agent = h.connectAgent(Fixture.agent(1))
+        let (_, id) = h.openChat(Fixture.customer(), org: Fixture.org())
+        let fresh = h.connectCustomer(Fixture.customer(), org: Fixture.org())
+        let m = h.mark
+        h.send(.sendMessage(sessionID: id, clientID: "nosync", text: "hi"), from: fresh)
+        h.commitAll()
+        XCTAssertEqual(h.acks(to: fresh, since: m).map(\.seq), [3])
+        XCTAssertEqual(h.events(to: agent, since: m).map(\.seq), [3])
+    }
+}
