@@ -76,6 +76,14 @@ extension ChatEngine {
             out.send(connection, .event(event))
             subscription.deliveredSeq = event.seq
         }
+        // Commits that arrived during the read may have pushed the tail past what storage returned:
+        // read again from where the history stopped rather than skip the events in between.
+        if !live.tailCovers(after: subscription.deliveredSeq) {
+            live.subscribers[connection] = subscription
+            sessions[id] = live
+            out.append(.loadHistory(connection, sessionID: id, afterSeq: subscription.deliveredSeq))
+            return
+        }
         for event in live.tail where event.seq > subscription.deliveredSeq && event.seq <= live.committedSeq {
             out.send(connection, .event(event))
             subscription.deliveredSeq = event.seq
@@ -104,6 +112,11 @@ extension ChatEngine {
             if live.tail.count > config.tailSize { live.tail.removeFirst(live.tail.count - config.tailSize) }
             if event.kind == .requested {
                 out.send(Array(live.subscribers.keys).sorted(), .session(live.summary))
+            }
+            // A sender that does not follow the session (wrote without syncing) is still owed its ack.
+            if let origin = item.origin, let clientID = item.clientID,
+               live.subscribers[origin] == nil, connections[origin] != nil {
+                out.send(origin, .ack(clientID: clientID, sessionID: id, seq: event.seq, event: event))
             }
             var receivers: [ConnectionID] = []
             // The sender always gets its ack, even if it does not follow the session (yet).

@@ -8,6 +8,10 @@ extension ChatEngine {
                           ref: clientID)
         }
         guard let author = writer(principal, live.record) else {
+            // The agent of a chat that was just closed (not yet evicted) is told it ended, as after eviction.
+            if live.record.state == .closed, mayRead(principal, live.record) {
+                return refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: clientID)
+            }
             return refuse(connection, .notYourSession, "You are not part of chat \(id).", ref: clientID)
         }
         if let seq = live.clientIDs[clientID] {
