@@ -113,11 +113,6 @@ extension ChatEngine {
             if event.kind == .requested {
                 out.send(Array(live.subscribers.keys).sorted(), .session(live.summary))
             }
-            // A sender that does not follow the session (wrote without syncing) is still owed its ack.
-            if let origin = item.origin, let clientID = item.clientID,
-               live.subscribers[origin] == nil, connections[origin] != nil {
-                out.send(origin, .ack(clientID: clientID, sessionID: id, seq: event.seq, event: event))
-            }
             var receivers: [ConnectionID] = []
             // The sender always gets its ack, even if it does not follow the session (yet).
             let ackTo = item.clientID != nil ? item.origin.flatMap { connections[$0] != nil ? $0 : nil } : nil
