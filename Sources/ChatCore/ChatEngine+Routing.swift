@@ -86,6 +86,7 @@ extension ChatEngine {
         }
         if var giver = staff[current.id] {
             giver.active.removeAll { $0 == id }
+            if giver.active.isEmpty { giver.graceDeadline = nil }
             staff[current.id] = giver
         }
         var record = live.record
@@ -121,6 +122,7 @@ extension ChatEngine {
         queue.removeAll { $0 == id }
         if let agent = live.record.agent, var member = staff[agent.id] {
             member.active.removeAll { $0 == id }
+            if member.active.isEmpty { member.graceDeadline = nil }
             staff[agent.id] = member
         }
         live.record.state = .closed

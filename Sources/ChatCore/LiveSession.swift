@@ -36,8 +36,9 @@ struct LiveSession {
     /// A committed event by seq, if still in the tail.
     func committedEvent(_ seq: Seq) -> SessionEvent? {
         guard let first = tail.first, seq >= first.seq, seq <= committedSeq else { return nil }
-        let event = tail[Int(seq - first.seq)]
-        return event.seq == seq ? event : tail.first { $0.seq == seq }
+        let index = Int(seq - first.seq)
+        if index < tail.count, tail[index].seq == seq { return tail[index] }
+        return tail.first { $0.seq == seq }
     }
 
     /// Whether the tail holds every committed event after `seq`.
