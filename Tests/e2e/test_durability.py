@@ -45,6 +45,7 @@ def test_kill_9_mid_stream_loses_no_acked_message(make_server):
     # Whatever was stored is a prefix of what was sent (in order).
     assert list(by_cid) == ids[:len(by_cid)]
 
+    print(f"kill -9 after {len(acked)} acks, {sent} sent, {len(by_cid)} stored")
     # Reconnect and resend everything not acked, with the same client ids.
     again = server.customer("acme", "c1")
     again.expect("session", lambda f: f["session"]["id"] == sid)
