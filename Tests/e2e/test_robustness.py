@@ -1,5 +1,6 @@
 """Scenario 9: malformed input, limits and the rate limiter; the server keeps serving."""
 import json
+import time
 
 import pytest
 
@@ -78,12 +79,14 @@ def test_frame_at_the_limit_is_accepted(make_server):
 def test_rate_limit_refuses_excess_and_loses_nothing_accepted(make_server):
     server = make_server({"messagesPerSecond": 1, "messageBurst": 10})
     ann = server.staff("ann", available=True)
+    started = time.monotonic()
     cust = server.customer("acme", "c1")          # hello took 1 token
     sid = cust.request_chat("r1")["sessionId"]    # 2
     ann.expect_event(sid, "joined")
     n = 30
     for i in range(n):
         cust.send("send", sessionId=sid, clientId=f"m{i}", text=f"burst {i}")
+    elapsed = time.monotonic() - started
     outcome = {}
     while len(outcome) < n:
         # Take whichever of ack/error comes next for one of our client ids.
@@ -99,7 +102,8 @@ def test_rate_limit_refuses_excess_and_loses_nothing_accepted(make_server):
     acked = {cid: seq for cid, (kind, seq) in outcome.items() if kind == "ack"}
     limited = [cid for cid, (kind, _) in outcome.items() if kind == "error"]
     assert limited, "some messages must be rate limited"
-    assert 1 <= len(acked) <= 10
+    # Burst of 10 (minus hello and request) plus at most 1 token per second elapsed; no assertion on speed.
+    assert 1 <= len(acked) <= 10 + int(elapsed) + 1
     # The accepted ones are in the transcript, in the order sent, with consecutive seqs after the joined event.
     events = server.transcript(sid, server.login("sue"))["events"]
     msgs = [e for e in events if e["kind"] == "message"]
