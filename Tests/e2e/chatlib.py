@@ -1,0 +1,376 @@
+"""End-to-end harness for chatd: a server process wrapper, HTTP helpers, token signing and a WebSocket client.
+
+Every wait is a bounded wait for a condition; nothing here asserts on speed.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHATD_BIN = Path(os.environ.get("CHATD_BIN", REPO_ROOT / ".build" / "debug" / "chatd"))
+if not CHATD_BIN.is_absolute():
+    CHATD_BIN = REPO_ROOT / CHATD_BIN
+
+PASSWORD = "secret123"
+AGENTS = ["ann", "bob", "cat"]
+SUPERVISOR = "sue"
+
+# The default policy plus a "tiny" plan (live chat, one authorized contact).
+POLICY = {
+    "plans": [
+        {"id": "basic", "name": "Basic", "rank": 1, "liveChat": False, "authorizedContacts": 2},
+        {"id": "business", "name": "Business", "rank": 2, "liveChat": False, "authorizedContacts": 5},
+        {"id": "hv", "name": "HV", "rank": 3, "liveChat": True, "authorizedContacts": 10},
+        {"id": "enterprise", "name": "Enterprise", "rank": 4, "liveChat": True, "authorizedContacts": 15},
+        {"id": "tiny", "name": "Tiny", "rank": 5, "liveChat": True, "authorizedContacts": 1},
+    ],
+    "products": [
+        {"id": "pressero", "name": "Pressero", "chatOffered": True},
+        {"id": "edocbuilder", "name": "eDocBuilder", "chatOffered": True},
+        {"id": "pjm", "name": "PJM", "chatOffered": False},
+        {"id": "tflow", "name": "tFlow", "chatOffered": False},
+    ],
+}
+
+# Generous limits by default so that only the rate-limit test meets the limiter.
+BASE_CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 10000, "messageBurst": 10000}
+
+
+# --------------------------------------------------------------------------- tokens
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign_jwt(secret: bytes, claims: dict, header: dict | None = None) -> str:
+    header = header or {"alg": "HS256", "typ": "JWT"}
+    signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+    sig = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64url(sig)
+
+
+def customer_claims(org: str, contact: str, ttl: float = 3600, name: str | None = None,
+                    email: str | None = None) -> dict:
+    now = int(time.time())
+    return {"org": org, "sub": contact, "name": name or f"Customer {contact}",
+            "email": email or f"{contact}@{org}.example", "iat": now, "exp": now + int(ttl)}
+
+
+# --------------------------------------------------------------------------- HTTP
+
+def http(port: int, method: str, path: str, token: str | None = None, body=None, timeout: float = 10):
+    """Returns (status, parsed JSON or None)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+            status = resp.status
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        status = err.code
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw
+
+
+# --------------------------------------------------------------------------- server
+
+class ChatServer:
+    """One chatd data directory and (at most) one running server process over it."""
+
+    def __init__(self, root: Path, template: Path | None = None, config: dict | None = None):
+        self.root = root
+        self.data = root / "data"
+        self.config_path = root / "config.json"
+        self.policy_path = root / "policy.json"
+        self.policy_path.write_text(json.dumps(POLICY))
+        cfg = dict(BASE_CONFIG)
+        cfg.update(config or {})
+        cfg["policyFile"] = str(self.policy_path)
+        self.config_path.write_text(json.dumps(cfg))
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.stderr_path = root / "chatd.stderr"
+        self._stderr = None
+        self.clients: list[Client] = []
+        if template is not None:
+            shutil.copytree(template, self.data)
+        else:
+            self.seed()
+
+    # -- admin CLI
+    def admin(self, *args: str) -> str:
+        out = subprocess.run([str(CHATD_BIN), "admin", *args, "--data", str(self.data), "--config", str(self.config_path)],
+                             capture_output=True, text=True, timeout=30)
+        if out.returncode != 0:
+            raise RuntimeError(f"chatd admin {args} failed: {out.stderr}")
+        return out.stdout.strip()
+
+    def seed(self):
+        self.admin("create-org", "--id", "acme", "--name", "Acme", "--plan", "hv")
+        self.admin("create-org", "--id", "globex", "--name", "Globex", "--plan", "hv")
+        self.admin("create-org", "--id", "basicco", "--name", "Basic Co", "--plan", "basic")
+        self.admin("create-org", "--id", "fullco", "--name", "Full Co", "--plan", "tiny")
+        for name in AGENTS:
+            self.admin("create-staff", "--username", name, "--name", name.capitalize(), "--password", PASSWORD)
+        self.admin("create-staff", "--username", SUPERVISOR, "--name", "Sue", "--password", PASSWORD,
+                   "--role", "supervisor")
+        # Make sure the deployment secret exists before anything signs.
+        self.admin("customer-token", "--org", "acme", "--contact", "seed", "--name", "Seed", "--email", "s@x.example")
+
+    @property
+    def secret(self) -> bytes:
+        return (self.data / "jwt-secret").read_text().strip().encode()
+
+    def token(self, org: str, contact: str, **kw) -> str:
+        return sign_jwt(self.secret, customer_claims(org, contact, **kw))
+
+    # -- process
+    def start(self, timeout: float = 20):
+        assert self.proc is None or self.proc.poll() is not None
+        self._stderr = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(
+            [str(CHATD_BIN), "serve", "--data", str(self.data), "--config", str(self.config_path), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=self._stderr, cwd=str(self.root))
+        deadline = time.monotonic() + timeout
+        line = b""
+        while time.monotonic() < deadline and not line.endswith(b"\n"):
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 1)
+                if not chunk:
+                    break
+                line += chunk
+        text = line.decode().strip()
+        if not text.startswith("chatd listening on http://127.0.0.1:"):
+            self.kill()
+            raise RuntimeError(f"chatd did not start: {text!r}\n{self.stderr_path.read_text()[-3000:]}")
+        self.port = int(text.rsplit(":", 1)[1])
+        return self
+
+    def kill(self):
+        """SIGKILL (kill -9); waits for the process to be gone."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self._close_files()
+
+    def terminate(self, timeout: float = 15) -> int:
+        """SIGTERM (graceful stop); returns the exit status."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        finally:
+            self.kill()
+        return code
+
+    def restart(self):
+        self.kill()
+        return self.start()
+
+    def _close_files(self):
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        if self._stderr:
+            self._stderr.close()
+            self._stderr = None
+
+    # -- conveniences
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def http(self, method: str, path: str, token: str | None = None, body=None):
+        return http(self.port, method, path, token, body)
+
+    def login(self, username: str, password: str = PASSWORD) -> str:
+        status, body = self.http("POST", "/api/login", body={"username": username, "password": password})
+        assert status == 200, (status, body)
+        return body["token"]
+
+    def client(self) -> "Client":
+        c = Client(self.ws_url)
+        self.clients.append(c)
+        return c
+
+    def customer(self, org: str = "acme", contact: str = "c1", **kw) -> "Client":
+        c = self.client()
+        c.hello(self.token(org, contact, **kw))
+        return c
+
+    def staff(self, username: str, available: bool = False) -> "Client":
+        c = self.client()
+        c.token = self.login(username)
+        c.hello(c.token)
+        if available:
+            c.set_available()
+        return c
+
+    def transcript(self, sid: int, token: str):
+        status, body = self.http("GET", f"/api/transcripts/{sid}", token)
+        assert status == 200, (status, body)
+        return body
+
+
+# --------------------------------------------------------------------------- client
+
+class Client:
+    """A WebSocket client that never loses a frame: frames read while waiting for something else are buffered."""
+
+    def __init__(self, url: str):
+        # Entered as a context manager (websockets >= 17.1 warns otherwise); left in close().
+        self.ws = connect(url, open_timeout=10, max_size=None, close_timeout=2).__enter__()
+        self.buffer: list = []          # unconsumed frames (dicts, or bytes for binary)
+        self.frames: list = []          # every frame ever received, in order
+        self.closed_code: int | None = None
+        self.token: str | None = None
+        self.welcome: dict | None = None
+
+    # -- sending
+    def send(self, type_: str, **fields):
+        self.ws.send(json.dumps({"type": type_, **fields}))
+
+    def send_raw(self, data):
+        self.ws.send(data)
+
+    # -- receiving
+    def _read(self, timeout: float):
+        raw = self.ws.recv(timeout=timeout)
+        frame = json.loads(raw) if isinstance(raw, str) else raw
+        self.frames.append(frame)
+        return frame
+
+    def expect(self, type_: str, predicate=None, timeout: float = 5.0) -> dict:
+        """The first frame (buffered or new) of this type matching predicate; others stay buffered."""
+        def matches(f):
+            return isinstance(f, dict) and f.get("type") == type_ and (predicate is None or predicate(f))
+        for i, f in enumerate(self.buffer):
+            if matches(f):
+                return self.buffer.pop(i)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {type_} frame within {timeout}s; buffered: {self.buffer[-10:]}")
+            try:
+                f = self._read(left)
+            except TimeoutError:
+                continue
+            except ConnectionClosed as e:
+                self.closed_code = e.rcvd.code if e.rcvd else None
+                raise AssertionError(f"connection closed ({self.closed_code}) while waiting for {type_}; "
+                                     f"buffered: {self.buffer[-10:]}") from e
+            if matches(f):
+                return f
+            self.buffer.append(f)
+
+    def expect_event(self, sid: int, kind: str | None = None, seq: int | None = None, timeout: float = 5.0) -> dict:
+        def pred(f):
+            e = f["event"]
+            return e["sessionId"] == sid and (kind is None or e["kind"] == kind) and (seq is None or e["seq"] == seq)
+        return self.expect("event", pred, timeout)["event"]
+
+    def expect_ack(self, client_id: str, timeout: float = 5.0) -> dict:
+        return self.expect("ack", lambda f: f["clientId"] == client_id, timeout)
+
+    def expect_error(self, code: str | None = None, timeout: float = 5.0) -> dict:
+        return self.expect("error", (lambda f: f["code"] == code) if code else None, timeout)
+
+    def drain(self, quiet: float = 0.3):
+        """Reads whatever arrives until `quiet` seconds pass with nothing new (for negative checks)."""
+        while True:
+            try:
+                self.buffer.append(self._read(quiet))
+            except TimeoutError:
+                return
+            except ConnectionClosed as e:
+                self.closed_code = e.rcvd.code if e.rcvd else None
+                return
+
+    def expect_closed(self, timeout: float = 5.0) -> int | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.buffer.append(self._read(deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            except ConnectionClosed as e:
+                self.closed_code = e.rcvd.code if e.rcvd else None
+                return self.closed_code
+        raise AssertionError(f"connection not closed within {timeout}s")
+
+    def events(self, sid: int) -> list[dict]:
+        """All seq'd events of a session seen on this connection (event and ack frames), ordered by seq.
+        Fails if the same seq was seen with different content."""
+        by_seq: dict[int, dict] = {}
+        for f in self.frames:
+            if not isinstance(f, dict):
+                continue
+            e = None
+            if f.get("type") == "event":
+                e = f["event"]
+            elif f.get("type") == "ack" and f.get("event"):
+                e = f["event"]
+            if e is None or e["sessionId"] != sid:
+                continue
+            if e["seq"] in by_seq:
+                assert by_seq[e["seq"]] == e, f"seq {e['seq']} seen with different content"
+            by_seq[e["seq"]] = e
+        return [by_seq[s] for s in sorted(by_seq)]
+
+    def event_seqs_received(self, sid: int) -> list[int]:
+        """Seqs of `event` frames (not acks) for a session, in arrival order, duplicates included."""
+        return [f["event"]["seq"] for f in self.frames
+                if isinstance(f, dict) and f.get("type") == "event" and f["event"]["sessionId"] == sid]
+
+    # -- protocol steps
+    def hello(self, token: str) -> dict:
+        self.send("hello", token=token)
+        self.welcome = self.expect("welcome")
+        return self.welcome
+
+    def set_available(self):
+        self.send("set_status", status="available")
+        self.expect("status", lambda f: f["status"] == "available")
+
+    def request_chat(self, client_id: str = "r1", text: str = "Hello, I need help", product: str = "pressero",
+                     subject: str = "Printing problem") -> dict:
+        self.send("request_chat", product=product, subject=subject, text=text, clientId=client_id)
+        return self.expect_ack(client_id)
+
+    def say(self, sid: int, client_id: str, text: str) -> dict:
+        self.send("send", sessionId=sid, clientId=client_id, text=text)
+        return self.expect_ack(client_id)
+
+    def close(self):
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+
+
+def new_root() -> Path:
+    return Path(tempfile.mkdtemp(prefix="chatd-e2e-"))
