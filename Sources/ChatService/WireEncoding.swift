@@ -153,29 +153,13 @@ extension WireEncoding {
         json.beginObject()
         json.field("type", "welcome")
         json.field("serverTime", date: now)
-        switch principal {
-        case .customer(let customer):
-            json.field("role", "customer")
-            json.key("customer"); json.beginObject()
-            json.field("organizationId", customer.organizationID)
-            json.field("contactId", customer.contactID)
-            json.field("name", customer.name)
-            json.field("email", customer.email)
-            json.endObject()
-            if let organization {
-                json.key("organization"); json.beginObject()
-                json.field("id", organization.id)
-                json.field("name", organization.name)
-                json.field("plan", organization.planID)
-                json.field("liveChat", policy.plan(organization.planID)?.liveChat ?? false)
-                json.endObject()
-            }
-        case .staff(let staff):
-            json.field("role", staff.role.rawValue)
-            json.key("staff"); json.beginObject()
-            json.field("id", staff.id)
-            json.field("username", staff.username)
-            json.field("name", staff.name)
+        writePrincipal(principal, into: &json)
+        if let organization {
+            json.key("organization"); json.beginObject()
+            json.field("id", organization.id)
+            json.field("name", organization.name)
+            json.field("plan", organization.planID)
+            json.field("liveChat", policy.plan(organization.planID)?.liveChat ?? false)
             json.endObject()
         }
         json.key("products"); json.beginArray()
