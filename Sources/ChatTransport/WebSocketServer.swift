@@ -162,8 +162,9 @@ public final class WebSocketServer: @unchecked Sendable {
     /// Service thread only. Number of open WebSocket connections (including ones closing).
     public var connectionCount: Int { connections.count }
 
-    /// Service thread only. Queues one text message for `c`; it is written in order, one frame per writeable
-    /// callback. The bytes are copied once (into a buffer with `LWS_PRE` headroom).
+    /// Service thread only. Queues one text message for `c`; messages are written in order, as frames of their own,
+    /// several per writeable callback while the socket accepts them. The bytes are copied once, into a buffer with
+    /// `LWS_PRE` headroom, so `lws_write` needs no further copy. Over the queue cap: `.closedSlowConsumer`.
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer, to c: TransportConnectionID) -> SendResult {
         assertServiceThread()
