@@ -99,6 +99,8 @@ final class ServerHarness: @unchecked Sendable {
     let server: WebSocketServer
     let delegate: RecordingDelegate
     private(set) var port = 0
+    /// The service thread, for tests that check where callbacks run.
+    private(set) var serviceThread: pthread_t?
     private let started = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private var startError: Error?
@@ -111,6 +113,7 @@ final class ServerHarness: @unchecked Sendable {
         self.delegate = delegate
         server.delegate = delegate
         let thread = Thread { [self] in
+            serviceThread = pthread_self()
             do {
                 port = try server.start()
             } catch {
