@@ -11,6 +11,8 @@ extension WebSocketServer {
     ]
     /// Response body bytes handed to lws per HTTP_WRITEABLE.
     private static let httpWriteChunk = 16 * 1024
+    /// How long a delivered request may wait for ``WebSocketServer/respond(to:with:)`` before lws drops it.
+    static let deferredResponseTimeoutSeconds: Int32 = 30
 
     static func isDynamicRoute(_ path: String) -> Bool {
         path == "/healthz" || path.hasPrefix("/api/")
@@ -79,6 +81,8 @@ extension WebSocketServer {
 
     private func deliver(_ exchange: HTTPExchange) {
         exchange.delivered = true
+        // lws would drop the connection after its default 5 s; a deferred answer (database read, ...) gets longer.
+        lws_set_timeout(exchange.wsi, PENDING_TIMEOUT_USER_OK, Self.deferredResponseTimeoutSeconds)
         guard let delegate else {
             respond(to: exchange.id, with: HTTPResponse.jsonError(
                 status: 503, code: "unavailable", message: "The server is not ready."))

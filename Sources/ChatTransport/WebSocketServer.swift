@@ -78,7 +78,9 @@ public final class WebSocketServer: @unchecked Sendable {
         serviceThread = pthread_self()
         lws_set_log_level(LLL_ERR | LLL_WARN, nil)
 
-        let memory = LWSContextMemory(config: config)
+        var bindConfig = config
+        if bindConfig.host == "localhost" { bindConfig.host = "127.0.0.1" }  // lws takes addresses, not names
+        let memory = LWSContextMemory(config: bindConfig)
         var info = lws_context_creation_info()
         info.port = Int32(config.port)
         info.iface = UnsafePointer(memory.host)
@@ -89,6 +91,11 @@ public final class WebSocketServer: @unchecked Sendable {
         info.uid = -1
         // Invalid UTF-8 in a text message closes the connection (1007) inside lws, before the delegate sees it.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
+        // With IPv6 enabled lws binds an AF_INET6 socket and silently ignores an IPv4 literal in `iface`
+        // (measured: "127.0.0.1" listened on *:port). An IPv4 host therefore gets an IPv4-only socket.
+        if bindConfig.host.contains(".") && !bindConfig.host.contains(":") {
+            info.options |= UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+        }
 
         guard let ctx = lws_create_context(&info) else {
             throw TransportError.startFailed("lws_create_context failed for \(config.host):\(config.port)")
