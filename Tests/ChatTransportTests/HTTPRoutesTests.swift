@@ -5,6 +5,7 @@ import XCTest
 final class HTTPRoutesTests: XCTestCase {
     private func jsonHarness(_ config: TransportConfig = TransportConfig()) throws -> ServerHarness {
         let delegate = RecordingDelegate()
+        delegate.onText = { server, id, bytes in _ = server.send(bytes, to: id) }
         delegate.onRequest = { server, request in
             let summary = "\(request.method.rawValue) \(request.path) q=\(request.query.sorted { $0.key < $1.key })"
                 + " auth=\(request.headers["authorization"] ?? "-") ct=\(request.headers["content-type"] ?? "-")"
@@ -77,13 +78,13 @@ final class HTTPRoutesTests: XCTestCase {
             let box = mailbox
             Thread.detachNewThread { box.append((requestID, "{\"from\":\"worker\"}")) }
         }
-        let h = try ServerHarness(delegate: delegate)
         delegate.onWake = { server in
             for (id, json) in mailbox.values where !answered.values.contains(id) {
                 answered.append(id)
                 server.respond(to: id, with: HTTPResponse(status: 202, body: Array(json.utf8)))
             }
         }
+        let h = try ServerHarness(delegate: delegate)
         let server = h.server
         let waker = Thread {
             // Wake until the worker's result has been picked up.
@@ -180,7 +181,6 @@ final class HTTPRoutesTests: XCTestCase {
         XCTAssertTrue(health.text.contains("GET /healthz"))
         let api = try rawHTTP(port: h.port, method: "POST", path: "/api/login", body: Array("{}".utf8))
         XCTAssertTrue(api.text.contains("POST /api/login"), api.text)
-        h.delegate.onText = { server, id, bytes in _ = server.send(bytes, to: id) }
         let ws = try RawWebSocketClient(port: h.port)
         ws.sendText("hi")
         XCTAssertEqual(try ws.readMessage(), .text("hi"))
