@@ -12,6 +12,9 @@ final class ServiceLoopTests: XCTestCase {
         let before = h.delegate.events.count(of: .wake)
         Thread.detachNewThread { server.wake() }
         XCTAssertTrue(h.delegate.waitFor { $0.count(of: .wake) > before })
+        // The event is recorded just before the hook runs: wait for the hook too.
+        let wakes = h.delegate.events.count(of: .wake)
+        XCTAssertTrue(callingThreads.waitFor { $0.count >= wakes })
         let serviceThread = try XCTUnwrap(h.serviceThread)
         XCTAssertFalse(callingThreads.values.isEmpty)
         XCTAssertTrue(callingThreads.values.allSatisfy { pthread_equal($0, serviceThread) != 0 })
