@@ -46,7 +46,7 @@ public final class WebSocketServer: @unchecked Sendable {
     /// A closing connection that cannot flush (peer not reading) is dropped after this many seconds.
     static let closeGraceSeconds: Int32 = 5
 
-    /// Service thread only (or before start): builds nothing yet; ``start()`` creates the lws context.
+    /// Any thread. Allocates nothing in lws yet: ``start()`` creates the context on the service thread.
     public init(config: TransportConfig, logger: Logger) {
         self.config = config
         self.logger = logger
