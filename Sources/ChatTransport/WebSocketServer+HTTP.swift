@@ -3,6 +3,15 @@ import Logging
 
 /// Dynamic HTTP routes (`/healthz`, `/api/...`), called from `chatTransportCallback` on the service thread.
 /// Static files never come here: the "/" LWSMPRO_FILE mount serves them inside lws.
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var view = Substring(self)
+        while let c = view.first, set.contains(c) { view.removeFirst() }
+        while let c = view.last, set.contains(c) { view.removeLast() }
+        return String(view)
+    }
+}
+
 extension WebSocketServer {
     /// Request-line tokens lws fills in, one per method it parsed.
     private static let methodTokens: [(lws_token_indexes, HTTPMethod)] = [
@@ -11,6 +20,8 @@ extension WebSocketServer {
     ]
     /// Response body bytes handed to lws per HTTP_WRITEABLE.
     private static let httpWriteChunk = 16 * 1024
+    /// How long a delivered request may wait for ``WebSocketServer/respond(to:with:)`` before lws drops it.
+    static let deferredResponseTimeoutSeconds: Int32 = 30
 
     static func isDynamicRoute(_ path: String) -> Bool {
         path == "/healthz" || path.hasPrefix("/api/")
@@ -39,7 +50,17 @@ extension WebSocketServer {
                                     query: queryArguments(wsi), headers: requestHeaders(wsi))
         exchanges[id] = exchange
 
-        let contentLength = headerString(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap { Int($0) } ?? 0
+        var contentLength = 0
+        if let header = headerString(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) {
+            // lws reads "-5" as a huge unsigned length and would wait for that body: drop such a request.
+            guard let n = Int(header.trimmingCharacters(in: " \t")), n >= 0 else {
+                logger.notice("dropping request with invalid Content-Length", metadata: ["http.path": "\(path)"])
+                exchanges.removeValue(forKey: id)
+                pss.pointee.id = 0
+                return -1
+            }
+            contentLength = n
+        }
         if contentLength > 0 {
             // lws now delivers LWS_CALLBACK_HTTP_BODY pieces, then LWS_CALLBACK_HTTP_BODY_COMPLETION.
             if contentLength > config.maxHTTPBodyBytes { exchange.bodyTooLarge = true }
@@ -79,6 +100,8 @@ extension WebSocketServer {
 
     private func deliver(_ exchange: HTTPExchange) {
         exchange.delivered = true
+        // lws would drop the connection after its default 5 s; a deferred answer (database read, ...) gets longer.
+        lws_set_timeout(exchange.wsi, PENDING_TIMEOUT_USER_OK, Self.deferredResponseTimeoutSeconds)
         guard let delegate else {
             respond(to: exchange.id, with: HTTPResponse.jsonError(
                 status: 503, code: "unavailable", message: "The server is not ready."))

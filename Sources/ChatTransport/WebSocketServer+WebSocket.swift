@@ -4,6 +4,8 @@ import Logging
 /// WebSocket events, called from `chatTransportCallback` on the service thread.
 extension WebSocketServer {
     static let webSocketPath = "/ws"
+    /// Upper bound on frames written in one SERVER_WRITEABLE callback, so one busy connection cannot starve others.
+    static let maxFramesPerWriteable = 32
 
     func admitsWebSocket(_ wsi: OpaquePointer) -> Bool {
         if isStopping { return false }
@@ -78,15 +80,27 @@ extension WebSocketServer {
         return 0
     }
 
-    /// LWS_CALLBACK_SERVER_WRITEABLE: one frame, then re-arm; once drained, the pending close frame.
+    /// LWS_CALLBACK_SERVER_WRITEABLE: at least one frame, more while the socket takes them without lws having to
+    /// buffer (`lws_send_pipe_choked`), then re-arm; once drained, the pending close frame.
+    ///
+    /// Strict one-frame-per-callback costs a whole poll cycle per message, so a connection fed faster than once
+    /// per service turn (an agent receiving from many customers) would grow its queue until the slow-consumer cap
+    /// hit even though the peer reads promptly.
     func writeNextFrame(_ conn: WebSocketConnection) -> Int32 {
-        if let frame = conn.outgoing.pop() {
-            let written = lws_write(conn.wsi, frame.payload, frame.count, LWS_WRITE_TEXT)
+        var written = 0
+        while let frame = conn.outgoing.pop() {
+            let n = lws_write(conn.wsi, frame.payload, frame.count, LWS_WRITE_TEXT)
             frame.free()
-            if written < frame.count {
+            if n < frame.count {
                 logger.notice("WebSocket write failed", metadata: ["ws.connection": "\(conn.id)"])
                 return -1
             }
+            written += 1
+            if written >= Self.maxFramesPerWriteable || conn.outgoing.isEmpty || lws_send_pipe_choked(conn.wsi) != 0 {
+                break
+            }
+        }
+        if written > 0 {
             if !conn.outgoing.isEmpty || conn.isClosing { lws_callback_on_writable(conn.wsi) }
             return 0
         }

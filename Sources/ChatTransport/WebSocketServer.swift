@@ -46,7 +46,7 @@ public final class WebSocketServer: @unchecked Sendable {
     /// A closing connection that cannot flush (peer not reading) is dropped after this many seconds.
     static let closeGraceSeconds: Int32 = 5
 
-    /// Service thread only (or before start): builds nothing yet; ``start()`` creates the lws context.
+    /// Any thread. Allocates nothing in lws yet: ``start()`` creates the context on the service thread.
     public init(config: TransportConfig, logger: Logger) {
         self.config = config
         self.logger = logger
@@ -78,7 +78,9 @@ public final class WebSocketServer: @unchecked Sendable {
         serviceThread = pthread_self()
         lws_set_log_level(LLL_ERR | LLL_WARN, nil)
 
-        let memory = LWSContextMemory(config: config)
+        var bindConfig = config
+        if bindConfig.host == "localhost" { bindConfig.host = "127.0.0.1" }  // lws takes addresses, not names
+        let memory = LWSContextMemory(config: bindConfig)
         var info = lws_context_creation_info()
         info.port = Int32(config.port)
         info.iface = UnsafePointer(memory.host)
@@ -89,6 +91,11 @@ public final class WebSocketServer: @unchecked Sendable {
         info.uid = -1
         // Invalid UTF-8 in a text message closes the connection (1007) inside lws, before the delegate sees it.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
+        // With IPv6 enabled lws binds an AF_INET6 socket and silently ignores an IPv4 literal in `iface`
+        // (measured: "127.0.0.1" listened on *:port). An IPv4 host therefore gets an IPv4-only socket.
+        if bindConfig.host.contains(".") && !bindConfig.host.contains(":") {
+            info.options |= UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+        }
 
         guard let ctx = lws_create_context(&info) else {
             throw TransportError.startFailed("lws_create_context failed for \(config.host):\(config.port)")
@@ -162,8 +169,9 @@ public final class WebSocketServer: @unchecked Sendable {
     /// Service thread only. Number of open WebSocket connections (including ones closing).
     public var connectionCount: Int { connections.count }
 
-    /// Service thread only. Queues one text message for `c`; it is written in order, one frame per writeable
-    /// callback. The bytes are copied once (into a buffer with `LWS_PRE` headroom).
+    /// Service thread only. Queues one text message for `c`; messages are written in order, as frames of their own,
+    /// several per writeable callback while the socket accepts them. The bytes are copied once, into a buffer with
+    /// `LWS_PRE` headroom, so `lws_write` needs no further copy. Over the queue cap: `.closedSlowConsumer`.
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer, to c: TransportConnectionID) -> SendResult {
         assertServiceThread()
