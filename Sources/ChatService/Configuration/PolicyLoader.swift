@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Stateless; safe from any thread. `load` does blocking file I/O: call it at start-up.
 public enum PolicyLoader {
-    private static let topKeys: Set<String> = ["plans", "products"]
+    private static let topKeys: Set<String> = ["plans", "products", "chat", "regions", "defaultRegion", "severities",
+                                                  "serviceRates", "ticketTransitions"]
     private static let planKeys: Set<String> = ["id", "name", "rank", "liveChat", "authorizedContacts"]
     private static let productKeys: Set<String> = ["id", "name", "chatOffered"]
 
