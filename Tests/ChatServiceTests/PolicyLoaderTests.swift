@@ -64,7 +64,7 @@ final class PolicyLoaderTests: XCTestCase {
         XCTAssertTrue(decodeError(#"{"plans":[\#(plan)],"products":[{"id":"x","name":"X","chatOfered":true}]}"#)
             .contains("unknown key \"chatOfered\""))
         XCTAssertTrue(decodeError(#"{"plans":[\#(plan)],"products":[\#(product)],"regions":[]}"#)
-            .contains("unknown key \"regions\""))
+            .contains("defaultRegion \"usa\" is not among regions"))
         XCTAssertTrue(decodeError(#"{"plans":[],"products":[\#(product)]}"#).contains("at least one plan"))
         XCTAssertTrue(decodeError("nope").contains("policy.json"))
     }

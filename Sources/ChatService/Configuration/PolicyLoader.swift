@@ -63,6 +63,44 @@ public enum PolicyLoader {
                 throw ConfigurationError("products[\(index)] (\"\(product.id)\"): duplicate product id \"\(product.id)\"")
             }
         }
+        try validateSupportSections(policy)
+    }
+
+    /// Checks the issue-3 sections: the default region exists; region ids are unique with valid IANA time zones
+    /// and weekdays 1-7; severity levels are unique; rate ids are unique; each status has one transition entry.
+    static func validateSupportSections(_ policy: SupportPolicy) throws {
+        var regionIDs = Set<String>()
+        for (index, region) in policy.regions.enumerated() {
+            let entry = "regions[\(index)] (\"\(region.id)\")"
+            guard !region.id.isEmpty, regionIDs.insert(region.id).inserted else {
+                throw ConfigurationError("\(entry): region ids must be non-empty and unique")
+            }
+            guard TimeZone(identifier: region.timeZone) != nil else {
+                throw ConfigurationError("\(entry): unknown time zone \"\(region.timeZone)\"")
+            }
+            for hours in region.hours where !(1...7).contains(hours.weekday) {
+                throw ConfigurationError("\(entry): weekday must be 1 (Monday) to 7 (Sunday), found \(hours.weekday)")
+            }
+        }
+        guard regionIDs.contains(policy.defaultRegion) else {
+            throw ConfigurationError("defaultRegion \"\(policy.defaultRegion)\" is not among regions")
+        }
+        var levels = Set<Int>()
+        for severity in policy.severities where !levels.insert(severity.level).inserted || severity.firstResponseBusinessHours <= 0 {
+            throw ConfigurationError("severities: level \(severity.level) is duplicated or has no positive target")
+        }
+        var rates = Set<String>()
+        for rate in policy.serviceRates where !rates.insert(rate.id).inserted || rate.hourlyRate < 0 {
+            throw ConfigurationError("serviceRates: \"\(rate.id)\" is duplicated or negative")
+        }
+        var statuses = Set<TicketStatus>()
+        for transition in policy.ticketTransitions where !statuses.insert(transition.from).inserted {
+            throw ConfigurationError("ticketTransitions: \"\(transition.from.rawValue)\" is listed twice")
+        }
+        guard policy.chat.quickQuestionMinutes > 0, policy.chat.warningMinutesLeft >= 0,
+              policy.chat.warningMinutesLeft < policy.chat.quickQuestionMinutes else {
+            throw ConfigurationError("chat: quickQuestionMinutes must be > 0 and warningMinutesLeft below it")
+        }
     }
 
     /// The shipped defaults as pretty-printed JSON, a valid policy file to start from.
