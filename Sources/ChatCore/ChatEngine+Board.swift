@@ -30,6 +30,7 @@ extension ChatEngine {
         }
         guard boardChanged else { return }
         boardChanged = false
+        deadlinesChanged = true
         let staffConnections = connections.filter { $0.value.principal.isStaff }.map(\.key).sorted()
         guard !staffConnections.isEmpty else { return }
         out.send(staffConnections, .queue(queueEntries()))

@@ -9,7 +9,7 @@ extension ChatEngine {
             for live in sessions.values.sorted(by: { $0.record.id < $1.record.id })
             where live.record.customer.organizationID == customer.organizationID
                 && live.record.customer.contactID == customer.contactID && live.committedSeq > 0 {
-                out.send(connection, .session(live.summary))
+                out.send(connection, .session(live.summary(at: clock.now())))
                 if let position = queuePosition(of: live.record.id) {
                     out.send(connection, .queuePosition(sessionID: live.record.id, position: position))
                 }
@@ -25,7 +25,7 @@ extension ChatEngine {
                 ? sessions.values.filter { $0.record.state != .closed }.map(\.record.id)
                 : member.active
             for id in visible.sorted() {
-                if let live = sessions[id], live.committedSeq > 0 { out.send(connection, .session(live.summary)) }
+                if let live = sessions[id], live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
             }
             boardChanged = true  // the new connection gets the queue and agents at the end of the step
         }
@@ -67,6 +67,7 @@ extension ChatEngine {
         for member in expired.sorted(by: { $0.identity.id < $1.identity.id }) {
             requeueAll(of: member.identity.id, reason: "agent_disconnected")
         }
+        handleBudgetDeadlines(now: now)
         routeQueue()
     }
 
@@ -84,6 +85,7 @@ extension ChatEngine {
             live.record.state = .queued
             live.record.agent = nil
             live.record.queuedAt = now
+            live.record.budget.pause(at: now)
             sessions[id] = live
             let seq = append(id, kind: .requeued, author: .system,
                              text: "\(member.identity.name) was disconnected; the chat is back at the front of the queue.",

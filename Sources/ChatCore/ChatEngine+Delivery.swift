@@ -4,11 +4,13 @@ extension ChatEngine {
     /// Numbers a new event, asks for it to be stored, and holds it until its commit. Returns its seq.
     @discardableResult
     func append(_ id: SessionID, kind: SessionEventKind, author: Participant, text: String? = nil,
-                clientID: String? = nil, origin: ConnectionID? = nil, agent: StaffRef? = nil, reason: String? = nil) -> Seq {
+                clientID: String? = nil, origin: ConnectionID? = nil, agent: StaffRef? = nil, reason: String? = nil,
+                ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil) -> Seq {
         guard var live = sessions[id] else { return 0 }
         live.lastSeq += 1
         let event = SessionEvent(sessionID: id, seq: live.lastSeq, at: clock.now(), kind: kind, author: author,
-                                 text: text, clientMessageID: clientID, agent: agent, reason: reason)
+                                 text: text, clientMessageID: clientID, agent: agent, reason: reason,
+                                 ticketNumber: ticketNumber, proposal: proposal)
         live.pending.append(PendingEvent(event: event, origin: origin, clientID: clientID))
         if let clientID { live.clientIDs[clientID] = event.seq }
         sessions[id] = live
@@ -22,7 +24,7 @@ extension ChatEngine {
         guard var live = sessions[id] else { return }
         connections[connection]?.sessions.insert(id)
         let from = max(0, afterSeq)
-        if sendSummary && live.committedSeq > 0 { out.send(connection, .session(live.summary)) }
+        if sendSummary && live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
         if live.tailCovers(after: from) {
             for event in live.tail where event.seq > from && event.seq <= live.committedSeq {
                 out.send(connection, .event(event))
@@ -64,7 +66,7 @@ extension ChatEngine {
         guard var live = sessions[id] else {
             // A closed session: the stored transcript is all there is.
             out.send(connection, .session(SessionSummary(record: record, lastSeq: events.last?.seq ?? afterSeq,
-                                                         customerReadSeq: 0, agentReadSeq: 0)))
+                                                         customerReadSeq: 0, agentReadSeq: 0, asOf: clock.now())))
             for event in events where event.seq > afterSeq { out.send(connection, .event(event)) }
             out.send(connection, .synced(sessionID: id, lastSeq: events.last?.seq ?? afterSeq))
             return
@@ -111,7 +113,7 @@ extension ChatEngine {
             live.tail.append(event)
             if live.tail.count > config.tailSize { live.tail.removeFirst(live.tail.count - config.tailSize) }
             if event.kind == .requested {
-                out.send(Array(live.subscribers.keys).sorted(), .session(live.summary))
+                out.send(Array(live.subscribers.keys).sorted(), .session(live.summary(at: clock.now())))
             }
             var receivers: [ConnectionID] = []
             // The sender always gets its ack, even if it does not follow the session (yet).

@@ -2,7 +2,7 @@ import Foundation
 
 extension ChatEngine {
     func requestChat(_ connection: ConnectionID, _ principal: Principal, productID: String, subject: String,
-                     text: String, clientID: String) {
+                     text: String, clientID: String, urgent: Bool, timeZone: String?) {
         guard case .customer(let customer) = principal else {
             return refuse(connection, .forbidden, "Only customers can request a chat.", ref: clientID)
         }
@@ -29,13 +29,17 @@ extension ChatEngine {
         }) {
             return refuse(connection, .alreadyInChat, "You already have an open chat (\(open.record.id)).", ref: clientID)
         }
+        if handleOutsideHours(connection, customer, productID: productID, subject: subject, text: text, urgent: urgent,
+                              timeZone: timeZone, clientID: clientID) {
+            return
+        }
         registerContact(customer)
         let now = clock.now()
         let id = nextSessionID
         nextSessionID += 1
         let record = ChatSessionRecord(id: id, organizationID: customer.organizationID, customer: customer,
                                        productID: productID, subject: subject, state: .queued, createdAt: now,
-                                       queuedAt: now, requestClientID: clientID)
+                                       queuedAt: now, requestClientID: clientID, budget: newBudget())
         sessions[id] = LiveSession(record: record, lastSeq: 0, tail: [], clientIDs: [:])
         requests[requestKey(customer, clientID)] = id
         out.persist(.createSession(record))
@@ -52,7 +56,7 @@ extension ChatEngine {
         subscribe(connection, to: id, afterSeq: 0, sendSummary: false)
         guard var live = sessions[id] else { return }
         if live.committedSeq >= 1 {
-            out.send(connection, .session(live.summary))
+            out.send(connection, .session(live.summary(at: clock.now())))
             out.send(connection, .ack(clientID: clientID, sessionID: id, seq: 1, event: live.committedEvent(1)))
         } else if let index = live.pending.firstIndex(where: { $0.event.seq == 1 }) {
             live.pending[index].origin = connection

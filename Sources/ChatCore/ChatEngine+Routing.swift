@@ -4,9 +4,15 @@ extension ChatEngine {
     /// Assigns queued sessions, front first, while some agent can take one.
     /// The agent chosen is available, connected, under the cap, with the fewest active sessions;
     /// among equals, the one who least recently received a session (then the lowest id).
+    /// Sessions whose region is closed wait (unless policy routes outside hours) without blocking the others.
     func routeQueue() {
-        while let id = queue.first, let agent = nextAgent() {
-            assign(id, to: agent, author: nil)
+        let now = clock.now()
+        var index = 0
+        while index < queue.count {
+            let id = queue[index]
+            guard mayRoute(id, at: now) else { index += 1; continue }
+            guard let agent = nextAgent() else { return }
+            assign(id, to: agent, author: nil)   // removes `id` from the queue
         }
     }
 
@@ -25,6 +31,7 @@ extension ChatEngine {
         live.record.state = .active
         live.record.agent = member.ref
         live.announcedPosition = nil
+        live.record.budget.run(at: clock.now())
         sessions[id] = live
         member.active.append(id)
         member.lastAssignedAt = clock.now()
@@ -33,6 +40,7 @@ extension ChatEngine {
                text: "\(member.identity.name) joined the chat.", agent: member.ref)
         out.persist(.updateSession(live.record))
         for connection in member.connections.sorted() { subscribe(connection, to: id, afterSeq: 0) }
+        announceBudget(id)
         boardChanged = true
     }
 
@@ -107,7 +115,7 @@ extension ChatEngine {
     }
 
     func close(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID) {
-        guard var live = sessions[id], live.record.state != .closed else {
+        guard let live = sessions[id], live.record.state != .closed else {
             return refuse(connection, id < nextSessionID ? .sessionClosed : .unknownSession, "There is no open chat \(id).")
         }
         let author: Participant
@@ -118,6 +126,12 @@ extension ChatEngine {
         } else {
             return refuse(connection, .notYourSession, "You cannot close chat \(id).")
         }
+        closeSession(id, author: author, reason: author.role.rawValue)
+    }
+
+    /// Ends a session: `closed` event, storage update, capacity freed for the queue.
+    func closeSession(_ id: SessionID, author: Participant, reason: String) {
+        guard var live = sessions[id], live.record.state != .closed else { return }
         let now = clock.now()
         queue.removeAll { $0 == id }
         if let agent = live.record.agent, var member = staff[agent.id] {
@@ -127,9 +141,10 @@ extension ChatEngine {
         }
         live.record.state = .closed
         live.record.closedAt = now
+        live.record.budget.pause(at: now)
         live.announcedPosition = nil
         sessions[id] = live
-        append(id, kind: .closed, author: author, text: "\(author.name) closed the chat.", reason: author.role.rawValue)
+        append(id, kind: .closed, author: author, text: "\(author.name) closed the chat.", reason: reason)
         out.persist(.updateSession(live.record))
         boardChanged = true
         routeQueue()

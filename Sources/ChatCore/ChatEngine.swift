@@ -23,6 +23,14 @@ public final class ChatEngine {
     var requests: [String: SessionID] = [:]
     /// Set when queue or agent loads changed during a call; staff are told once at its end.
     var boardChanged = false
+    /// Set when something that moves a deadline changed; `nextDeadline` is recomputed only then.
+    var deadlinesChanged = true
+    var cachedDeadline: Date?
+    /// Support calendars by region id, built once from the policy.
+    let calendars: [String: SupportCalendar]
+    /// Tickets asked for and not yet created, by request id.
+    var pendingTickets: [UInt64: PendingTicket] = [:]
+    var nextTicketRequestID: UInt64 = 1
     var out = EffectSink()
 
     public init(policy: SupportPolicy, config: EngineConfig, clock: any WallClock, recovered: RecoveredState = .empty) {
@@ -30,6 +38,12 @@ public final class ChatEngine {
         self.config = config
         self.clock = clock
         self.nextSessionID = recovered.nextSessionID
+        var calendars: [String: SupportCalendar] = [:]
+        for region in policy.regions {
+            // The policy loader validated every region; one that still fails simply has no hours enforced.
+            if let calendar = try? SupportCalendar(region: region) { calendars[region.id] = calendar }
+        }
+        self.calendars = calendars
         restore(recovered)
     }
 
@@ -102,14 +116,37 @@ public final class ChatEngine {
         step { handleHistory(connection, sessionID, afterSeq, record, events) }
     }
 
-    /// The earliest time at which `advance()` has work to do (nil: none scheduled).
+    /// The earliest time at which `advance()` has work to do (nil: none scheduled): a grace period ending,
+    /// a budget warning or expiry, or a region opening for chats waiting in the queue.
     public var nextDeadline: Date? {
-        staff.values.compactMap(\.graceDeadline).min()
+        if deadlinesChanged {
+            let now = clock.now()
+            let grace = staff.values.compactMap(\.graceDeadline).min()
+            let budgets = sessions.values.lazy.filter { $0.record.state == .active }
+                .compactMap { $0.record.budget.nextDeadline(warningSeconds: self.warningSeconds) }.min()
+            cachedDeadline = [grace, budgets, queueOpeningDeadline(now: now)].compactMap { $0 }.min()
+            deadlinesChanged = false
+        }
+        return cachedDeadline
     }
 
-    /// Carries out everything due at the clock's current time (grace periods ending).
+    /// Carries out everything due at the clock's current time: grace periods, budget warnings and offers,
+    /// routing when a region opens.
     public func advance() -> [Effect] {
-        step { handleDeadlines(now: clock.now()) }
+        step {
+            deadlinesChanged = true
+            handleDeadlines(now: clock.now())
+        }
+    }
+
+    /// The answer to a `.createTicket` effect: the ticket exists with this number.
+    public func ticketCreated(requestID: UInt64, number: Int64, onCallNotified: Bool) -> [Effect] {
+        step { handleTicketCreated(requestID, number: number, onCallNotified: onCallNotified) }
+    }
+
+    /// The answer to a `.createTicket` effect when storage failed.
+    public func ticketCreationFailed(requestID: UInt64, message: String) -> [Effect] {
+        step { handleTicketFailed(requestID, message: message) }
     }
 
     // MARK: Introspection (engine thread only; for the service's metrics and tests)
@@ -122,8 +159,9 @@ public final class ChatEngine {
 
     private func dispatch(_ command: ClientCommand, from connection: ConnectionID, principal: Principal) {
         switch command {
-        case let .requestChat(productID, subject, firstMessage, clientID):
-            requestChat(connection, principal, productID: productID, subject: subject, text: firstMessage, clientID: clientID)
+        case let .requestChat(productID, subject, firstMessage, clientID, urgent, timeZone):
+            requestChat(connection, principal, productID: productID, subject: subject, text: firstMessage, clientID: clientID,
+                        urgent: urgent, timeZone: timeZone)
         case let .sendMessage(sessionID, clientID, text):
             sendMessage(connection, principal, sessionID, clientID: clientID, text: text)
         case let .typing(sessionID, active):
@@ -140,6 +178,16 @@ public final class ChatEngine {
             transfer(connection, principal, sessionID, to: toAgent)
         case let .close(sessionID):
             close(connection, principal, sessionID)
+        case let .respondToOffer(sessionID, accept):
+            respondToOffer(connection, principal, sessionID, accept: accept)
+        case let .continueChat(sessionID):
+            continueChat(connection, principal, sessionID)
+        case let .convert(sessionID, category, severity, urgent):
+            convert(connection, principal, sessionID, category: category, severity: severity, urgent: urgent)
+        case let .proposeServices(sessionID, rateID, description, estimateHours):
+            proposeServices(connection, principal, sessionID, rateID: rateID, description: description, estimateHours: estimateHours)
+        case let .respondToServices(sessionID, accept):
+            respondToServices(connection, principal, sessionID, accept: accept)
         }
     }
 

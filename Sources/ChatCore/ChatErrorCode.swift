@@ -33,6 +33,14 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case agentUnavailable = "agent_unavailable"
     case unknownAgent = "unknown_agent"
     case alreadyInChat = "already_in_chat"
+    // Support policy
+    case chatOffline = "chat_offline"
+    case noPendingOffer = "no_pending_offer"
+    case noPendingProposal = "no_pending_proposal"
+    case proposalPending = "proposal_pending"
+    case unknownRate = "unknown_rate"
+    case conversionInProgress = "conversion_in_progress"
+    case ticketCreationFailed = "ticket_creation_failed"
     // HTTP
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
@@ -46,10 +54,13 @@ public struct ChatError: Error, Sendable, Equatable {
     public var message: String
     /// What the customer can do instead (currently only "ticket").
     public var alternative: String?
+    /// Extra facts for the client, e.g. `nextOpening` (ISO 8601) and `nextOpeningText` for `chat_offline`.
+    public var details: [String: String]
 
-    public init(_ code: ChatErrorCode, _ message: String, alternative: String? = nil) {
+    public init(_ code: ChatErrorCode, _ message: String, alternative: String? = nil, details: [String: String] = [:]) {
         self.code = code
         self.message = message
         self.alternative = alternative
+        self.details = details
     }
 }

@@ -23,10 +23,18 @@ public struct ChatSessionRecord: Sendable, Equatable, Codable {
     public var closedAt: Date?
     /// The client id of the `request_chat` that created the session (idempotent request).
     public var requestClientID: String?
+    /// The quick-question time of this chat.
+    public var budget: QuickQuestionBudget
+    /// A professional-services proposal waiting for the customer's answer.
+    public var pendingProposal: ServicesProposal?
+    /// The ticket this chat was converted to.
+    public var ticketNumber: Int64?
 
     public init(id: SessionID, organizationID: OrganizationID, customer: CustomerIdentity, productID: String,
                 subject: String, state: SessionState, agent: StaffRef? = nil, createdAt: Date,
-                queuedAt: Date? = nil, closedAt: Date? = nil, requestClientID: String? = nil) {
+                queuedAt: Date? = nil, closedAt: Date? = nil, requestClientID: String? = nil,
+                budget: QuickQuestionBudget = QuickQuestionBudget(limitSeconds: 15 * 60), pendingProposal: ServicesProposal? = nil,
+                ticketNumber: Int64? = nil) {
         self.id = id
         self.organizationID = organizationID
         self.customer = customer
@@ -38,5 +46,8 @@ public struct ChatSessionRecord: Sendable, Equatable, Codable {
         self.queuedAt = queuedAt
         self.closedAt = closedAt
         self.requestClientID = requestClientID
+        self.budget = budget
+        self.pendingProposal = pendingProposal
+        self.ticketNumber = ticketNumber
     }
 }

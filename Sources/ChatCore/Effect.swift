@@ -9,4 +9,7 @@ public enum Effect: Sendable, Equatable {
     case loadHistory(ConnectionID, sessionID: SessionID, afterSeq: Seq)
     /// Close a connection with a WebSocket close code.
     case close(ConnectionID, code: UInt16, reason: String)
+    /// Create a ticket off the service thread; answer with `ChatEngine.ticketCreated` or `ticketCreationFailed`.
+    /// When `notifyOnCall` is set, alert on-call staff once it exists.
+    case createTicket(TicketRequest)
 }

@@ -28,9 +28,9 @@ struct LiveSession {
         self.clientIDs = clientIDs
     }
 
-    var summary: SessionSummary {
+    func summary(at now: Date) -> SessionSummary {
         SessionSummary(record: record, lastSeq: committedSeq, customerReadSeq: customerReadSeq,
-                       agentReadSeq: agentReadSeq)
+                       agentReadSeq: agentReadSeq, asOf: now)
     }
 
     /// A committed event by seq, if still in the tail.

@@ -26,6 +26,29 @@ public enum ServerMessage: Sendable, Equatable {
     case status(AgentStatus)
     /// A request was refused.
     case error(ChatError, ref: String?)
+    /// The quick-question time of a session: sent to both sides when it starts, pauses, warns or runs out.
+    case budget(BudgetStatus)
+    /// A ticket was created for you (an urgent request outside support hours).
+    case ticketCreated(number: Int64, urgent: Bool, onCallNotified: Bool)
+}
+
+/// The quick-question time as clients see it, as of `asOf` (the server's domain time).
+public struct BudgetStatus: Sendable, Equatable {
+    public var sessionID: SessionID
+    public var limitSeconds: Double
+    public var remainingSeconds: Double
+    public var running: Bool
+    public var stage: QuickQuestionBudget.Stage
+    public var asOf: Date
+
+    public init(sessionID: SessionID, budget: QuickQuestionBudget, at now: Date) {
+        self.sessionID = sessionID
+        self.limitSeconds = budget.limitSeconds
+        self.remainingSeconds = budget.remaining(at: now)
+        self.running = budget.isRunning
+        self.stage = budget.stage
+        self.asOf = now
+    }
 }
 
 /// What a client needs to know to follow a session.
@@ -34,13 +57,18 @@ public struct SessionSummary: Sendable, Equatable {
     public var lastSeq: Seq
     public var customerReadSeq: Seq
     public var agentReadSeq: Seq
+    /// The domain time the summary describes (the budget's remaining time is as of then).
+    public var asOf: Date
 
-    public init(record: ChatSessionRecord, lastSeq: Seq, customerReadSeq: Seq, agentReadSeq: Seq) {
+    public init(record: ChatSessionRecord, lastSeq: Seq, customerReadSeq: Seq, agentReadSeq: Seq, asOf: Date) {
         self.record = record
         self.lastSeq = lastSeq
         self.customerReadSeq = customerReadSeq
         self.agentReadSeq = agentReadSeq
+        self.asOf = asOf
     }
+
+    public var budget: BudgetStatus { BudgetStatus(sessionID: record.id, budget: record.budget, at: asOf) }
 }
 
 /// One queued session, as staff see it.

@@ -14,6 +14,24 @@ public enum SessionEventKind: String, Sendable, Equatable, Codable {
     case requeued
     /// The session was closed by `author`.
     case closed
+    /// Both sides: the quick-question time is nearly used up.
+    case budgetWarning = "budget_warning"
+    /// The quick-question time is used up: the customer is offered conversion to a ticket.
+    case conversionOffered = "conversion_offered"
+    /// The customer accepted the conversion offer.
+    case offerAccepted = "offer_accepted"
+    /// The customer declined the conversion offer; the agent decides to continue or close.
+    case offerDeclined = "offer_declined"
+    /// The agent chose to continue after the customer declined (the budget is no longer enforced).
+    case chatContinued = "chat_continued"
+    /// The chat became ticket `ticketNumber` (the session closes right after).
+    case converted
+    /// The agent proposed paid professional services (`proposal`); nothing is billed unless accepted.
+    case servicesProposed = "services_proposed"
+    /// The customer accepted the proposal in `proposal` (now billable).
+    case servicesAccepted = "services_accepted"
+    /// The customer declined the proposal.
+    case servicesDeclined = "services_declined"
 }
 
 /// Who wrote or caused an event.
@@ -60,9 +78,14 @@ public struct SessionEvent: Sendable, Equatable, Codable {
     public var agent: StaffRef?
     /// A short machine reason (`agent_disconnected`, `customer`, ...) for `.requeued` and `.closed`.
     public var reason: String?
+    /// The ticket a `.converted` event created.
+    public var ticketNumber: Int64?
+    /// The professional-services proposal of `.servicesProposed` / `.servicesAccepted` / `.servicesDeclined`.
+    public var proposal: ServicesProposal?
 
     public init(sessionID: SessionID, seq: Seq, at: Date, kind: SessionEventKind, author: Participant,
-                text: String? = nil, clientMessageID: String? = nil, agent: StaffRef? = nil, reason: String? = nil) {
+                text: String? = nil, clientMessageID: String? = nil, agent: StaffRef? = nil, reason: String? = nil,
+                ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil) {
         self.sessionID = sessionID
         self.seq = seq
         self.at = at
@@ -72,5 +95,30 @@ public struct SessionEvent: Sendable, Equatable, Codable {
         self.clientMessageID = clientMessageID
         self.agent = agent
         self.reason = reason
+        self.ticketNumber = ticketNumber
+        self.proposal = proposal
     }
+}
+
+/// Paid work an agent proposes in a chat: what, at which rate, for about how long.
+public struct ServicesProposal: Sendable, Equatable, Codable {
+    public var description: String
+    public var rateID: String
+    public var hourlyRate: Double
+    public var currency: String
+    public var estimateHours: Double
+    public var proposedBy: StaffRef
+
+    public init(description: String, rateID: String, hourlyRate: Double, currency: String, estimateHours: Double,
+                proposedBy: StaffRef) {
+        self.description = description
+        self.rateID = rateID
+        self.hourlyRate = hourlyRate
+        self.currency = currency
+        self.estimateHours = estimateHours
+        self.proposedBy = proposedBy
+    }
+
+    /// The estimated amount (rate times hours).
+    public var estimatedAmount: Double { hourlyRate * estimateHours }
 }

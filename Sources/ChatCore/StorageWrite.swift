@@ -13,6 +13,9 @@ public enum StorageWrite: Sendable, Equatable {
     case registerContact(OrganizationID, ContactID)
     /// Remember how far a participant has read a session.
     case readMarker(sessionID: SessionID, role: Participant.Role, seq: Seq)
+    /// Record professional services the customer accepted (billable), in the same transaction as the
+    /// `services_accepted` event that precedes it.
+    case recordServiceOrder(ServiceOrder)
 }
 
 /// What one committed transaction made durable: for each session, the highest event seq now on disk.

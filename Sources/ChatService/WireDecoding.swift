@@ -50,7 +50,9 @@ enum WireDecoding {
             return .command(.requestChat(productID: try f.string("product", max: 64),
                                          subject: try f.string("subject", max: 1000),
                                          firstMessage: try f.string("text", max: 100_000),
-                                         clientID: try f.clientID()))
+                                         clientID: try f.clientID(),
+                                         urgent: try f.optionalBool("urgent") ?? false,
+                                         timeZone: try f.optionalString("timeZone", max: 64)))
         case "send":
             return .command(.sendMessage(sessionID: try f.int("sessionId"), clientID: try f.clientID(),
                                          text: try f.string("text", max: 100_000)))
@@ -66,6 +68,22 @@ enum WireDecoding {
         case "take": return .command(.take(sessionID: try f.int("sessionId")))
         case "transfer": return .command(.transfer(sessionID: try f.int("sessionId"), toAgent: try f.int("toAgent")))
         case "close": return .command(.close(sessionID: try f.int("sessionId")))
+        case "respond_offer":
+            return .command(.respondToOffer(sessionID: try f.int("sessionId"), accept: try f.bool("accept")))
+        case "continue_chat": return .command(.continueChat(sessionID: try f.int("sessionId")))
+        case "convert":
+            let category = try f.optionalString("category", max: 16) ?? TicketCategory.request.rawValue
+            guard let parsed = TicketCategory(rawValue: category) else {
+                throw DecodingFailure(code: .invalidField, message: "Field \"category\" must be request or incident.")
+            }
+            return .command(.convert(sessionID: try f.int("sessionId"), category: parsed,
+                                     severity: Int(try f.optionalInt("severity") ?? 3), urgent: try f.optionalBool("urgent") ?? false))
+        case "propose_services":
+            return .command(.proposeServices(sessionID: try f.int("sessionId"), rateID: try f.string("rate", max: 64),
+                                             description: try f.string("description", max: 2000),
+                                             estimateHours: try f.number("estimateHours")))
+        case "respond_services":
+            return .command(.respondToServices(sessionID: try f.int("sessionId"), accept: try f.bool("accept")))
         default:
             throw DecodingFailure(code: .unknownType, message: "Unknown message type \"\(type)\".")
         }
@@ -110,6 +128,27 @@ enum WireDecoding {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be an integer ≥ \(min).")
             }
             return value
+        }
+
+        func optionalString(_ name: String, max: Int) throws -> String? {
+            raw[name] == nil || raw[name] is NSNull ? nil : try string(name, max: max)
+        }
+
+        func optionalBool(_ name: String) throws -> Bool? {
+            raw[name] == nil || raw[name] is NSNull ? nil : try bool(name)
+        }
+
+        func optionalInt(_ name: String) throws -> Int64? {
+            raw[name] == nil || raw[name] is NSNull ? nil : try int(name)
+        }
+
+        /// A finite JSON number (integers and fractions).
+        func number(_ name: String) throws -> Double {
+            guard let value = raw[name], !WireDecoding.isBoolean(value), let number = value as? NSNumber,
+                  number.doubleValue.isFinite else {
+                throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be a number.")
+            }
+            return number.doubleValue
         }
 
         func bool(_ name: String) throws -> Bool {

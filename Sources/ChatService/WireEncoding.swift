@@ -73,6 +73,14 @@ enum WireEncoding {
         case let .error(error, ref):
             json.field("type", "error")
             writeErrorFields(error, ref: ref, into: &json)
+        case .budget(let status):
+            json.field("type", "budget")
+            write(status, into: &json)
+        case let .ticketCreated(number, urgent, onCallNotified):
+            json.field("type", "ticket_created")
+            json.field("ticketNumber", number)
+            json.field("urgent", urgent)
+            json.field("onCallNotified", onCallNotified)
         }
         json.endObject()
         return json.bytes
@@ -82,6 +90,7 @@ enum WireEncoding {
         json.field("code", error.code.rawValue)
         json.field("message", error.message)
         if let alternative = error.alternative { json.field("alternative", alternative) }
+        for (key, value) in error.details.sorted(by: { $0.key < $1.key }) { json.field(key, value) }
         if let ref { json.field("ref", ref) }
     }
 
@@ -105,7 +114,33 @@ enum WireEncoding {
             json.endObject()
         }
         if let reason = event.reason { json.field("reason", reason) }
+        if let ticketNumber = event.ticketNumber { json.field("ticketNumber", ticketNumber) }
+        if let proposal = event.proposal { json.key("proposal"); write(proposal, into: &json) }
         json.endObject()
+    }
+
+    static func write(_ proposal: ServicesProposal, into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("description", proposal.description)
+        json.field("rate", proposal.rateID)
+        json.key("hourlyRate"); json.double(proposal.hourlyRate)
+        json.field("currency", proposal.currency)
+        json.key("estimateHours"); json.double(proposal.estimateHours)
+        json.key("estimatedAmount"); json.double(proposal.estimatedAmount)
+        json.key("proposedBy"); json.beginObject()
+        json.field("id", proposal.proposedBy.id); json.field("name", proposal.proposedBy.name)
+        json.endObject()
+        json.endObject()
+    }
+
+    /// `sessionId`, `limitSeconds`, `remainingSeconds`, `running`, `stage`, `asOf` of a budget.
+    static func write(_ status: BudgetStatus, into json: inout JSONWriter) {
+        json.field("sessionId", status.sessionID)
+        json.key("limitSeconds"); json.double(status.limitSeconds.rounded())
+        json.key("remainingSeconds"); json.double((status.remainingSeconds * 10).rounded() / 10)
+        json.field("running", status.running)
+        json.field("stage", status.stage.rawValue)
+        json.field("asOf", date: status.asOf)
     }
 
     static func write(_ record: ChatSessionRecord, into json: inout JSONWriter) {
@@ -128,6 +163,8 @@ enum WireEncoding {
         json.field("createdAt", date: record.createdAt)
         json.field("queuedAt", date: record.queuedAt)
         json.field("closedAt", date: record.closedAt)
+        json.key("ticketNumber")
+        if let number = record.ticketNumber { json.int(number) } else { json.null() }
     }
 
     static func write(_ summary: SessionSummary, into json: inout JSONWriter) {
@@ -136,6 +173,9 @@ enum WireEncoding {
         json.field("lastSeq", summary.lastSeq)
         json.field("customerReadSeq", summary.customerReadSeq)
         json.field("agentReadSeq", summary.agentReadSeq)
+        json.key("budget"); json.beginObject(); write(summary.budget, into: &json); json.endObject()
+        json.key("pendingProposal")
+        if let proposal = summary.record.pendingProposal { write(proposal, into: &json) } else { json.null() }
         json.endObject()
     }
 

@@ -107,6 +107,7 @@ extension ChatStore {
                 """)
         }
 
+        registerChatPolicyMigration(&migrator)
         return migrator
     }
 }

@@ -12,6 +12,7 @@ struct PreparedWrites {
     private var insertEvent: Statement?
     private var registerContact: Statement?
     private var upsertReadMarker: Statement?
+    private var insertServiceOrder: Statement?
 
     init(_ db: Database) {
         self.db = db
@@ -39,8 +40,19 @@ struct PreparedWrites {
         case .readMarker(let sessionID, let role, let seq):
             try statement(&upsertReadMarker, ReadMarkerRow.upsertSQL)
                 .execute(arguments: [sessionID, role.rawValue, seq])
+        case .recordServiceOrder(let order):
+            try statement(&insertServiceOrder, Self.insertServiceOrderSQL).execute(arguments: [
+                order.sessionID, order.organizationID, order.contactID, order.proposal.description, order.proposal.rateID,
+                order.proposal.hourlyRate, order.proposal.currency, order.proposal.estimateHours,
+                order.proposal.proposedBy.id, order.acceptedAt.timeIntervalSince1970])
         }
     }
+
+    static let insertServiceOrderSQL = """
+        INSERT INTO service_orders (session_id, organization_id, contact_id, description, rate_id, hourly_rate, currency,
+                                    estimate_hours, proposed_by, accepted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 
     private func statement(_ slot: inout Statement?, _ sql: String) throws -> Statement {
         if let statement = slot { return statement }

@@ -19,6 +19,8 @@ struct SessionEventRow: FetchableRecord, TableRecord {
         case agentID = "agent_id"
         case agentName = "agent_name"
         case reason
+        case ticketNumber = "ticket_number"
+        case proposal
     }
 
     var event: SessionEvent
@@ -42,18 +44,20 @@ struct SessionEventRow: FetchableRecord, TableRecord {
             text: row[Columns.text],
             clientMessageID: row[Columns.clientMessageID],
             agent: agentID.map { StaffRef(id: $0, name: row[Columns.agentName] ?? "") },
-            reason: row[Columns.reason])
+            reason: row[Columns.reason],
+            ticketNumber: row[Columns.ticketNumber],
+            proposal: try ProposalJSON.decode(row[Columns.proposal]))
     }
 
     static let insertSQL = """
         INSERT INTO session_events (session_id, seq, at, kind, author_role, author_id, author_name, text,
-                                    client_msg_id, agent_id, agent_name, reason)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    client_msg_id, agent_id, agent_name, reason, ticket_number, proposal)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func insertArguments(_ event: SessionEvent) -> StatementArguments {
         [event.sessionID, event.seq, event.at.timeIntervalSince1970, event.kind.rawValue, event.author.role.rawValue,
          event.author.id, event.author.name, event.text, event.clientMessageID, event.agent?.id, event.agent?.name,
-         event.reason]
+         event.reason, event.ticketNumber, ProposalJSON.encode(event.proposal)]
     }
 }

@@ -21,6 +21,12 @@ struct SessionRow: FetchableRecord, TableRecord {
         case queuedAt = "queued_at"
         case closedAt = "closed_at"
         case requestClientID = "request_client_id"
+        case budgetLimit = "budget_limit"
+        case budgetUsed = "budget_used"
+        case budgetRunningSince = "budget_running_since"
+        case budgetStage = "budget_stage"
+        case pendingProposal = "pending_proposal"
+        case ticketNumber = "ticket_number"
     }
 
     var record: ChatSessionRecord
@@ -32,6 +38,13 @@ struct SessionRow: FetchableRecord, TableRecord {
         }
         let organizationID: OrganizationID = row[Columns.organizationID]
         let agentID: StaffID? = row[Columns.agentID]
+        let stageValue: String = row[Columns.budgetStage]
+        guard let stage = QuickQuestionBudget.Stage(rawValue: stageValue) else {
+            throw StorageError.corruptRow("unknown budget stage \"\(stageValue)\"")
+        }
+        let budget = QuickQuestionBudget(
+            limitSeconds: row[Columns.budgetLimit], usedSeconds: row[Columns.budgetUsed],
+            runningSince: (row[Columns.budgetRunningSince] as Double?).map(Date.init(timeIntervalSince1970:)), stage: stage)
         record = ChatSessionRecord(
             id: row[Columns.id],
             organizationID: organizationID,
@@ -44,29 +57,40 @@ struct SessionRow: FetchableRecord, TableRecord {
             createdAt: Date(timeIntervalSince1970: row[Columns.createdAt]),
             queuedAt: (row[Columns.queuedAt] as Double?).map(Date.init(timeIntervalSince1970:)),
             closedAt: (row[Columns.closedAt] as Double?).map(Date.init(timeIntervalSince1970:)),
-            requestClientID: row[Columns.requestClientID])
+            requestClientID: row[Columns.requestClientID],
+            budget: budget,
+            pendingProposal: try ProposalJSON.decode(row[Columns.pendingProposal]),
+            ticketNumber: row[Columns.ticketNumber])
     }
 
     static let insertSQL = """
         INSERT INTO sessions (id, organization_id, contact_id, customer_name, customer_email, product_id, subject,
-                              state, agent_id, agent_name, created_at, queued_at, closed_at, request_client_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              state, agent_id, agent_name, created_at, queued_at, closed_at, request_client_id,
+                              budget_limit, budget_used, budget_running_since, budget_stage, pending_proposal, ticket_number)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func insertArguments(_ record: ChatSessionRecord) -> StatementArguments {
         [record.id, record.organizationID, record.customer.contactID, record.customer.name, record.customer.email,
          record.productID, record.subject, record.state.rawValue, record.agent?.id, record.agent?.name,
          record.createdAt.timeIntervalSince1970, record.queuedAt?.timeIntervalSince1970,
-         record.closedAt?.timeIntervalSince1970, record.requestClientID]
+         record.closedAt?.timeIntervalSince1970, record.requestClientID,
+         record.budget.limitSeconds, record.budget.usedSeconds, record.budget.runningSince?.timeIntervalSince1970,
+         record.budget.stage.rawValue, ProposalJSON.encode(record.pendingProposal), record.ticketNumber]
     }
 
     /// Only the columns that change during a session's life.
     static let updateSQL = """
-        UPDATE sessions SET state = ?, agent_id = ?, agent_name = ?, queued_at = ?, closed_at = ? WHERE id = ?
+        UPDATE sessions SET state = ?, agent_id = ?, agent_name = ?, queued_at = ?, closed_at = ?,
+               budget_limit = ?, budget_used = ?, budget_running_since = ?, budget_stage = ?, pending_proposal = ?,
+               ticket_number = ?
+        WHERE id = ?
         """
 
     static func updateArguments(_ record: ChatSessionRecord) -> StatementArguments {
         [record.state.rawValue, record.agent?.id, record.agent?.name, record.queuedAt?.timeIntervalSince1970,
-         record.closedAt?.timeIntervalSince1970, record.id]
+         record.closedAt?.timeIntervalSince1970,
+         record.budget.limitSeconds, record.budget.usedSeconds, record.budget.runningSince?.timeIntervalSince1970,
+         record.budget.stage.rawValue, ProposalJSON.encode(record.pendingProposal), record.ticketNumber, record.id]
     }
 }
