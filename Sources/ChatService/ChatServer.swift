@@ -24,6 +24,10 @@ public final class ChatServer: @unchecked Sendable {
     let customerTokens: CustomerTokenVerifier
     let passwords: PasswordHasher
     let metrics = ServiceMetrics()
+    /// Support calendars by region, for first-response due times.
+    let calendars: [String: SupportCalendar]
+    /// Alerts on-call staff about urgent tickets outside hours; nil when no webhook is configured.
+    let onCall: OnCallNotifier?
 
     /// Per-connection state of the service layer (authentication, rate limit). Service thread only.
     var links: [ConnectionID: ConnectionLink] = [:]
@@ -45,6 +49,10 @@ public final class ChatServer: @unchecked Sendable {
         let engineConfig = config.engineConfig()
         let recovered = try store.recoverState(tailSize: engineConfig.tailSize)
         engine = ChatEngine(policy: policy, config: engineConfig, clock: clock, recovered: recovered)
+        calendars = Dictionary(uniqueKeysWithValues: policy.regions.compactMap { region in
+            (try? SupportCalendar(region: region)).map { (region.id, $0) }
+        })
+        onCall = try ChatServer.makeOnCallNotifier(config)
         transport = WebSocketServer(config: TransportConfig(
             host: config.host, port: config.port, staticRoot: config.webRoot,
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
@@ -65,6 +73,17 @@ public final class ChatServer: @unchecked Sendable {
             "chat.open": "\(recovered.openSessions.count)", "chat.next_session": "\(recovered.nextSessionID)"])
     }
 
+    /// The on-call notifier for the configured webhook, or nil when none is configured.
+    static func makeOnCallNotifier(_ config: ServerConfig,
+                                   environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OnCallNotifier? {
+        guard let url = config.onCallWebhookURL, !url.isEmpty else { return nil }
+        guard let secret = environment["CHATD_ONCALL_SECRET"] ?? config.onCallWebhookSecret, secret.utf8.count >= 16 else {
+            throw ConfigurationError("onCallWebhookSecret (or CHATD_ONCALL_SECRET) of at least 16 bytes is required with onCallWebhookURL")
+        }
+        return OnCallNotifier(config: try OnCallConfig(url: url, secret: Array(secret.utf8), maxAttempts: config.onCallMaxAttempts,
+                                                   initialBackoffSeconds: config.onCallInitialBackoffSeconds))
+    }
+
     /// The database file inside a data directory.
     public static func databasePath(dataDirectory: String) -> String {
         (dataDirectory as NSString).appendingPathComponent("chat.sqlite")
@@ -76,6 +95,7 @@ public final class ChatServer: @unchecked Sendable {
     public func start() throws -> Int {
         writer.start()
         workers.start()
+        onCall?.start()
         port = try transport.start()
         rearmTimer()
         return port
@@ -86,6 +106,7 @@ public final class ChatServer: @unchecked Sendable {
         transport.run()
         writer.stop()
         workers.stop()
+        onCall?.stop()
         logger.info("stopped; every acknowledged write is on disk")
     }
 
@@ -109,6 +130,8 @@ public final class ChatServer: @unchecked Sendable {
                 loadHistory(connection, sessionID: sessionID, afterSeq: afterSeq)
             case let .close(connection, code, reason):
                 transport.close(connection, code: code, reason: reason)
+            case .createTicket(let request):
+                createTicket(request)
             }
         }
         rearmTimer()

@@ -53,6 +53,14 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var policyFile: String? = nil
     /// Speed of the domain clock: 1 is real time, above 1 accelerates it (demos and end-to-end tests).
     public var clockSpeed: Double = 1
+    /// Where urgent tickets outside support hours are announced to on-call staff (HTTP POST); nil: nobody.
+    public var onCallWebhookURL: String? = nil
+    /// The key that signs on-call webhook bodies; the environment variable CHATD_ONCALL_SECRET overrides it.
+    public var onCallWebhookSecret: String? = nil
+    /// Attempts per on-call notification before giving up.
+    public var onCallMaxAttempts: Int = 5
+    /// First delay between on-call attempts, doubling each time (capped at 60 s).
+    public var onCallInitialBackoffSeconds: Double = 2
 
     /// The defaults.
     public init() {}
@@ -63,6 +71,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case maxFrameBytes, maxMessageLength, maxHTTPBodyBytes, maxQueuedBytesPerConnection
         case messagesPerSecond, messageBurst, writerCapacity, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed
+        case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
     }
 
     /// Decodes a config object: missing keys keep defaults; unknown keys and out-of-range values throw
@@ -103,6 +112,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         tokenLeewaySeconds = try value(.tokenLeewaySeconds, tokenLeewaySeconds)
         policyFile = try c.decodeIfPresent(String.self, forKey: .policyFile)
         clockSpeed = try value(.clockSpeed, clockSpeed)
+        onCallWebhookURL = try c.decodeIfPresent(String.self, forKey: .onCallWebhookURL)
+        onCallWebhookSecret = try c.decodeIfPresent(String.self, forKey: .onCallWebhookSecret)
+        onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)
+        onCallInitialBackoffSeconds = try value(.onCallInitialBackoffSeconds, onCallInitialBackoffSeconds)
         try validate()
     }
 
