@@ -246,7 +246,8 @@ extension ServerMessage {
         case .typing(let id, _, _): return id
         case .read(let id, _, _): return id
         case .synced(let id, _): return id
-        case .queue, .agents, .status, .error: return nil
+        case .budget(let status): return status.sessionID
+        case .queue, .agents, .status, .error, .ticketCreated: return nil
         }
     }
 }
