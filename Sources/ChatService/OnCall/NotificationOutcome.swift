@@ -1,7 +1,8 @@
 /// The outcome of one webhook attempt, or the final verdict on a notice. The caller records each in the
 /// ticket's history. For one notice the sequence is: zero or more `failedAttempt(willRetry: true)`, then either
-/// `delivered`, or `failedAttempt(willRetry: false)` followed by `gaveUp`. A notice still queued when the
-/// notifier stops gets only `gaveUp(attempts: 0, ...)`.
+/// `delivered`, or `failedAttempt(willRetry: false)` followed by `gaveUp`. When `stop()` cuts a backoff short,
+/// `gaveUp` directly follows a `failedAttempt(willRetry: true)`. A notice still queued when the notifier stops
+/// gets only `gaveUp(attempts: 0, ...)`.
 public enum NotificationOutcome: Sendable, Equatable {
     /// The receiver answered 2xx on attempt `attempt` (1-based).
     case delivered(attempt: Int, status: Int)

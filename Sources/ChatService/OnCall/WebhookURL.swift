@@ -10,6 +10,13 @@ public struct WebhookURL: Sendable, Equatable {
     /// Path and query, always starting with "/".
     public var path: String
 
+    /// An already-split address, unchecked (tests and callers that built the parts themselves).
+    init(host: String, port: UInt16, path: String) {
+        self.host = host
+        self.port = port
+        self.path = path
+    }
+
     /// Parses `text`; throws `WebhookError.invalidURL` or `.unsupportedScheme`.
     public init(parsing text: String) throws(WebhookError) {
         let lower = text.lowercased()
