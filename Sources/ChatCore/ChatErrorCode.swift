@@ -33,6 +33,10 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case agentUnavailable = "agent_unavailable"
     case unknownAgent = "unknown_agent"
     case alreadyInChat = "already_in_chat"
+    // Tickets
+    case unknownTicket = "unknown_ticket"
+    case ticketClosed = "ticket_closed"
+    case illegalTransition = "illegal_transition"
     // HTTP
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
