@@ -41,6 +41,10 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case unknownRate = "unknown_rate"
     case conversionInProgress = "conversion_in_progress"
     case ticketCreationFailed = "ticket_creation_failed"
+    // Tickets
+    case unknownTicket = "unknown_ticket"
+    case ticketClosed = "ticket_closed"
+    case illegalTransition = "illegal_transition"
     // HTTP
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"

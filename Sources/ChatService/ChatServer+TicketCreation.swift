@@ -33,11 +33,12 @@ extension ChatServer {
         let accepted = workers.submit { [unowned self] in
             do {
                 let ticket = try store.createTicket(draft)
-                var alerted = false
+                var queued = false
                 if request.notifyOnCall, let notifier {
                     let organization = try? store.organization(id: request.organizationID)
-                    alerted = self.alertOnCall(notifier, ticket: ticket, organizationName: organization?.name ?? request.organizationID)
+                    queued = self.alertOnCall(notifier, ticket: ticket, organizationName: organization?.name ?? request.organizationID)
                 }
+                let alerted = queued
                 self.mailbox.post {
                     self.apply(self.engine.ticketCreated(requestID: request.id, number: ticket.number, onCallNotified: alerted))
                 }
@@ -64,7 +65,7 @@ extension ChatServer {
         return notifier.notify(notice) { outcome in
             let (kind, text) = OnCallHistory.describe(outcome)
             do {
-                try store.appendTicketHistory(number: ticket.number, kind: kind, actor: .system, text: text, at: clock.now())
+                try store.appendTicketHistory(number: ticket.number, kind: kind, text: text, actor: .system, at: clock.now())
             } catch {
                 logger.error("could not record on-call outcome", metadata: ["ticket.number": "\(ticket.number)"])
             }

@@ -31,8 +31,9 @@ enum HTTPReplies {
             return 401
         case .forbidden, .notYourSession, .planExcludesChat, .productExcludesChat, .authorizedContactsExceeded:
             return 403
-        case .notFound, .unknownSession, .unknownOrganization, .unknownAgent, .unknownProduct:
+        case .notFound, .unknownSession, .unknownOrganization, .unknownAgent, .unknownProduct, .unknownTicket:
             return 404
+        case .illegalTransition, .ticketClosed: return 409
         case .methodNotAllowed: return 405
         case .payloadTooLarge, .messageTooLong: return 413
         case .rateLimited: return 429

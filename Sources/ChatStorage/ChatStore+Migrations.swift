@@ -16,6 +16,15 @@ import GRDB
 //   indexed, to find every session an agent handled.
 // - `read_markers`: how far each role has read each session.
 //
+// v2-tickets:
+// - `organizations.region_id`: the support region (hours, holidays, SLA clock); NULL means the policy's default.
+// - `tickets`: one row per ticket; `number` is AUTOINCREMENT so a number is never reused. The customer is copied
+//   in (as on sessions). `severity` is not CHECKed: the levels are policy data, validated before writing.
+//   `first_response_due` is indexed only while unanswered (the "overdue" query).
+// - `ticket_history`: every change of a ticket, `(ticket_number, seq)` gap-free from 1, appended in the same
+//   transaction as the change it records.
+// - `service_orders`: professional services a customer accepted in a chat (rate copied in at acceptance).
+//
 // Migrations are append-only: never edit one that has shipped; add a new one. They are plain SQL and never use
 // app types, so that they keep their meaning when the app's types change.
 
@@ -104,6 +113,68 @@ extension ChatStore {
                     seq INTEGER NOT NULL,
                     PRIMARY KEY (session_id, role)
                 ) WITHOUT ROWID;
+                """)
+        }
+
+        migrator.registerMigration("v2-tickets") { db in
+            try db.execute(sql: """
+                ALTER TABLE organizations ADD COLUMN region_id TEXT;
+
+                CREATE TABLE tickets (
+                    number INTEGER PRIMARY KEY AUTOINCREMENT,
+                    organization_id TEXT NOT NULL,
+                    contact_id TEXT NOT NULL,
+                    customer_name TEXT NOT NULL,
+                    customer_email TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    product_id TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    severity INTEGER NOT NULL,
+                    urgent INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    session_id INTEGER,
+                    converted_by_id INTEGER,
+                    converted_by_name TEXT,
+                    created_at REAL NOT NULL,
+                    first_response_due REAL NOT NULL,
+                    first_responded_at REAL,
+                    description TEXT NOT NULL
+                );
+                CREATE INDEX tickets_by_organization ON tickets(organization_id, created_at);
+                CREATE INDEX tickets_by_status ON tickets(status);
+                CREATE INDEX tickets_by_first_response_due
+                    ON tickets(first_response_due) WHERE first_responded_at IS NULL;
+                CREATE INDEX tickets_by_session ON tickets(session_id) WHERE session_id IS NOT NULL;
+
+                CREATE TABLE ticket_history (
+                    ticket_number INTEGER NOT NULL REFERENCES tickets(number),
+                    seq INTEGER NOT NULL,
+                    at REAL NOT NULL,
+                    actor_role TEXT NOT NULL,
+                    actor_id TEXT NOT NULL,
+                    actor_name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    from_status TEXT,
+                    to_status TEXT,
+                    text TEXT,
+                    PRIMARY KEY (ticket_number, seq)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE service_orders (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id INTEGER NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    contact_id TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    rate_id TEXT NOT NULL,
+                    hourly_rate REAL NOT NULL,
+                    currency TEXT NOT NULL,
+                    estimate_hours REAL,
+                    proposed_by INTEGER NOT NULL,
+                    accepted_at REAL NOT NULL
+                );
+                CREATE INDEX service_orders_by_session ON service_orders(session_id);
+                CREATE INDEX service_orders_by_organization ON service_orders(organization_id, accepted_at);
                 """)
         }
 

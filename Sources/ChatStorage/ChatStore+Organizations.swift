@@ -34,16 +34,17 @@ extension ChatStore {
 
     // MARK: Admin writes (admin CLI; never the engine)
 
-    /// Adds an organization with no registered contacts.
+    /// Adds an organization with no registered contacts. `regionID` nil means the policy's default region
+    /// (the caller validates it against the policy).
     ///
     /// Blocking; any thread but the lws service thread.
     /// - Throws: `StorageError` `organization_exists` if the id is taken.
-    public func createOrganization(id: OrganizationID, name: String, planID: String,
+    public func createOrganization(id: OrganizationID, name: String, planID: String, regionID: String? = nil,
                                    createdAt: Date = Date()) throws {
         do {
             try dbPool.write { db in
                 try db.execute(sql: OrganizationRow.insertSQL,
-                               arguments: [id, name, planID, createdAt.timeIntervalSince1970])
+                               arguments: [id, name, planID, createdAt.timeIntervalSince1970, regionID])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw StorageError.organizationExists(id)
@@ -57,6 +58,19 @@ extension ChatStore {
     public func setOrganizationPlan(id: OrganizationID, planID: String) throws {
         let changed = try dbPool.write { db in
             try db.execute(sql: "UPDATE organizations SET plan_id = ? WHERE id = ?", arguments: [planID, id])
+            return db.changesCount
+        }
+        if changed == 0 { throw StorageError.notFound("The organization \"\(id)\"") }
+    }
+
+    /// Moves an organization to another support region (nil: the policy's default). The caller validates the
+    /// region against the policy.
+    ///
+    /// Blocking; any thread but the lws service thread.
+    /// - Throws: `StorageError` `not_found` if there is no such organization.
+    public func setOrganizationRegion(id: OrganizationID, regionID: String?) throws {
+        let changed = try dbPool.write { db in
+            try db.execute(sql: "UPDATE organizations SET region_id = ? WHERE id = ?", arguments: [regionID, id])
             return db.changesCount
         }
         if changed == 0 { throw StorageError.notFound("The organization \"\(id)\"") }

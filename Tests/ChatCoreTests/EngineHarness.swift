@@ -205,6 +205,12 @@ final class EngineHarness {
     }
 
     /// Whether any effect since `mark` was sent to `connection`.
+    /// The earliest quick-question deadline (warning or expiry) among these sessions.
+    func budgetDeadline(of ids: [SessionID]) -> Date? {
+        let warning = engine.policy.chat.warningMinutesLeft * 60
+        return ids.compactMap { engine.sessionRecord($0)?.budget.nextDeadline(warningSeconds: warning) }.min()
+    }
+
     func anythingSent(to connection: ConnectionID, since mark: Int) -> Bool {
         !messages(to: connection, since: mark).isEmpty
     }

@@ -122,7 +122,7 @@ final class DisconnectTests: XCTestCase {
         let a1 = h.connectAgent(Fixture.agent(1))
         let (customer, id) = h.openChat(Fixture.customer(), org: Fixture.org())
         h.connectAgent(Fixture.agent(2))
-        XCTAssertNil(h.engine.nextDeadline)
+        XCTAssertEqual(h.engine.nextDeadline, h.budgetDeadline(of: [id]), "only the quick-question budget is due")
         h.disconnect(a1)
         XCTAssertEqual(h.engine.nextDeadline, h.clock.now().addingTimeInterval(60))
         // A new chat during grace goes to agent 2, not to the disconnected agent 1.
@@ -131,7 +131,7 @@ final class DisconnectTests: XCTestCase {
         let m = h.mark
         XCTAssertEqual(h.advance(by: 59), [])
         let back = h.connect(.staff(Fixture.agent(1)))
-        XCTAssertNil(h.engine.nextDeadline)
+        XCTAssertEqual(h.engine.nextDeadline, h.budgetDeadline(of: [id, other]), "the grace deadline is gone")
         XCTAssertEqual(h.summaries(to: back, since: m).map(\.record.id), [id])
         h.advance(by: 120)
         XCTAssertEqual(h.engine.activeSessions(of: 1), [id])
@@ -212,7 +212,7 @@ final class DisconnectTests: XCTestCase {
         let agent = h.connectAgent(Fixture.agent(1))
         let (customer, id) = h.openChat(Fixture.customer(), org: Fixture.org())
         h.disconnect(customer)
-        XCTAssertNil(h.engine.nextDeadline)
+        XCTAssertEqual(h.engine.nextDeadline, h.budgetDeadline(of: [id]), "no grace period for customers")
         let m = h.mark
         h.send(.sendMessage(sessionID: id, clientID: "a", text: "are you there?"), from: agent)
         h.commitAll()

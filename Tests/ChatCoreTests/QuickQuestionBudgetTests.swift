@@ -78,7 +78,7 @@ final class QuickQuestionBudgetTests: XCTestCase {
         XCTAssertEqual(produced.last?.reason, "converted")
         h.commitAll()
         let seenByCustomer = h.events(to: customer, session: id, since: mark).map(\.kind)
-        XCTAssertEqual(seenByCustomer, [.converted, .closed], "the ticket number arrives before the chat closes")
+        XCTAssertEqual(seenByCustomer, [.offerAccepted, .converted, .closed], "the ticket number arrives before the chat closes")
         XCTAssertNil(h.engine.sessionRecord(id), "closed and evicted")
     }
 
