@@ -1,7 +1,7 @@
 import Foundation
 
 /// First-response targets (SLA) measured in a region's business hours. Pure functions; safe from any thread.
-public enum FirstResponseTarget {
+public enum FirstResponseTarget: Sendable {
     /// Due instant for a ticket of this severity created (or chat started) at `start`, in the region's business
     /// hours: `severity.firstResponseBusinessHours` of business time added to `start` with
     /// `SupportCalendar.addingBusinessTime` (outside hours the clock starts at the next opening; a target ending
