@@ -12,17 +12,22 @@ public struct SystemClock: WallClock {
     public func now() -> Date { Date() }
 }
 
-/// A clock that runs `speed` times faster than real time from the moment it is created.
-/// Used by demos and end-to-end tests to show minutes-long policies in seconds.
+/// A clock that starts at `start` (default: now) and runs `speed` times faster than real time from the moment
+/// it is created. Used by demos and end-to-end tests to show minutes-long policies in seconds, or to run as if
+/// it were a Saturday.
 public struct AcceleratedClock: WallClock {
+    /// The real instant the clock was created.
     public let origin: Date
+    /// The domain instant at `origin`.
+    public let start: Date
     public let speed: Double
-    public init(speed: Double, origin: Date = Date()) {
+    public init(speed: Double, start: Date? = nil, origin: Date = Date()) {
         self.origin = origin
+        self.start = start ?? origin
         self.speed = speed
     }
     public func now() -> Date {
-        origin.addingTimeInterval(Date().timeIntervalSince(origin) * speed)
+        start.addingTimeInterval(Date().timeIntervalSince(origin) * speed)
     }
 }
 

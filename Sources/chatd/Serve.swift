@@ -23,6 +23,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("clock-speed"), help: "Run the domain clock this many times faster (demos and tests).")
     var clockSpeed: Double?
 
+    @Option(name: .customLong("clock-start"), help: "Start the domain clock at this ISO 8601 instant (demos and tests).")
+    var clockStart: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -31,6 +34,7 @@ struct Serve: ParsableCommand {
         if let host { config.host = host }
         if let port { config.port = port }
         if let clockSpeed { config.clockSpeed = clockSpeed }
+        if let clockStart { config.clockStart = clockStart }
         if let webRoot { config.webRoot = absolute(webRoot) }
         if config.webRoot == nil {
             let candidate = absolute("WebClient")
@@ -47,13 +51,14 @@ struct Serve: ParsableCommand {
         }
         let logger = Logger(label: "chatd")
         let policy = try PolicyLoader.load(path: config.policyFile)
-        let clock: any WallClock = config.clockSpeed == 1 ? SystemClock() : AcceleratedClock(speed: config.clockSpeed)
+        let clock = config.makeClock()
 
         let server = try ChatServer(config: config, policy: policy, clock: clock, logger: logger)
         let port = try server.start()
         logger.notice("listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(port)", "chat.data": "\(config.dataDirectory)",
-            "chat.web_root": "\(config.webRoot ?? "none")", "chat.clock_speed": "\(config.clockSpeed)"])
+            "chat.web_root": "\(config.webRoot ?? "none")", "chat.clock_speed": "\(config.clockSpeed)",
+            "chat.clock_now": "\(ISO8601DateFormatter().string(from: clock.now()))"])
         // A line scripts and tests can wait for.
         FileHandle.standardOutput.write(Data("chatd listening on http://\(config.host):\(port)\n".utf8))
 

@@ -46,6 +46,21 @@ POLICY = {
         {"id": "pjm", "name": "PJM", "chatOffered": False},
         {"id": "tflow", "name": "tFlow", "chatOffered": False},
     ],
+    # Tests not about support hours run in an always-open region; "usa" keeps the shipped hours and holidays
+    # for the tests that are (they pin the server's clock with clockStart).
+    "defaultRegion": "anytime",
+    "regions": [
+        {"id": "anytime", "name": "Anytime", "timeZone": "UTC",
+         "hours": [{"weekday": d, "open": "00:00", "close": "24:00"} for d in range(1, 8)], "holidays": []},
+        {"id": "usa", "name": "USA", "timeZone": "America/Chicago",
+         "hours": [{"weekday": d, "open": "09:00", "close": "17:00"} for d in range(1, 6)],
+         "holidays": [
+             {"name": "New Year's Day", "month": 1, "day": 1},
+             {"name": "Thanksgiving Day", "month": 11, "weekday": 4, "ordinal": 4},
+             {"name": "Friday after Thanksgiving", "relativeTo": "Thanksgiving Day", "offsetDays": 1},
+             {"name": "Christmas Day", "month": 12, "day": 25},
+         ]},
+    ],
 }
 
 # Generous limits by default so that only the rate-limit test meets the limiter.

@@ -49,10 +49,18 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var sessionTokenTTLSeconds: Double = 43_200
     /// Clock skew tolerated on customer tokens' `exp` and `nbf`.
     public var tokenLeewaySeconds: Double = 30
+    /// The domain clock these settings ask for: real time, or started at `clockStart` and/or sped up.
+    public func makeClock() -> any WallClock {
+        let start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) }
+        return clockSpeed == 1 && start == nil ? SystemClock() : AcceleratedClock(speed: clockSpeed, start: start)
+    }
+
     /// Path of the support policy JSON file; nil uses `SupportPolicy.defaults`.
     public var policyFile: String? = nil
     /// Speed of the domain clock: 1 is real time, above 1 accelerates it (demos and end-to-end tests).
     public var clockSpeed: Double = 1
+    /// Start the domain clock at this ISO 8601 instant instead of now (demos and end-to-end tests).
+    public var clockStart: String? = nil
     /// Where urgent tickets outside support hours are announced to on-call staff (HTTP POST); nil: nobody.
     public var onCallWebhookURL: String? = nil
     /// The key that signs on-call webhook bodies; the environment variable CHATD_ONCALL_SECRET overrides it.
@@ -70,7 +78,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case host, port, dataDirectory, webRoot, durability, agentSessionCap, agentGraceSeconds
         case maxFrameBytes, maxMessageLength, maxHTTPBodyBytes, maxQueuedBytesPerConnection
         case messagesPerSecond, messageBurst, writerCapacity, passwordIterations, sessionTokenTTLSeconds
-        case tokenLeewaySeconds, policyFile, clockSpeed
+        case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
     }
 
@@ -112,6 +120,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         tokenLeewaySeconds = try value(.tokenLeewaySeconds, tokenLeewaySeconds)
         policyFile = try c.decodeIfPresent(String.self, forKey: .policyFile)
         clockSpeed = try value(.clockSpeed, clockSpeed)
+        clockStart = try c.decodeIfPresent(String.self, forKey: .clockStart)
         onCallWebhookURL = try c.decodeIfPresent(String.self, forKey: .onCallWebhookURL)
         onCallWebhookSecret = try c.decodeIfPresent(String.self, forKey: .onCallWebhookSecret)
         onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)
@@ -121,6 +130,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
 
     /// Throws `ConfigurationError` naming the first key whose value is out of range. Safe from any thread.
     public func validate() throws {
+        if let clockStart, ISO8601DateFormatter().date(from: clockStart) == nil {
+            throw ConfigurationError("clockStart: \"\(clockStart)\" is not an ISO 8601 instant such as 2026-11-21T18:00:00Z")
+        }
         func require(_ ok: Bool, _ key: CodingKeys, _ rule: String) throws {
             if !ok { throw ConfigurationError("\(key.stringValue): must be \(rule)") }
         }
