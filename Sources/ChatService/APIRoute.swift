@@ -8,6 +8,10 @@ enum APIRoute: Equatable {
     case me
     case transcripts
     case transcript(String)
+    case tickets
+    case ticket(String)
+    case ticketReplies(String)
+    case ticketStatus(String)
 
     init?(path: String) {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
@@ -19,17 +23,24 @@ enum APIRoute: Equatable {
             case "logout": self = .logout
             case "me": self = .me
             case "transcripts": self = .transcripts
+            case "tickets": self = .tickets
             default: return nil
             }
         case 3 where segments[0] == "api" && segments[1] == "transcripts": self = .transcript(segments[2])
+        case 3 where segments[0] == "api" && segments[1] == "tickets": self = .ticket(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "replies":
+            self = .ticketReplies(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "status":
+            self = .ticketStatus(segments[2])
         default: return nil
         }
     }
 
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
-        case .login, .logout: return method == .post
-        case .health, .me, .transcripts, .transcript: return method == .get
+        case .login, .logout, .ticketReplies, .ticketStatus: return method == .post
+        case .health, .me, .transcripts, .transcript, .ticket: return method == .get
+        case .tickets: return method == .get || method == .post
         }
     }
 }

@@ -31,6 +31,19 @@ extension ChatServer {
                 return respond(request, HTTPReplies.error(.invalidField, "A transcript id is a positive integer."))
             }
             readTranscript(request, sessionID)
+        case .tickets:
+            if request.method == .post { createTicket(request) } else { listTickets(request) }
+        case .ticket(let text), .ticketReplies(let text), .ticketStatus(let text):
+            let number: Int64
+            switch TicketRoutes.number(text) {
+            case .success(let parsed): number = parsed
+            case .failure(let error): return respond(request, HTTPReplies.error(error))
+            }
+            switch route {
+            case .ticketReplies: replyToTicket(request, number)
+            case .ticketStatus: changeTicketStatus(request, number)
+            default: readTicket(request, number)
+            }
         }
     }
 

@@ -9,7 +9,7 @@ import Foundation
 struct Admin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administer organizations, staff and tokens.",
-        subcommands: [CreateOrganization.self, SetPlan.self, CreateStaff.self, CustomerToken.self, ShowPolicy.self])
+        subcommands: [CreateOrganization.self, SetPlan.self, SetRegion.self, CreateStaff.self, CustomerToken.self, ShowPolicy.self])
 }
 
 func openStore(_ config: ServerConfig) throws -> ChatStore {
@@ -23,6 +23,8 @@ struct CreateOrganization: ParsableCommand {
     @Option(help: "Organization id (as the host admin panel names it).") var id: String
     @Option(help: "Display name.") var name: String
     @Option(help: "Plan id from the policy (e.g. basic, business, hv, enterprise).") var plan: String
+    @Option(help: "Support region id from the policy (e.g. usa, spain). Default: the policy's defaultRegion.")
+    var region: String?
 
     func run() throws {
         let config = try common.load()
@@ -30,8 +32,10 @@ struct CreateOrganization: ParsableCommand {
         guard policy.plan(plan) != nil else {
             throw ValidationError("Unknown plan \"\(plan)\". Plans: \(policy.plans.map(\.id).joined(separator: ", ")).")
         }
-        try openStore(config).createOrganization(id: id, name: name, planID: plan)
-        print("created organization \(id) (\(name)) on plan \(plan)")
+        let regionID = region ?? policy.defaultRegion
+        try validateRegion(regionID, policy)
+        try openStore(config).createOrganization(id: id, name: name, planID: plan, regionID: regionID)
+        print("created organization \(id) (\(name)) on plan \(plan) in region \(regionID)")
     }
 }
 
@@ -47,6 +51,28 @@ struct SetPlan: ParsableCommand {
         guard policy.plan(plan) != nil else { throw ValidationError("Unknown plan \"\(plan)\".") }
         try openStore(config).setOrganizationPlan(id: id, planID: plan)
         print("organization \(id) is now on plan \(plan)")
+    }
+}
+
+struct SetRegion: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set-region",
+                                                    abstract: "Change an organization's support region (hours, holidays, SLA clock).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Organization id.") var id: String
+    @Option(help: "Support region id from the policy (e.g. usa, spain).") var region: String
+
+    func run() throws {
+        let config = try common.load()
+        let policy = try PolicyLoader.load(path: config.policyFile)
+        try validateRegion(region, policy)
+        try openStore(config).setOrganizationRegion(id: id, regionID: region)
+        print("organization \(id) is now in region \(region)")
+    }
+}
+
+func validateRegion(_ id: String, _ policy: SupportPolicy) throws {
+    guard policy.region(id) != nil else {
+        throw ValidationError("Unknown region \"\(id)\". Regions: \(policy.regions.map(\.id).joined(separator: ", ")).")
     }
 }
 

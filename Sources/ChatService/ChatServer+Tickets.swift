@@ -1,0 +1,181 @@
+import ChatCore
+import ChatStorage
+import ChatTransport
+import Foundation
+
+/// The ticket routes (docs/PROTOCOL.md §7). Like the other HTTP routes they run on the service thread and send
+/// every database access to the blocking workers; each route's database work is one worker job.
+extension ChatServer {
+    /// When the first staff response to a new ticket is due: the severity's target in business hours after
+    /// `start`, on the clock of the organization's region (nil: the policy's default region).
+    ///
+    /// PLACEHOLDER: counts the target as plain wall-clock hours (`start + firstResponseBusinessHours * 3600`),
+    /// ignoring opening hours, weekends and holidays. It is replaced by the business-hours calendar
+    /// (`SupportCalendar`, built in parallel) at merge; keep this signature so the swap is local.
+    ///
+    /// Safe from any thread: reads only the immutable policy. Unknown severities count as 0 hours (callers
+    /// validate severities against the policy first).
+    func firstResponseDue(severity: Int, from start: Date, regionID: String?) -> Date {
+        let hours = engine.policy.severity(severity)?.firstResponseBusinessHours ?? 0
+        return start.addingTimeInterval(hours * 3600)
+    }
+
+    // MARK: Routes
+
+    /// `POST /api/tickets` (customers): opens a ticket for the customer's organization. 201 `{ticket}`.
+    func createTicket(_ request: HTTPRequest) {
+        authenticate(request) { server, principal in
+            guard case .customer(let customer) = principal else {
+                return server.respond(request, HTTPReplies.error(.forbidden,
+                    "Only customers open tickets here; staff convert chats into tickets."))
+            }
+            let new: NewTicketRequest
+            switch TicketRoutes.newTicket(request.body, policy: server.engine.policy) {
+            case .success(let parsed): new = parsed
+            case .failure(let error): return server.respond(request, HTTPReplies.error(error))
+            }
+            let store = server.store
+            let now = server.clock.now()
+            server.ticketJob(request) {
+                guard let organization = try store.organization(id: customer.organizationID) else {
+                    throw ChatError(.unknownOrganization, "Your organization \"\(customer.organizationID)\" is not registered.")
+                }
+                let due = server.firstResponseDue(severity: new.severity, from: now, regionID: organization.regionID)
+                let ticket = try store.createTicket(TicketDraft(
+                    organizationID: customer.organizationID, customer: customer, subject: new.subject,
+                    productID: new.productID, category: new.category, severity: new.severity, urgent: new.urgent,
+                    createdAt: now, firstResponseDue: due, description: new.description,
+                    createdBy: TicketAccess.actor(principal)))
+                return { server in
+                    server.respond(request, HTTPReplies.json(201) { json in
+                        json.key("ticket"); TicketEncoding.write(ticket, into: &json)
+                    })
+                }
+            }
+        }
+    }
+
+    /// `GET /api/tickets`: `{tickets, limit, offset}`, newest first; customers see their organization's only.
+    func listTickets(_ request: HTTPRequest) {
+        authenticate(request) { server, principal in
+            let filter: TicketFilter
+            switch TicketRoutes.filter(request.query).flatMap({ TicketAccess.scope(principal, $0) }) {
+            case .success(let scoped): filter = scoped
+            case .failure(let error): return server.respond(request, HTTPReplies.error(error))
+            }
+            let store = server.store
+            server.ticketJob(request) {
+                let tickets = try store.tickets(matching: filter)
+                return { server in
+                    server.respond(request, HTTPReplies.json(200) { json in
+                        json.key("tickets"); json.beginArray()
+                        for ticket in tickets { TicketEncoding.write(ticket, into: &json) }
+                        json.endArray()
+                        json.field("limit", filter.limit)
+                        json.field("offset", filter.offset)
+                    })
+                }
+            }
+        }
+    }
+
+    /// `GET /api/tickets/{n}`: `{ticket, history}`.
+    func readTicket(_ request: HTTPRequest, _ number: Int64) {
+        authenticate(request) { server, principal in
+            let store = server.store
+            server.ticketJob(request) {
+                let ticket = try Self.readableTicket(store, number, principal)
+                let history = try store.ticketHistory(number: number)
+                return { server in
+                    server.respond(request, HTTPReplies.json(200) { json in
+                        json.key("ticket"); TicketEncoding.write(ticket, into: &json)
+                        json.key("history"); json.beginArray()
+                        for entry in history { TicketEncoding.write(entry, into: &json) }
+                        json.endArray()
+                    })
+                }
+            }
+        }
+    }
+
+    /// `POST /api/tickets/{n}/replies` `{text}`: `{ticket, entry}` (the reply entry; automatic status changes are
+    /// in the ticket and its history).
+    func replyToTicket(_ request: HTTPRequest, _ number: Int64) {
+        authenticate(request) { server, principal in
+            let text: String
+            switch TicketRoutes.replyText(request.body) {
+            case .success(let parsed): text = parsed
+            case .failure(let error): return server.respond(request, HTTPReplies.error(error))
+            }
+            let store = server.store
+            let policy = server.engine.policy
+            let now = server.clock.now()
+            server.ticketJob(request) {
+                // A ticket never changes organization, so checking access before the write is race-free.
+                _ = try Self.readableTicket(store, number, principal)
+                let update = try store.replyToTicket(number: number, actor: TicketAccess.actor(principal), text: text,
+                                                     at: now, policy: policy)
+                return { server in
+                    server.respond(request, HTTPReplies.json(200) { json in
+                        json.key("ticket"); TicketEncoding.write(update.ticket, into: &json)
+                        if let entry = update.entries.first { json.key("entry"); TicketEncoding.write(entry, into: &json) }
+                    })
+                }
+            }
+        }
+    }
+
+    /// `POST /api/tickets/{n}/status` `{status}` (staff): `{ticket, entry}`.
+    func changeTicketStatus(_ request: HTTPRequest, _ number: Int64) {
+        authenticate(request) { server, principal in
+            guard principal.isStaff else {
+                return server.respond(request, HTTPReplies.error(.forbidden, "Only the support team can change a ticket's status."))
+            }
+            let status: TicketStatus
+            switch TicketRoutes.status(request.body) {
+            case .success(let parsed): status = parsed
+            case .failure(let error): return server.respond(request, HTTPReplies.error(error))
+            }
+            let store = server.store
+            let policy = server.engine.policy
+            let now = server.clock.now()
+            server.ticketJob(request) {
+                let update = try store.changeTicketStatus(number: number, to: status, actor: TicketAccess.actor(principal),
+                                                          at: now, policy: policy)
+                return { server in
+                    server.respond(request, HTTPReplies.json(200) { json in
+                        json.key("ticket"); TicketEncoding.write(update.ticket, into: &json)
+                        if let entry = update.entries.first { json.key("entry"); TicketEncoding.write(entry, into: &json) }
+                    })
+                }
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// `blocking`, with ticket refusals answered as such: a `ChatError` thrown by the work (from `TicketRules`
+    /// or the route) becomes its HTTP error, and storage's `not_found` becomes `404 unknown_ticket`.
+    func ticketJob(_ request: HTTPRequest, _ work: @escaping @Sendable () throws -> (@Sendable (ChatServer) -> Void)) {
+        blocking(request) {
+            do {
+                return try work()
+            } catch let error as ChatError {
+                return { server in server.respond(request, HTTPReplies.error(error)) }
+            } catch let error as StorageError where error.code == "not_found" {
+                return { server in server.respond(request, HTTPReplies.error(.unknownTicket, error.message)) }
+            }
+        }
+    }
+
+    /// Worker thread: the ticket if it exists and `principal` may see it.
+    private static func readableTicket(_ store: ChatStore, _ number: Int64, _ principal: Principal) throws -> Ticket {
+        guard let ticket = try store.ticket(number: number) else {
+            throw ChatError(.unknownTicket, "There is no ticket \(number).")
+        }
+        guard TicketAccess.mayRead(principal, ticket) else {
+            throw ChatError(.forbidden, "Ticket \(number) belongs to another organization.")
+        }
+        return ticket
+    }
+}

@@ -1,0 +1,131 @@
+import ChatCore
+import ChatStorage
+import Foundation
+
+/// A customer's new ticket, as sent to `POST /api/tickets`, trimmed and validated against the policy.
+struct NewTicketRequest: Equatable {
+    var subject: String
+    var productID: String
+    var category: TicketCategory
+    var severity: Int
+    var description: String
+    var urgent: Bool
+}
+
+/// Parses ticket route paths, bodies and queries. Pure; safe from any thread. Every refusal is `invalid_field`
+/// with a sentence naming the field.
+enum TicketRoutes {
+    static func number(_ text: String) -> Result<Int64, ChatError> {
+        guard let number = Int64(text), number > 0 else {
+            return .failure(ChatError(.invalidField, "A ticket number is a positive integer."))
+        }
+        return .success(number)
+    }
+
+    /// `{"subject", "product", "category", "severity", "description", "urgent"?}`.
+    static func newTicket(_ body: [UInt8], policy: SupportPolicy) -> Result<NewTicketRequest, ChatError> {
+        do {
+            let fields = try object(body)
+            let subject = try string(fields, "subject")
+            let product = try string(fields, "product")
+            guard let categoryText = fields["category"] as? String, let category = TicketCategory(rawValue: categoryText) else {
+                throw ChatError(.invalidField, "category must be request or incident.")
+            }
+            guard let raw = fields["severity"], !WireDecoding.isBoolean(raw), let number = raw as? NSNumber,
+                  let severity = Int(exactly: number.doubleValue) else {
+                throw ChatError(.invalidField, "severity must be an integer.")
+            }
+            let description = try string(fields, "description")
+            var urgent = false
+            if let raw = fields["urgent"], !(raw is NSNull) {
+                guard WireDecoding.isBoolean(raw), let value = raw as? Bool else {
+                    throw ChatError(.invalidField, "urgent must be true or false.")
+                }
+                urgent = value
+            }
+            try TicketRules.validateNew(subject: subject, productID: product, severity: severity,
+                                        description: description, policy: policy)
+            return .success(NewTicketRequest(subject: subject, productID: product, category: category,
+                                             severity: severity, description: description, urgent: urgent))
+        } catch let error as ChatError {
+            return .failure(error)
+        } catch {
+            return .failure(ChatError(.invalidField, "\(error)"))
+        }
+    }
+
+    /// `{"text"}`, trimmed (its length is checked by `TicketRules.reply`).
+    static func replyText(_ body: [UInt8]) -> Result<String, ChatError> {
+        Result { () throws(ChatError) in try string(try object(body), "text") }
+    }
+
+    /// `{"status"}`: one of the status raw values.
+    static func status(_ body: [UInt8]) -> Result<TicketStatus, ChatError> {
+        Result { () throws(ChatError) in
+            guard let text = try object(body)["status"] as? String, let status = TicketStatus(rawValue: text) else {
+                throw ChatError(.invalidField, "status must be one of: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return status
+        }
+    }
+
+    /// `GET /api/tickets` parameters: status, severity, organization, contact, urgent (true|false),
+    /// due (ISO 8601 instant: unanswered, not closed, first response due before it), limit (1-500, default 100),
+    /// offset.
+    static func filter(_ query: [String: String]) -> Result<TicketFilter, ChatError> {
+        Result { () throws(ChatError) in
+            var filter = TicketFilter()
+            filter.organizationID = query["organization"].flatMap { $0.isEmpty ? nil : $0 }
+            filter.contactID = query["contact"].flatMap { $0.isEmpty ? nil : $0 }
+            if let text = query["status"], !text.isEmpty {
+                guard let status = TicketStatus(rawValue: text) else {
+                    throw ChatError(.invalidField, "status must be one of: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                filter.status = status
+            }
+            if let text = query["severity"], !text.isEmpty {
+                guard let severity = Int(text) else { throw ChatError(.invalidField, "severity must be an integer.") }
+                filter.severity = severity
+            }
+            if let text = query["urgent"], !text.isEmpty {
+                switch text {
+                case "true": filter.urgent = true
+                case "false": filter.urgent = false
+                default: throw ChatError(.invalidField, "urgent must be true or false.")
+                }
+            }
+            if let text = query["due"], !text.isEmpty {
+                guard let due = ISOTime.parse(text) else {
+                    throw ChatError(.invalidField, "due must be an ISO 8601 instant such as 2026-11-21T09:00:00Z.")
+                }
+                filter.dueBefore = due
+            }
+            if let text = query["limit"], !text.isEmpty {
+                guard let limit = Int(text), (1...TicketFilter.maxLimit).contains(limit) else {
+                    throw ChatError(.invalidField, "limit must be between 1 and \(TicketFilter.maxLimit).")
+                }
+                filter.limit = limit
+            }
+            if let text = query["offset"], !text.isEmpty {
+                guard let offset = Int(text), offset >= 0 else { throw ChatError(.invalidField, "offset must be ≥ 0.") }
+                filter.offset = offset
+            }
+            return filter
+        }
+    }
+
+    private static func object(_ body: [UInt8]) throws(ChatError) -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw ChatError(.invalidField, "Send a JSON object.")
+        }
+        return object
+    }
+
+    /// A required string field, trimmed, not empty.
+    private static func string(_ fields: [String: Any], _ name: String) throws(ChatError) -> String {
+        guard let value = fields[name] as? String else { throw ChatError(.invalidField, "\(name) (a string) is required.") }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { throw ChatError(.invalidField, "\(name) must not be empty.") }
+        return trimmed
+    }
+}
