@@ -17,8 +17,8 @@ extension ChatServer {
         return FirstResponseTarget.due(severity: level, from: start, calendar: calendar)
     }
 
-    /// Service thread: carries out `.createTicket`.
-    func createTicket(_ request: TicketRequest) {
+    /// Service thread: carries out the engine's `.createTicket` effect.
+    func createRequestedTicket(_ request: TicketRequest) {
         let store = self.store
         let now = clock.now()
         let due = firstResponseDue(severity: request.severity, from: request.slaStart, regionID: request.regionID)

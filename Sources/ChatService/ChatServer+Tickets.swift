@@ -6,20 +6,6 @@ import Foundation
 /// The ticket routes (docs/PROTOCOL.md §7). Like the other HTTP routes they run on the service thread and send
 /// every database access to the blocking workers; each route's database work is one worker job.
 extension ChatServer {
-    /// When the first staff response to a new ticket is due: the severity's target in business hours after
-    /// `start`, on the clock of the organization's region (nil: the policy's default region).
-    ///
-    /// PLACEHOLDER: counts the target as plain wall-clock hours (`start + firstResponseBusinessHours * 3600`),
-    /// ignoring opening hours, weekends and holidays. It is replaced by the business-hours calendar
-    /// (`SupportCalendar`, built in parallel) at merge; keep this signature so the swap is local.
-    ///
-    /// Safe from any thread: reads only the immutable policy. Unknown severities count as 0 hours (callers
-    /// validate severities against the policy first).
-    func firstResponseDue(severity: Int, from start: Date, regionID: String?) -> Date {
-        let hours = engine.policy.severity(severity)?.firstResponseBusinessHours ?? 0
-        return start.addingTimeInterval(hours * 3600)
-    }
-
     // MARK: Routes
 
     /// `POST /api/tickets` (customers): opens a ticket for the customer's organization. 201 `{ticket}`.

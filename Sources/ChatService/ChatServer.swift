@@ -131,7 +131,7 @@ public final class ChatServer: @unchecked Sendable {
             case let .close(connection, code, reason):
                 transport.close(connection, code: code, reason: reason)
             case .createTicket(let request):
-                createTicket(request)
+                createRequestedTicket(request)
             }
         }
         rearmTimer()

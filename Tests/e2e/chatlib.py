@@ -60,6 +60,9 @@ POLICY = {
              {"name": "Friday after Thanksgiving", "relativeTo": "Thanksgiving Day", "offsetDays": 1},
              {"name": "Christmas Day", "month": 12, "day": 25},
          ]},
+        {"id": "spain", "name": "Spain", "timeZone": "Europe/Madrid",
+         "hours": [{"weekday": d, "open": "09:00", "close": "17:00"} for d in range(1, 6)],
+         "holidays": [{"name": "Navidad", "month": 12, "day": 25}]},
     ],
 }
 
