@@ -19,8 +19,21 @@ extension ChatEngine {
         staff.values.sorted { $0.identity.id < $1.identity.id }.map(\.load)
     }
 
-    /// At the end of every step: tell customers whose queue position moved, and staff if the board changed.
+    /// At the end of every step: tell customers whose queue position moved, supervisors which sessions changed,
+    /// and staff if the board changed.
     func finishStep() {
+        if !changedSessions.isEmpty {
+            let supervisors = connections.filter {
+                if case .staff(let identity) = $0.value.principal { return identity.role == .supervisor } else { return false }
+            }.map(\.key).sorted()
+            let now = clock.now()
+            for id in changedSessions.sorted() {
+                // Only committed sessions are shown; a closed one is sent once more (its final state) before it leaves memory.
+                guard let live = sessions[id], live.committedSeq > 0 else { continue }
+                out.send(supervisors, .session(live.summary(at: now)))
+            }
+            changedSessions.removeAll(keepingCapacity: true)
+        }
         for (index, id) in queue.enumerated() {
             guard var live = sessions[id], live.committedSeq > 0, live.announcedPosition != index + 1 else { continue }
             live.announcedPosition = index + 1

@@ -14,6 +14,7 @@ extension ChatEngine {
         guard let live = sessions[id] else { return }
         out.send(live.subscribers.keys.sorted(), .budget(BudgetStatus(sessionID: id, budget: live.record.budget, at: clock.now())))
         deadlinesChanged = true
+        changedSessions.insert(id)
     }
 
     /// Budget deadlines due at `now`: the warning, then the conversion offer.

@@ -87,6 +87,7 @@ extension ChatEngine {
             live.record.queuedAt = now
             live.record.budget.pause(at: now)
             sessions[id] = live
+            changedSessions.insert(id)
             let seq = append(id, kind: .requeued, author: .system,
                              text: "\(member.identity.name) was disconnected; the chat is back at the front of the queue.",
                              reason: reason)

@@ -114,6 +114,7 @@ extension ChatEngine {
             if live.tail.count > config.tailSize { live.tail.removeFirst(live.tail.count - config.tailSize) }
             if event.kind == .requested {
                 out.send(Array(live.subscribers.keys).sorted(), .session(live.summary(at: clock.now())))
+                changedSessions.insert(id)
             }
             var receivers: [ConnectionID] = []
             // The sender always gets its ack, even if it does not follow the session (yet).

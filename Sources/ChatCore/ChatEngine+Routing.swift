@@ -33,6 +33,7 @@ extension ChatEngine {
         live.announcedPosition = nil
         live.record.budget.run(at: clock.now())
         sessions[id] = live
+        changedSessions.insert(id)
         member.active.append(id)
         member.lastAssignedAt = clock.now()
         staff[agentID] = member
@@ -100,6 +101,7 @@ extension ChatEngine {
         var record = live.record
         record.agent = receiver.ref
         sessions[id]?.record = record
+        changedSessions.insert(id)
         receiver.active.append(id)
         receiver.lastAssignedAt = clock.now()
         staff[target] = receiver
@@ -144,6 +146,7 @@ extension ChatEngine {
         live.record.budget.pause(at: now)
         live.announcedPosition = nil
         sessions[id] = live
+        changedSessions.insert(id)
         append(id, kind: .closed, author: author, text: "\(author.name) closed the chat.", reason: reason)
         out.persist(.updateSession(live.record))
         boardChanged = true

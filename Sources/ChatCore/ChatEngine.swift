@@ -23,6 +23,8 @@ public final class ChatEngine {
     var requests: [String: SessionID] = [:]
     /// Set when queue or agent loads changed during a call; staff are told once at its end.
     var boardChanged = false
+    /// Sessions whose summary changed during a call (state, agent, budget); supervisors are told at its end.
+    var changedSessions: Set<SessionID> = []
     /// Set when something that moves a deadline changed; `nextDeadline` is recomputed only then.
     var deadlinesChanged = true
     var cachedDeadline: Date?

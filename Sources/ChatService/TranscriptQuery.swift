@@ -4,7 +4,7 @@ import Foundation
 
 /// Parses `GET /api/transcripts` query parameters into a filter. Pure.
 /// Parameters: organization, contact, agent (staff id), from, to (ISO 8601 date or date-time; `to` exclusive),
-/// state (queued|active|closed), limit (1-500, default 100), offset.
+/// state (queued|active|closed), outcome (open|closed|converted), limit (1-500, default 100), offset.
 enum TranscriptQuery {
     static func parse(_ query: [String: String]) -> Result<TranscriptFilter, ChatError> {
         var filter = TranscriptFilter()
@@ -26,6 +26,12 @@ enum TranscriptQuery {
                 return .failure(ChatError(.invalidField, "state must be queued, active or closed."))
             }
             filter.state = parsed
+        }
+        if let outcome = query["outcome"], !outcome.isEmpty {
+            guard let parsed = TranscriptOutcome(rawValue: outcome) else {
+                return .failure(ChatError(.invalidField, "outcome must be open, closed or converted."))
+            }
+            filter.outcome = parsed
         }
         if let limit = query["limit"], !limit.isEmpty {
             guard let value = Int(limit), (1...500).contains(value) else {

@@ -31,6 +31,12 @@ extension ChatStore {
             conditions.append("s.created_at < ?")
             arguments += [to.timeIntervalSince1970]
         }
+        switch filter.outcome {
+        case .open?: conditions.append("s.state <> 'closed'")
+        case .closed?: conditions.append("s.state = 'closed' AND s.ticket_number IS NULL")
+        case .converted?: conditions.append("s.ticket_number IS NOT NULL")
+        case nil: break
+        }
         if let state = filter.state {
             conditions.append("s.state = ?")
             arguments += [state.rawValue]

@@ -16,13 +16,17 @@ public struct TranscriptFilter: Sendable, Equatable {
     /// Created strictly before this instant (the range is half-open: `[from, to)`).
     public var to: Date?
     public var state: SessionState?
+    /// How the chat ended: still open, closed in the chat, or converted to a ticket.
+    public var outcome: TranscriptOutcome?
     /// Page size, clamped to `1...maxLimit`.
     public var limit: Int
     /// Sessions to skip (newest first), for paging.
     public var offset: Int
 
     public init(organizationID: OrganizationID? = nil, contactID: ContactID? = nil, agentID: StaffID? = nil,
-                from: Date? = nil, to: Date? = nil, state: SessionState? = nil, limit: Int = 100, offset: Int = 0) {
+                from: Date? = nil, to: Date? = nil, state: SessionState? = nil, outcome: TranscriptOutcome? = nil,
+                limit: Int = 100, offset: Int = 0) {
+        self.outcome = outcome
         self.organizationID = organizationID
         self.contactID = contactID
         self.agentID = agentID
@@ -35,4 +39,14 @@ public struct TranscriptFilter: Sendable, Equatable {
 
     var effectiveLimit: Int { min(max(limit, 1), Self.maxLimit) }
     var effectiveOffset: Int { max(offset, 0) }
+}
+
+/// How a chat ended, for filtering transcripts.
+public enum TranscriptOutcome: String, Sendable, Equatable, CaseIterable {
+    /// Queued or active.
+    case open
+    /// Closed in the chat (by either side), not converted.
+    case closed
+    /// Converted to a ticket.
+    case converted
 }

@@ -80,3 +80,11 @@ final class TranscriptAccessTests: XCTestCase {
         XCTAssertEqual(HTTPReplies.status(for: .tokenExpired), 401)
     }
 }
+
+final class TranscriptOutcomeQueryTests: XCTestCase {
+    func testOutcomeParsing() throws {
+        XCTAssertEqual(try TranscriptQuery.parse(["outcome": "converted"]).get().outcome, .converted)
+        XCTAssertEqual(try TranscriptQuery.parse(["outcome": "open"]).get().outcome, .open)
+        if case .success = TranscriptQuery.parse(["outcome": "won"]) { XCTFail("unknown outcome must be refused") }
+    }
+}

@@ -103,4 +103,15 @@ final class ChatStoreTranscriptTests: StorageTestCase {
         XCTAssertEqual(try ids(store, TranscriptFilter()), [3, 1, 2])
         XCTAssertEqual(try ids(store, TranscriptFilter(from: Fixture.at(0.25), to: Fixture.at(0.5))), [2])
     }
+
+    func testOutcomeFilterSeparatesOpenClosedAndConverted() throws {
+        let store = try makeHistory()
+        var converted = Fixture.session(5, org: "zeta", contact: "z1", state: .closed, agent: ann, createdAt: 40, closedAt: 45)
+        converted.ticketNumber = 31
+        commit([.updateSession(converted)], to: store)
+        XCTAssertEqual(try ids(store, TranscriptFilter(outcome: .converted)), [5])
+        XCTAssertEqual(try ids(store, TranscriptFilter(outcome: .closed)), [1])
+        XCTAssertEqual(try ids(store, TranscriptFilter(outcome: .open)), [4, 3, 2])
+        XCTAssertEqual(try store.session(id: 5)?.ticketNumber, 31)
+    }
 }
