@@ -1,0 +1,97 @@
+"""Browser tests: real headless Chromium (Debian's chromium + chromium-driver) against a real chatd serving WebClient/.
+
+Selenium is always given the driver path: without it Selenium Manager would try to download a driver.
+"""
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "Tests" / "e2e"))
+from chatlib import CHATD_BIN, ChatServer, new_root  # noqa: E402
+
+WEB_ROOT = REPO / "WebClient"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def seeded_template():
+    if not CHATD_BIN.exists():
+        pytest.exit(f"chatd binary not found at {CHATD_BIN}; run swift build or set CHATD_BIN", returncode=2)
+    root = new_root()
+    seeder = ChatServer(root)
+    yield seeder.data
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def make_server(seeded_template):
+    """make_server(config={...}) -> a running chatd on a fresh copy of the seeded data, serving WebClient/."""
+    made = []
+
+    def factory(config=None, start=True):
+        root = new_root()
+        cfg = {"webRoot": str(WEB_ROOT)}
+        cfg.update(config or {})
+        server = ChatServer(root, template=seeded_template, config=cfg)
+        made.append((root, server))
+        if start:
+            server.start()
+        return server
+
+    yield factory
+    for root, server in made:
+        for client in server.clients:
+            client.close()
+        server.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def server(make_server):
+    return make_server()
+
+
+def new_browser(width=1280, height=860):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                f"--window-size={width},{height}", "--lang=en-US", "--autoplay-policy=no-user-gesture-required"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    return driver
+
+
+@pytest.fixture
+def browsers():
+    """browsers() -> a new headless Chromium session (separate cookies/storage); all quit at teardown."""
+    made = []
+
+    def factory(**kw):
+        driver = new_browser(**kw)
+        made.append(driver)
+        return driver
+
+    yield factory
+    for driver in made:
+        driver.quit()
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(driver, "name") saves docs/screenshots/name.png (linked from the README)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(driver, name):
+        path = SCREENSHOTS / f"{name}.png"
+        driver.save_screenshot(str(path))
+        return path
+
+    return take
