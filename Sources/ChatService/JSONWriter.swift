@@ -32,6 +32,8 @@ struct JSONWriter {
     mutating func field(_ name: String, _ value: Int64) { key(name); int(value) }
     mutating func field(_ name: String, _ value: Int) { key(name); int(value) }
     mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
+    mutating func field(_ name: String, _ value: Int64?) { key(name); if let value { int(value) } else { null() } }
+    mutating func field(_ name: String, _ value: Bool?) { key(name); if let value { bool(value) } else { null() } }
     mutating func field(_ name: String, date: Date) { key(name); string(ISOTime.format(date)) }
     mutating func field(_ name: String, date: Date?) { key(name); if let date { string(ISOTime.format(date)) } else { null() } }
 

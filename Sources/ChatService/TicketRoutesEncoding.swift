@@ -18,19 +18,12 @@ enum TicketEncoding {
         json.field("severity", ticket.severity)
         json.field("urgent", ticket.urgent)
         json.field("status", ticket.status.rawValue)
-        json.key("sessionId")
-        if let sessionID = ticket.sessionID { json.int(sessionID) } else { json.null() }
-        json.key("convertedBy")
-        if let staff = ticket.convertedBy {
-            json.beginObject(); json.field("id", staff.id); json.field("name", staff.name); json.endObject()
-        } else {
-            json.null()
-        }
+        json.field("sessionId", ticket.sessionID)
+        json.field("convertedBy", staff: ticket.convertedBy)
         json.field("createdAt", date: ticket.createdAt)
         json.field("firstResponseDue", date: ticket.firstResponseDue)
         json.field("firstRespondedAt", date: ticket.firstRespondedAt)
-        json.key("firstResponseMet")
-        if let met = ticket.firstResponseMet { json.bool(met) } else { json.null() }
+        json.field("firstResponseMet", ticket.firstResponseMet)
         json.field("description", ticket.description)
         json.endObject()
     }

@@ -108,11 +108,7 @@ enum WireEncoding {
         json.endObject()
         if let text = event.text { json.field("text", text) }
         if let clientID = event.clientMessageID { json.field("clientId", clientID) }
-        if let agent = event.agent {
-            json.key("agent"); json.beginObject()
-            json.field("id", agent.id); json.field("name", agent.name)
-            json.endObject()
-        }
+        if let agent = event.agent { json.field("agent", staff: agent) }
         if let reason = event.reason { json.field("reason", reason) }
         if let ticketNumber = event.ticketNumber { json.field("ticketNumber", ticketNumber) }
         if let proposal = event.proposal { json.key("proposal"); write(proposal, into: &json) }
@@ -127,9 +123,7 @@ enum WireEncoding {
         json.field("currency", proposal.currency)
         json.key("estimateHours"); json.double(proposal.estimateHours)
         json.key("estimatedAmount"); json.double(proposal.estimatedAmount)
-        json.key("proposedBy"); json.beginObject()
-        json.field("id", proposal.proposedBy.id); json.field("name", proposal.proposedBy.name)
-        json.endObject()
+        json.field("proposedBy", staff: proposal.proposedBy)
         json.endObject()
     }
 
@@ -154,17 +148,11 @@ enum WireEncoding {
         json.field("product", record.productID)
         json.field("subject", record.subject)
         json.field("state", record.state.rawValue)
-        json.key("agent")
-        if let agent = record.agent {
-            json.beginObject(); json.field("id", agent.id); json.field("name", agent.name); json.endObject()
-        } else {
-            json.null()
-        }
+        json.field("agent", staff: record.agent)
         json.field("createdAt", date: record.createdAt)
         json.field("queuedAt", date: record.queuedAt)
         json.field("closedAt", date: record.closedAt)
-        json.key("ticketNumber")
-        if let number = record.ticketNumber { json.int(number) } else { json.null() }
+        json.field("ticketNumber", record.ticketNumber)
     }
 
     static func write(_ summary: SessionSummary, into json: inout JSONWriter) {
@@ -240,5 +228,17 @@ extension WireEncoding {
             json.field("name", staff.name)
             json.endObject()
         }
+    }
+}
+
+extension JSONWriter {
+    /// `"name": {"id": ..., "name": ...}` or `"name": null`.
+    mutating func field(_ name: String, staff: StaffRef?) {
+        key(name)
+        guard let staff else { return null() }
+        beginObject()
+        field("id", staff.id)
+        field("name", staff.name)
+        endObject()
     }
 }
