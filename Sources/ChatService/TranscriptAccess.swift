@@ -5,7 +5,8 @@ import Foundation
 /// Who may list and read which transcripts. Pure; safe from any thread.
 ///
 /// - Customers: only their own chats (their organization and contact); naming another organization is refused.
-/// - Agents: only chats they handled (were assigned at some point); naming another agent is refused.
+/// - Agents: list the chats they handled (were assigned at some point); naming another agent is refused. They
+///   may read those, and any chat converted to a ticket (whoever works the ticket needs its transcript).
 /// - Supervisors: everything.
 enum TranscriptAccess {
     static func scope(_ principal: Principal, _ requested: TranscriptFilter) -> Result<TranscriptFilter, ChatError> {
@@ -40,7 +41,7 @@ enum TranscriptAccess {
             return record.organizationID == customer.organizationID && record.customer.contactID == customer.contactID
         case .staff(let staff):
             if staff.role == .supervisor { return true }
-            return record.agent?.id == staff.id || events.contains { $0.agent?.id == staff.id }
+            return record.agent?.id == staff.id || record.ticketNumber != nil || events.contains { $0.agent?.id == staff.id }
         }
     }
 }

@@ -37,6 +37,9 @@ final class TranscriptAccessTests: XCTestCase {
         let handledBefore = SessionEvent(sessionID: 1, seq: 2, at: Date(), kind: .joined,
                                          author: Participant(role: .agent, id: "1", name: "Ann"), agent: StaffRef(id: 1, name: "Ann"))
         XCTAssertTrue(TranscriptAccess.mayRead(ann, record(agent: 2), events: [handledBefore]))
+        var converted = record(agent: 2)
+        converted.ticketNumber = 17
+        XCTAssertTrue(TranscriptAccess.mayRead(ann, converted, events: []), "the transcript travels with its ticket")
     }
 
     func testSupervisorsSeeEverything() throws {
