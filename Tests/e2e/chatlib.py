@@ -237,7 +237,8 @@ class ChatServer:
 
     def customer(self, org: str = "acme", contact: str = "c1", **kw) -> "Client":
         c = self.client()
-        c.hello(self.token(org, contact, **kw))
+        c.token = self.token(org, contact, **kw)
+        c.hello(c.token)
         return c
 
     def staff(self, username: str, available: bool = False) -> "Client":
