@@ -215,6 +215,7 @@ extension ChatServer {
                     return { server in server.respond(request, HTTPReplies.error(.forbidden, "You may not read transcript \(id).")) }
                 }
                 let markers = try store.readMarkers(sessionID: id)
+                let orders = try store.serviceOrders(sessionID: id)
                 return { server in
                     server.respond(request, HTTPReplies.json(200) { json in
                         json.key("session"); json.beginObject()
@@ -226,9 +227,27 @@ extension ChatServer {
                         json.key("events"); json.beginArray()
                         for event in events { WireEncoding.write(event, into: &json) }
                         json.endArray()
+                        json.key("serviceOrders"); json.beginArray()
+                        for order in orders { Self.write(order, into: &json) }
+                        json.endArray()
                     })
                 }
             }
         }
+    }
+
+    /// One accepted professional-services order of a transcript (docs/PROTOCOL.md §7).
+    static func write(_ order: StoredServiceOrder, into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("id", order.id)
+        json.field("description", order.description)
+        json.field("rate", order.rateID)
+        json.key("hourlyRate"); json.double(order.hourlyRate)
+        json.field("currency", order.currency)
+        json.key("estimateHours")
+        if let hours = order.estimateHours { json.double(hours) } else { json.null() }
+        json.field("proposedBy", order.proposedBy)
+        json.field("acceptedAt", date: order.acceptedAt)
+        json.endObject()
     }
 }

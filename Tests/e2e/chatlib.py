@@ -118,12 +118,13 @@ def http(port: int, method: str, path: str, token: str | None = None, body=None,
 class ChatServer:
     """One chatd data directory and (at most) one running server process over it."""
 
-    def __init__(self, root: Path, template: Path | None = None, config: dict | None = None):
+    def __init__(self, root: Path, template: Path | None = None, config: dict | None = None,
+                 policy: dict | None = None):
         self.root = root
         self.data = root / "data"
         self.config_path = root / "config.json"
         self.policy_path = root / "policy.json"
-        self.policy_path.write_text(json.dumps(POLICY))
+        self.policy_path.write_text(json.dumps(policy or POLICY))
         cfg = dict(BASE_CONFIG)
         cfg.update(config or {})
         cfg["policyFile"] = str(self.policy_path)
@@ -236,7 +237,8 @@ class ChatServer:
 
     def customer(self, org: str = "acme", contact: str = "c1", **kw) -> "Client":
         c = self.client()
-        c.hello(self.token(org, contact, **kw))
+        c.token = self.token(org, contact, **kw)
+        c.hello(c.token)
         return c
 
     def staff(self, username: str, available: bool = False) -> "Client":

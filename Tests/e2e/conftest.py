@@ -21,13 +21,14 @@ def seeded_template():
 
 @pytest.fixture
 def make_server(seeded_template):
-    """Factory: make_server(config={...}, start=True) -> a running ChatServer on a fresh copy of the seeded data.
+    """Factory: make_server(config={...}, policy={...}, start=True) -> a running ChatServer on a fresh copy of the
+    seeded data (policy: a whole policy replacing chatlib.POLICY).
     Every server and client made through it is killed/closed at teardown."""
     made = []
 
-    def factory(config=None, start=True):
+    def factory(config=None, start=True, policy=None):
         root = new_root()
-        server = ChatServer(root, template=seeded_template, config=config)
+        server = ChatServer(root, template=seeded_template, config=config, policy=policy)
         made.append((root, server))
         if start:
             server.start()
