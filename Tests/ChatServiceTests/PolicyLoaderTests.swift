@@ -74,4 +74,11 @@ final class PolicyLoaderTests: XCTestCase {
             XCTAssertTrue(String(describing: error).contains("/nonexistent/policy.json"))
         }
     }
+
+    func testChatSectionKeysAreOptional() throws {
+        let policy = try PolicyLoader.decode(Data(#"{"plans":[\#(plan)],"products":[\#(product)],"chat":{"quickQuestionMinutes":20}}"#.utf8))
+        XCTAssertEqual(policy.chat.quickQuestionMinutes, 20)
+        XCTAssertEqual(policy.chat.warningMinutesLeft, 3)
+        XCTAssertFalse(policy.chat.routeOutsideHours)
+    }
 }

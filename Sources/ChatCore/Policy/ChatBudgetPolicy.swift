@@ -12,6 +12,18 @@ public struct ChatBudgetPolicy: Sendable, Equatable, Codable {
         self.warningMinutesLeft = warningMinutesLeft
         self.routeOutsideHours = routeOutsideHours
     }
+
+    enum CodingKeys: String, CodingKey { case quickQuestionMinutes, warningMinutesLeft, routeOutsideHours }
+
+    /// Every key is optional; a missing one keeps its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ChatBudgetPolicy()
+        self.init(
+            quickQuestionMinutes: try c.decodeIfPresent(Double.self, forKey: .quickQuestionMinutes) ?? defaults.quickQuestionMinutes,
+            warningMinutesLeft: try c.decodeIfPresent(Double.self, forKey: .warningMinutesLeft) ?? defaults.warningMinutesLeft,
+            routeOutsideHours: try c.decodeIfPresent(Bool.self, forKey: .routeOutsideHours) ?? defaults.routeOutsideHours)
+    }
 }
 
 /// A severity level with its first-response target, measured in the region's business hours.
