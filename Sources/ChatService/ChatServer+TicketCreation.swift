@@ -17,6 +17,14 @@ extension ChatServer {
         return FirstResponseTarget.due(severity: level, from: start, calendar: calendar)
     }
 
+    /// Whether an urgent ticket opened now in this region should wake on-call staff (outside support hours).
+    /// Pure; safe from any thread.
+    func needsOnCall(regionID: String?, at instant: Date) -> Bool {
+        let policy = engine.policy
+        guard let calendar = calendars[regionID ?? policy.defaultRegion] ?? calendars[policy.defaultRegion] else { return false }
+        return !calendar.isOpen(at: instant)
+    }
+
     /// Service thread: carries out the engine's `.createTicket` effect.
     func createRequestedTicket(_ request: TicketRequest) {
         let store = self.store
@@ -54,7 +62,7 @@ extension ChatServer {
 
     /// Queues the on-call alert; each attempt's outcome goes into the ticket's history (on the notifier's thread).
     /// Returns whether the alert was queued.
-    private func alertOnCall(_ notifier: OnCallNotifier, ticket: Ticket, organizationName: String) -> Bool {
+    func alertOnCall(_ notifier: OnCallNotifier, ticket: Ticket, organizationName: String) -> Bool {
         let store = self.store
         let clock = self.clock
         let logger = self.logger

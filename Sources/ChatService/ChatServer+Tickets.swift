@@ -32,9 +32,16 @@ extension ChatServer {
                     productID: new.productID, category: new.category, severity: new.severity, urgent: new.urgent,
                     createdAt: now, firstResponseDue: due, description: new.description,
                     createdBy: TicketAccess.actor(principal)))
+                // Urgent outside support hours: on-call staff are alerted (outcomes go into the ticket's history).
+                var alerted = false
+                if ticket.urgent, server.needsOnCall(regionID: organization.regionID, at: now), let notifier = server.onCall {
+                    alerted = server.alertOnCall(notifier, ticket: ticket, organizationName: organization.name)
+                }
+                let onCallNotified = alerted
                 return { server in
                     server.respond(request, HTTPReplies.json(201) { json in
                         json.key("ticket"); TicketEncoding.write(ticket, into: &json)
+                        json.field("onCallNotified", onCallNotified)
                     })
                 }
             }

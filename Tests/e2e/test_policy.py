@@ -564,6 +564,27 @@ def test_on_call_alert_is_retried_after_a_failure(make_server, receiver_factory)
     assert receiver.posts.empty()
 
 
+def test_urgent_ticket_opened_directly_after_hours_alerts_on_call(make_server, receiver_factory):
+    receiver = receiver_factory()
+    server = start_server(make_server, oncall_config(receiver), regions={"acme": "usa"})
+    cust = customer(server)
+    status, body = server.http("POST", "/api/tickets", cust.token, {
+        "subject": "Jobs stuck in production", "product": "pressero", "category": "incident", "severity": 1,
+        "description": "No job can be produced since this morning.", "urgent": True})
+    assert status == 201 and body["onCallNotified"] is True
+    number = body["ticket"]["number"]
+    posted = verify_post(receiver.next_post(), number, 1)
+    assert posted["ticket"]["subject"] == "Jobs stuck in production"
+    sue = server.login("sue")
+    assert history_kinds(server, number, sue, lambda k: "oncall_notified" in k) == ["created", "oncall_notified"]
+    # A non-urgent ticket after hours wakes nobody.
+    status, body = server.http("POST", "/api/tickets", cust.token, {
+        "subject": "How do I add a stock?", "product": "pressero", "category": "request", "severity": 4,
+        "description": "Question for Monday."})
+    assert status == 201 and body["onCallNotified"] is False
+    assert receiver.posts.empty()
+
+
 # --------------------------------------------------------------------------- 7. queued chats wait for opening
 
 def test_queued_chat_is_not_routed_after_closing_time(make_server):
