@@ -4,8 +4,8 @@ import Foundation
 enum PendingTicket {
     /// A chat being converted; `previousStage` is restored if creation fails.
     case conversion(SessionID, previousStage: QuickQuestionBudget.Stage, origin: ConnectionID?)
-    /// An urgent request outside support hours, for the customer on `origin`.
-    case offlineUrgent(origin: ConnectionID)
+    /// An urgent request outside support hours, for the customer on `origin`; `key` makes it idempotent.
+    case offlineUrgent(origin: ConnectionID, key: String, clientID: String)
 }
 
 /// Chat to ticket: by the agent at any time, or by the customer accepting the offer when the budget ran out.
@@ -61,9 +61,13 @@ extension ChatEngine {
                    text: "This chat is now ticket #\(number). The team will follow up there; the whole conversation is attached.",
                    ticketNumber: number)
             closeSession(id, author: .system, reason: "converted")
-        case .offlineUrgent(let origin):
-            guard connections[origin] != nil else { return }
-            out.send(origin, .ticketCreated(number: number, urgent: true, onCallNotified: onCallNotified))
+        case let .offlineUrgent(origin, key, clientID):
+            let answer = ServerMessage.ticketCreated(number: number, urgent: true, onCallNotified: onCallNotified, clientID: clientID)
+            urgentRequests.record(key, answer: answer)
+            let current = urgentRequests.origin(key) ?? origin
+            urgentRequests.settle(key)
+            guard connections[current] != nil else { return }
+            out.send(current, answer)
         }
     }
 
@@ -76,7 +80,8 @@ extension ChatEngine {
             if let origin, connections[origin] != nil {
                 refuse(origin, .ticketCreationFailed, "The ticket could not be created (\(message)). Try again.")
             }
-        case .offlineUrgent(let origin):
+        case let .offlineUrgent(origin, key, _):
+            urgentRequests.forget(key)
             if connections[origin] != nil {
                 refuse(origin, .ticketCreationFailed, "The ticket could not be created (\(message)). Try again.")
             }

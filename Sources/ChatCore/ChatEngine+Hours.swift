@@ -31,12 +31,25 @@ extension ChatEngine {
         guard !isOpen(regionID, at: now) else { return false }
         let regionName = policy.region(regionID)?.name ?? regionID
         if urgent {
+            // Idempotent by clientId: a resend (after a reconnect) gets the same ticket, never a second one.
+            let key = requestKey(customer, clientID)
+            switch urgentRequests.state(key) {
+            case .pending:
+                urgentRequests.setOrigin(key, connection)
+                return true
+            case .answered(let answer):
+                out.send(connection, answer)
+                return true
+            case .unknown:
+                break
+            }
             let request = TicketRequest(
                 id: nextTicketRequestID, organizationID: customer.organizationID, customer: customer, subject: subject,
                 productID: productID, category: .incident, severity: 1, urgent: true,
                 description: text, sessionID: nil, convertedBy: nil, slaStart: now, regionID: regionID, notifyOnCall: true)
             nextTicketRequestID += 1
-            pendingTickets[request.id] = .offlineUrgent(origin: connection)
+            pendingTickets[request.id] = .offlineUrgent(origin: connection, key: key, clientID: clientID)
+            urgentRequests.begin(key, origin: connection)
             out.append(.createTicket(request))
             return true
         }

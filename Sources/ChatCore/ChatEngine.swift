@@ -33,6 +33,8 @@ public final class ChatEngine {
     /// Tickets asked for and not yet created, by request id.
     var pendingTickets: [UInt64: PendingTicket] = [:]
     var nextTicketRequestID: UInt64 = 1
+    /// Urgent requests outside hours by "org|contact|clientID", so resends never open a second ticket.
+    var urgentRequests = UrgentRequestLedger()
     var out = EffectSink()
 
     public init(policy: SupportPolicy, config: EngineConfig, clock: any WallClock, recovered: RecoveredState = .empty) {

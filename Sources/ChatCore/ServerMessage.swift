@@ -28,8 +28,8 @@ public enum ServerMessage: Sendable, Equatable {
     case error(ChatError, ref: String?)
     /// The quick-question time of a session: sent to both sides when it starts, pauses, warns or runs out.
     case budget(BudgetStatus)
-    /// A ticket was created for you (an urgent request outside support hours).
-    case ticketCreated(number: Int64, urgent: Bool, onCallNotified: Bool)
+    /// A ticket was created for you (an urgent request outside support hours); `clientID` is the request's.
+    case ticketCreated(number: Int64, urgent: Bool, onCallNotified: Bool, clientID: String?)
 }
 
 /// The quick-question time as clients see it, as of `asOf` (the server's domain time).

@@ -76,11 +76,12 @@ enum WireEncoding {
         case .budget(let status):
             json.field("type", "budget")
             write(status, into: &json)
-        case let .ticketCreated(number, urgent, onCallNotified):
+        case let .ticketCreated(number, urgent, onCallNotified, clientID):
             json.field("type", "ticket_created")
             json.field("ticketNumber", number)
             json.field("urgent", urgent)
             json.field("onCallNotified", onCallNotified)
+            if let clientID { json.field("clientId", clientID) }
         }
         json.endObject()
         return json.bytes

@@ -45,7 +45,30 @@ final class SupportHoursEngineTests: XCTestCase {
         XCTAssertEqual(request.description, "Nobody can order")
         let mark = h.mark
         h.record(h.engine.ticketCreated(requestID: request.id, number: 12, onCallNotified: true))
-        XCTAssertEqual(h.messages(to: c, since: mark), [.ticketCreated(number: 12, urgent: true, onCallNotified: true)])
+        XCTAssertEqual(h.messages(to: c, since: mark),
+                       [.ticketCreated(number: 12, urgent: true, onCallNotified: true, clientID: "r1")])
+    }
+
+    func testResentUrgentRequestNeverOpensASecondTicket() throws {
+        let h = EngineHarness(clock: ManualClock(at("2026-11-21T18:00:00Z")))
+        let first = h.connectCustomer(alice, org: Fixture.org())
+        let urgent = ClientCommand.requestChat(productID: "pressero", subject: "Down", firstMessage: "Nobody can order",
+                                               clientID: "u1", urgent: true)
+        h.send(urgent, from: first)
+        h.disconnect(first)
+        // Resent from a new connection while the ticket is being created: no second request, the answer goes there.
+        let second = h.connectCustomer(alice, org: Fixture.org())
+        h.send(urgent, from: second)
+        let requests = h.effects.compactMap { if case .createTicket(let r) = $0 { return r } else { return nil } }
+        XCTAssertEqual(requests.count, 1)
+        h.record(h.engine.ticketCreated(requestID: requests[0].id, number: 40, onCallNotified: true))
+        let answer = ServerMessage.ticketCreated(number: 40, urgent: true, onCallNotified: true, clientID: "u1")
+        XCTAssertEqual(h.messages(to: second).filter { if case .ticketCreated = $0 { return true } else { return false } }, [answer])
+        // Resent again after the answer: the same ticket number, still one ticket.
+        let third = h.connectCustomer(alice, org: Fixture.org())
+        h.send(urgent, from: third)
+        XCTAssertEqual(h.messages(to: third).last, answer)
+        XCTAssertEqual(h.effects.filter { if case .createTicket = $0 { return true } else { return false } }.count, 1)
     }
 
     func testQueuedChatsWaitForOpeningAndThenRoute() {

@@ -198,6 +198,11 @@ export class ChatConnection extends EventTarget {
         this.acknowledge(frame.clientId, frame.event);
         if (frame.event) this.deliver(frame.event);
         break;
+      case "ticket_created":
+        // Answers an urgent request_chat outside hours: that request is acknowledged.
+        if (frame.clientId) this.acknowledge(frame.clientId, null);
+        this.dispatchEvent(new CustomEvent("frame", { detail: { frame } }));
+        break;
       case "error":
         // A refused reliable request will not be acknowledged: stop resending it, the page shows the error.
         if (frame.ref && this.outbox.has(frame.ref) && !RETRYABLE.has(frame.code)) {
