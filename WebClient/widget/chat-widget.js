@@ -73,7 +73,7 @@ export class ChatWidget {
     this.launcher = el("button", {
       type: "button", class: "cw-launcher", "aria-expanded": "false", "aria-controls": panelId,
       onclick: () => this.toggle(),
-    }, el("span", { class: "cw-launcher-icon", "aria-hidden": "true" }, "💬"), el("span", { class: "cw-launcher-label" }, "Chat with support"), this.badge);
+    }, el("span", { class: "cw-launcher-label" }, "Chat with support"), this.badge);
     this.closeButton = el("button", {
       type: "button", class: "cw-icon-button", "aria-label": "Close the chat panel", onclick: () => this.close(),
     }, "✕");
