@@ -65,8 +65,8 @@ def test_authorized_contacts_exceeded_is_explained(server, browsers):
     assert q(driver, ".cw-form input[name=subject]").get_attribute("value") == "Calculator pricing"
 
 
-def offline_server(make_server):
-    server = make_server({"clockStart": SATURDAY_NOON_CHICAGO}, start=False)
+def offline_server(make_server, **config):
+    server = make_server({"clockStart": SATURDAY_NOON_CHICAGO, **config}, start=False)
     server.admin("set-region", "--id", "acme", "--region", "usa")
     return server.start()
 
@@ -86,14 +86,15 @@ def test_outside_hours_shows_next_opening_and_ticket_alternative(make_server, br
 
 
 def test_urgent_outside_hours_shows_ticket_and_on_call(make_server, browsers):
-    server = offline_server(make_server)
+    # A webhook is configured (nothing listens: the alert is queued, which is what the customer is told).
+    server = offline_server(make_server, onCallWebhookURL="http://127.0.0.1:9/oncall", onCallWebhookSecret="browser-test-oncall-secret")
     token = server.token("acme", "c1")
     driver = browsers()
     open_widget(driver, server, token)
     fill_prechat(driver, subject="Storefront down", text="Nobody can check out.", urgent=True)
     wait_for(driver, lambda d: view(d) == "ticket_done", message="urgent ticket")
     text = q(driver, ".cw-explain").text
-    assert "urgent ticket opened" in text
+    assert "urgent ticket opened" in text and "on-call staff were alerted" in text
     number = int(q(driver, ".cw-ticket-number").text.lstrip("#"))
     status, body = server.http("GET", f"/api/tickets/{number}", token)
     assert body["ticket"]["urgent"] is True and body["ticket"]["severity"] == 1
