@@ -59,6 +59,7 @@ export class ChatWidget {
     this.budget = null;
     this.activeOffer = null;
     this.activeProposal = null;
+    this.awaitingAnswer = null;
     this.chatView = null;
     this.typingSentAt = 0;
     this.typingActive = false;
@@ -331,7 +332,15 @@ export class ChatWidget {
       if (!retry) item.classList.add("cw-failed");
       return;
     }
-    if (this.chatView && frame.code !== "not_authenticated") this.note(frame.message || frame.code, "error");
+    // Refusals of an offer or proposal answer (e.g. ticket_creation_failed): show them and let the customer retry.
+    // Other frames without a ref (read, typing) may race a close and be refused harmlessly: not worth a note.
+    const card = this.awaitingAnswer;
+    if (card && this.chatView) {
+      this.awaitingAnswer = null;
+      for (const button of card.querySelectorAll(".cw-actions button")) button.disabled = false;
+      const outcome = card.querySelector(".cw-card-outcome");
+      if (outcome) outcome.textContent = frame.message || "Your answer could not be sent; try again.";
+    }
   }
 
   // ------------------------------------------------------------------ pre-chat form
@@ -814,10 +823,12 @@ export class ChatWidget {
     }
     for (const button of buttons) button.disabled = true;
     outcome.textContent = "Sending your answer…";
+    this.awaitingAnswer = card;
   }
 
   settleOffer(event) {
     const card = this.activeOffer;
+    if (this.awaitingAnswer === card) this.awaitingAnswer = null;
     if (!card) return;
     this.activeOffer = null;
     card.querySelector(".cw-actions")?.remove();
@@ -828,6 +839,7 @@ export class ChatWidget {
 
   settleProposal(event) {
     const card = this.activeProposal;
+    if (this.awaitingAnswer === card) this.awaitingAnswer = null;
     if (!card) return;
     this.activeProposal = null;
     card.querySelector(".cw-actions")?.remove();
