@@ -717,9 +717,14 @@ export class ChatWidget {
       default:
         item = this.noteItem(event);
     }
+    const list = this.chatView.transcript;
+    const wasNearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
     this.appendItem(item);
     this.renderReceipts();
-    this.scrollTranscript(event.author?.role === "customer");
+    // Keep following the conversation unless the customer scrolled up; always bring questions for them into view.
+    const card = event.kind === "conversion_offered" || event.kind === "services_proposed";
+    if (card) item.scrollIntoView({ block: "nearest" });
+    else this.scrollTranscript(wasNearBottom || event.author?.role === "customer");
   }
 
   appendItem(item) {
