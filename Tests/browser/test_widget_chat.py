@@ -129,3 +129,15 @@ def test_narrow_side_panel(server, browsers):
     assert width >= 320
     type_message(driver, "From my phone")
     assert agent.expect_event(sid, "message")["text"] == "From my phone"
+
+
+def test_token_handed_over_later_by_post_message(server, browsers):
+    driver = browsers()
+    driver.get(f"http://127.0.0.1:{server.port}/demo/")  # no ?token=: the widget waits for one
+    wait_for(driver, lambda d: q(d, ".cw-launcher"))
+    q(driver, ".cw-launcher").click()
+    wait_for(driver, lambda d: view(d) == "waiting")
+    driver.execute_script("window.postMessage({type: 'chatd:token', token: arguments[0]}, location.origin)",
+                          server.token("acme", "c9", name="Late Larry"))
+    wait_for(driver, lambda d: view(d) == "prechat")
+    assert "Hi Late Larry!" in q(driver, ".cw-intro").text
