@@ -143,6 +143,18 @@ export class ChatConnection extends EventTarget {
     return clientId;
   }
 
+  /**
+   * Stops resending a reliable request that will never be acknowledged: an urgent `request_chat` outside support
+   * hours is answered by `ticket_created`, which carries no clientId, so the page must drop it (a resend after a
+   * reconnect would open a second urgent ticket).
+   */
+  discard(clientId) {
+    if (!this.outbox.delete(clientId)) return false;
+    this.persist();
+    this.dispatchEvent(new CustomEvent("outbox", { detail: { pending: [...this.outbox.values()] } }));
+    return true;
+  }
+
   sendMessage(sessionId, text) {
     return this.sendReliably("send", { sessionId, text });
   }
