@@ -53,6 +53,7 @@ extension ChatEngine {
     }
 
     func relayTyping(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, active: Bool) {
+        if refuseIfEnded(connection, principal, id) { return }
         guard let live = sessions[id], let author = writer(principal, live.record) else {
             return refuse(connection, .notYourSession, "You are not part of chat \(id).")
         }
@@ -60,6 +61,7 @@ extension ChatEngine {
     }
 
     func markRead(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, seq: Seq) {
+        if refuseIfEnded(connection, principal, id) { return }
         guard var live = sessions[id], let author = writer(principal, live.record) else {
             return refuse(connection, .notYourSession, "You are not part of chat \(id).")
         }
@@ -78,5 +80,16 @@ extension ChatEngine {
             guard let principal = connections[connection]?.principal else { return false }
             return role == .customer ? principal.isStaff : !principal.isStaff
         }.sorted()
+    }
+
+    /// Typing and read receipts for a chat that has ended (or left memory): `session_closed`, not a permission error.
+    private func refuseIfEnded(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID) -> Bool {
+        if let live = sessions[id] {
+            guard live.record.state == .closed, mayRead(principal, live.record) else { return false }
+        } else if id >= nextSessionID {
+            return false
+        }
+        refuse(connection, .sessionClosed, "Chat \(id) has ended.")
+        return true
     }
 }

@@ -23,3 +23,18 @@ final class SupervisorBoardTests: XCTestCase {
         XCTAssertTrue(h.summaries(to: other).contains { $0.record.id == second })
     }
 }
+
+final class EndedChatTests: XCTestCase {
+    func testReadAndTypingOnAnEndedChatSaySessionClosed() {
+        let h = EngineHarness()
+        let agent = h.connectAgent(Fixture.agent(1))
+        let (customer, id) = h.openChat(Fixture.customer(), org: Fixture.org())
+        h.send(.close(sessionID: id), from: agent)
+        h.send(.markRead(sessionID: id, seq: 2), from: customer)            // closed, not yet evicted
+        h.commitAll()
+        h.send(.typing(sessionID: id, active: true), from: customer)       // evicted
+        XCTAssertEqual(h.errorCodes(to: customer), [.sessionClosed, .sessionClosed])
+        h.send(.markRead(sessionID: id + 50, seq: 1), from: customer)
+        XCTAssertEqual(h.errorCodes(to: customer).last, .notYourSession, "an id never allocated is not 'closed'")
+    }
+}
