@@ -149,7 +149,7 @@ static struct session *get_sess(long sid) {
         int ncap = nsess_cap * 2;
         while (ncap <= sid) ncap *= 2;
         sess = realloc(sess, sizeof(struct session) * ncap);
-        for (int i = nsess_cap; i < ncap; i++) { memset(&sess[i], 0, sizeof sess[i]); sess[i].cust = sess[i].agent = -1; }
+        for (int i = nsess_cap; i < ncap; i++) { memset(&sess[i], 0, sizeof sess[i]); sess[i].cust = sess[i].agent = -1; sess[i].exp_k[1] = 1; }
         nsess_cap = ncap;
     }
     return &sess[sid];
@@ -373,7 +373,7 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (c) {
             if (c->state >= 2) C.closed++;
-            if (C.closed <= 5) fprintf(stderr, "gen: conn %d closed by peer\n", c->idx);
+            if (C.closed <= 5 && phase != P_DONE) fprintf(stderr, "gen: conn %d closed by peer\n", c->idx);
             c->state = 9;
             c->wsi = NULL;
         }
@@ -579,6 +579,7 @@ static void ctl_cb(struct lws_sorted_usec_list *sul) {
         break;
     }
     if (phase != P_DONE) lws_sul_schedule(ctx, 0, &sul_ctl, ctl_cb, phase == P_CONNECT ? 2000 : 10000);
+    else lws_cancel_service(ctx); /* wake the loop so main() sees P_DONE */
 }
 
 static char **read_lines(const char *path, int *n) {
@@ -673,7 +674,7 @@ int main(int argc, char **argv) {
     nsess_cap = 1024;
     while (nsess_cap < 4 * ncust + 16) nsess_cap *= 2;
     sess = calloc(nsess_cap, sizeof *sess);
-    for (int i = 0; i < nsess_cap; i++) sess[i].cust = sess[i].agent = -1;
+    for (int i = 0; i < nsess_cap; i++) { sess[i].cust = sess[i].agent = -1; sess[i].exp_k[1] = 1; }
     active_sids = calloc(ncust + 1, sizeof(int));
     hist = calloc(HBUCKETS, sizeof(uint32_t));
     hist_ack = calloc(HBUCKETS, sizeof(uint32_t));
