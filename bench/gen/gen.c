@@ -50,6 +50,7 @@ static double o_max_p99_ms = 100, o_max_gen_cpu = 0.80, o_final_fraction = 0.5;
 static int o_server_pid = 0, o_nsrc = 1, o_inflight = 200, o_msg_bytes = 150;
 static const char *o_out = NULL, *o_label = "";
 static unsigned o_seed = 12345;
+static const char *o_evlib = "ev"; /* ev (epoll via libev plugin), uv, or poll (lws default) */
 
 /* ------------------------------------------------------------------ state */
 struct outmsg { struct outmsg *next; size_t len; unsigned char buf[]; /* LWS_PRE + payload */ };
@@ -414,6 +415,7 @@ static void start_connect(int i) {
 
 /* ------------------------------------------------------------------ control */
 static void start_step(double rate);
+static void finish_and_exit(void);
 
 static void write_step(const char *kind, double rate, double dur) {
     uint64_t sent = C.sent - snap_sent, deliv = C.delivered - snap_deliv, acked = C.acked - snap_acked;
@@ -579,7 +581,28 @@ static void ctl_cb(struct lws_sorted_usec_list *sul) {
         break;
     }
     if (phase != P_DONE) lws_sul_schedule(ctx, 0, &sul_ctl, ctl_cb, phase == P_CONNECT ? 2000 : 10000);
-    else lws_cancel_service(ctx); /* wake the loop so main() sees P_DONE */
+    else finish_and_exit();
+}
+
+static void finish_and_exit(void) {
+    int rc = 0;
+    if (!strcmp(o_mode, "chat")) {
+        if (steps_written) {
+            fprintf(out, "\n],\"best_rate\":%.1f,\"totals\":{\"sent\":%llu,\"delivered\":%llu,\"acked\":%llu,\"seq_dup\":%llu,"
+                         "\"seq_gap\":%llu,\"order_errors\":%llu,\"error_frames\":%llu,\"closed\":%llu}}\n",
+                    best_rate, (unsigned long long)C.sent, (unsigned long long)C.delivered, (unsigned long long)C.acked,
+                    (unsigned long long)C.seq_dup, (unsigned long long)C.seq_gap, (unsigned long long)C.k_order,
+                    (unsigned long long)C.errors, (unsigned long long)C.closed);
+        } else {
+            fprintf(out, "{\"label\":\"%s\",\"mode\":\"chat\",\"failed\":true,\"welcomed\":%d,\"assigned\":%d}\n", o_label,
+                    nwelcomed, nassigned);
+            rc = 1;
+        }
+    }
+    fflush(out);
+    if (out != stdout) fclose(out);
+    /* With an event-library loop lws_service() does not return on its own; the OS closes the sockets. */
+    _exit(rc);
 }
 
 static char **read_lines(const char *path, int *n) {
@@ -602,13 +625,13 @@ static char **read_lines(const char *path, int *n) {
     return v;
 }
 
-static void on_signal(int s) { (void)s; stop_flag = 1; }
+static void on_signal(int s) { (void)s; stop_flag = 1; if (!strcmp(o_mode, "idle")) _exit(0); }
 
 static void usage(void) {
     fprintf(stderr, "usage: gen --port P --customers FILE [--agents FILE] [--mode chat|idle] [--rates r1,r2,...]\n"
                     "  [--step-seconds S] [--final-seconds S] [--drain-seconds S] [--setup-seconds S] [--hold S]\n"
                     "  [--max-p99-ms MS] [--max-gen-cpu F] [--final-fraction F] [--server-pid PID] [--src-addrs K]\n"
-                    "  [--inflight N] [--msg-bytes B] [--out FILE] [--label L] [--count N]\n");
+                    "  [--inflight N] [--msg-bytes B] [--out FILE] [--label L] [--count N] [--evlib ev|uv|poll]\n");
     exit(2);
 }
 
@@ -642,6 +665,7 @@ int main(int argc, char **argv) {
         else if (OPT("--out")) o_out = v;
         else if (OPT("--label")) o_label = v;
         else if (OPT("--count")) count = atoi(v);
+        else if (OPT("--evlib")) o_evlib = v;
         else usage();
     }
     if (!o_port || !o_customers) usage();
@@ -690,6 +714,10 @@ int main(int argc, char **argv) {
     info.protocols = protocols;
     info.fd_limit_per_thread = (unsigned)(nconns + 64);
     info.timeout_secs = 30;
+    /* lws's default loop is poll(): O(connections) per wake-up. With one wake-up per message that dominated the
+     * generator's CPU, so use an epoll-based event library plugin. */
+    if (!strcmp(o_evlib, "ev")) info.options |= LWS_SERVER_OPTION_LIBEV;
+    else if (!strcmp(o_evlib, "uv")) info.options |= LWS_SERVER_OPTION_LIBUV;
     ctx = lws_create_context(&info);
     if (!ctx) { fprintf(stderr, "gen: lws_create_context failed\n"); return 1; }
 
@@ -700,22 +728,6 @@ int main(int argc, char **argv) {
                        (int64_t)((o_setup_s + o_hold_s + (o_nrates + 1) * (o_step_s + o_drain_s + 1) + o_final_s + 30) * 1e9);
     while (phase != P_DONE && !stop_flag && mono_ns() < hard_end) lws_service(ctx, 0);
 
-    int rc = 0;
-    if (!strcmp(o_mode, "chat")) {
-        if (steps_written) {
-            fprintf(out, "\n],\"best_rate\":%.1f,\"totals\":{\"sent\":%llu,\"delivered\":%llu,\"acked\":%llu,\"seq_dup\":%llu,"
-                         "\"seq_gap\":%llu,\"order_errors\":%llu,\"error_frames\":%llu,\"closed\":%llu}}\n",
-                    best_rate, (unsigned long long)C.sent, (unsigned long long)C.delivered, (unsigned long long)C.acked,
-                    (unsigned long long)C.seq_dup, (unsigned long long)C.seq_gap, (unsigned long long)C.k_order,
-                    (unsigned long long)C.errors, (unsigned long long)C.closed);
-        } else {
-            fprintf(out, "{\"label\":\"%s\",\"mode\":\"chat\",\"failed\":true,\"welcomed\":%d,\"assigned\":%d}\n", o_label,
-                    nwelcomed, nassigned);
-            rc = 1;
-        }
-    }
-    fflush(out);
-    if (out != stdout) fclose(out);
-    lws_context_destroy(ctx);
-    return rc;
+    finish_and_exit();
+    return 0;
 }
