@@ -43,7 +43,9 @@ POLICY = {
                  "hours": [{"weekday": d, "open": "00:00", "close": "24:00"} for d in range(1, 8)], "holidays": []}],
 }
 CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 1000000, "messageBurst": 1000000,
-          "agentSessionCap": 3, "agentGraceSeconds": 600, "writerCapacity": 1000000}
+          "agentSessionCap": 3, "agentGraceSeconds": 600, "writerCapacity": 1000000,
+          # set-up broadcasts `agents`/`queue` to every agent on every change (O(agents^2) bytes)
+          "maxQueuedBytesPerConnection": 67108864}
 
 
 def log(*a):
@@ -482,7 +484,7 @@ def main():
     chatd_bin = Path(args.chatd or ROOT / ".build" / "release" / "chatd").resolve()
     TMP.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=TMP))
-    targets = args.targets.split(",")
+    targets = [t for t in args.targets.split(",") if t]
     results = {"label": "smoke" if args.smoke else args.label,
                "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                "machine": machine_info(),

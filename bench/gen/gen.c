@@ -371,6 +371,11 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         if (c->qhead) lws_callback_on_writable(wsi);
         break;
     }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (c && len >= 2 && C.closed < 5 && phase != P_DONE)
+            fprintf(stderr, "gen: conn %d: peer close code %d %.*s\n", c->idx, ((unsigned char *)in)[0] << 8 | ((unsigned char *)in)[1],
+                    (int)len - 2, (char *)in + 2);
+        break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (c) {
             if (c->state >= 2) C.closed++;
