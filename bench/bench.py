@@ -622,7 +622,12 @@ def print_table(results):
         print(f"ratio_vs_node {results.get('ratio_vs_node')}  ratio_vs_lws {results.get('ratio_vs_lws')}")
 
 
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # runs the `finally` blocks that stop every child
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         sys.exit(main())
     except KeyboardInterrupt:

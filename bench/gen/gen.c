@@ -79,6 +79,7 @@ static int nsess_cap;
 static int *active_sids, nactive;
 static struct lws_context *ctx;
 static volatile sig_atomic_t stop_flag;
+static int64_t hard_end; /* outer bound on the whole run, checked by the control timer */
 
 /* counters */
 static struct {
@@ -506,7 +507,11 @@ static int all_settled(void) {
 static void ctl_cb(struct lws_sorted_usec_list *sul) {
     (void)sul;
     int64_t now = mono_ns();
-    if (stop_flag) { phase = P_DONE; return; }
+    if (stop_flag || now > hard_end) {
+        if (now > hard_end) fprintf(stderr, "gen: hard time limit reached\n");
+        phase = P_DONE;
+        finish_and_exit();
+    }
     switch (phase) {
     case P_CONNECT:
         while (next_connect < nconns && inflight < o_inflight) {
@@ -729,7 +734,7 @@ int main(int argc, char **argv) {
     t_connect_start = mono_ns();
     lws_sul_schedule(ctx, 0, &sul_ctl, ctl_cb, 0);
     /* Bounded: every phase has a deadline; the outer bound is a hard cap on wall time. */
-    int64_t hard_end = t_connect_start +
+    hard_end = t_connect_start +
                        (int64_t)((o_setup_s + o_hold_s + (o_nrates + 1) * (o_step_s + o_drain_s + 1) + o_final_s + 30) * 1e9);
     while (phase != P_DONE && !stop_flag && mono_ns() < hard_end) lws_service(ctx, 0);
 
