@@ -465,6 +465,9 @@ Scripts/bench --smoke    # a few seconds against chatd only (debug build if pres
 ```
 
 Raw figures: `bench/results.json` (every step of every target, healthz, machine). Options: `Scripts/bench --help`.
+Profiles of chatd under load (perf): `bench/profile/`. To profile again: start a run with
+`python3 bench/bench.py --targets chatd --no-idle --rates 8000 --step-seconds 6 --final-fraction 0 --label dev
+--results /tmp/r.json --markdown /tmp/r.md` and `perf record -g -p $(pgrep -f 'chatd serve --port 0') -- sleep 4`.
 """
     if results.get("notes"):
         md += "\n## Notes\n\n" + "\n".join(f"* {x}" for x in results["notes"]) + "\n"
