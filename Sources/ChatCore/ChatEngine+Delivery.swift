@@ -6,7 +6,9 @@ extension ChatEngine {
     func append(_ id: SessionID, kind: SessionEventKind, author: Participant, text: String? = nil,
                 clientID: String? = nil, origin: ConnectionID? = nil, agent: StaffRef? = nil, reason: String? = nil,
                 ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil) -> Seq {
-        guard var live = sessions[id] else { return 0 }
+        // Taken out of the dictionary so that `pending` and `clientIDs` are uniquely referenced: a copy left in
+        // `sessions` made every append copy both (O(messages in the chat) per message).
+        guard var live = sessions.removeValue(forKey: id) else { return 0 }
         live.lastSeq += 1
         let event = SessionEvent(sessionID: id, seq: live.lastSeq, at: clock.now(), kind: kind, author: author,
                                  text: text, clientMessageID: clientID, agent: agent, reason: reason,
@@ -103,7 +105,8 @@ extension ChatEngine {
     }
 
     private func deliverCommitted(_ id: SessionID, upTo committed: Seq) {
-        guard var live = sessions[id] else { return }
+        // Out of the dictionary while it is changed, so `tail`, `pending` and `subscribers` are not copied per event.
+        guard var live = sessions.removeValue(forKey: id) else { return }
         var delivered = 0
         while delivered < live.pending.count, live.pending[delivered].event.seq <= committed {
             let item = live.pending[delivered]

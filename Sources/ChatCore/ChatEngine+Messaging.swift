@@ -2,37 +2,43 @@ import Foundation
 
 extension ChatEngine {
     func sendMessage(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, clientID: String, text: String) {
-        guard var live = sessions[id] else {
-            return refuse(connection, id < nextSessionID ? .sessionClosed : .unknownSession,
-                          id < nextSessionID ? "This chat has ended. Open a new one or a ticket." : "There is no chat \(id).",
-                          ref: clientID)
-        }
-        guard let author = writer(principal, live.record) else {
-            // The agent of a chat that was just closed (not yet evicted) is told it ended, as after eviction.
-            if live.record.state == .closed, mayRead(principal, live.record) {
+        // The checks run in their own scope so that the copy `live` is gone before `append` changes the session
+        // (otherwise `append` copies the session's `clientIDs` and `pending` on every message).
+        let author: Participant
+        do {
+            guard var live = sessions[id] else {
+                return refuse(connection, id < nextSessionID ? .sessionClosed : .unknownSession,
+                              id < nextSessionID ? "This chat has ended. Open a new one or a ticket." : "There is no chat \(id).",
+                              ref: clientID)
+            }
+            guard let writerAuthor = writer(principal, live.record) else {
+                // The agent of a chat that was just closed (not yet evicted) is told it ended, as after eviction.
+                if live.record.state == .closed, mayRead(principal, live.record) {
+                    return refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: clientID)
+                }
+                return refuse(connection, .notYourSession, "You are not part of chat \(id).", ref: clientID)
+            }
+            if let seq = live.clientIDs[clientID] {
+                // A resend: never a second event. Acknowledge now if committed, else when the commit arrives.
+                if seq <= live.committedSeq {
+                    out.send(connection, .ack(clientID: clientID, sessionID: id, seq: seq, event: live.committedEvent(seq)))
+                } else if let index = live.pending.firstIndex(where: { $0.event.seq == seq }) {
+                    live.pending[index].origin = connection
+                    sessions[id] = live
+                }
+                return
+            }
+            guard live.record.state != .closed else {
                 return refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: clientID)
             }
-            return refuse(connection, .notYourSession, "You are not part of chat \(id).", ref: clientID)
-        }
-        if let seq = live.clientIDs[clientID] {
-            // A resend: never a second event. Acknowledge now if committed, else when the commit arrives.
-            if seq <= live.committedSeq {
-                out.send(connection, .ack(clientID: clientID, sessionID: id, seq: seq, event: live.committedEvent(seq)))
-            } else if let index = live.pending.firstIndex(where: { $0.event.seq == seq }) {
-                live.pending[index].origin = connection
-                sessions[id] = live
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else {
+                return refuse(connection, .invalidField, "A message must not be empty.", ref: clientID)
             }
-            return
-        }
-        guard live.record.state != .closed else {
-            return refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: clientID)
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else {
-            return refuse(connection, .invalidField, "A message must not be empty.", ref: clientID)
-        }
-        guard text.unicodeScalars.count <= config.maxMessageLength else {
-            return refuse(connection, .messageTooLong, "Messages are limited to \(config.maxMessageLength) characters.", ref: clientID)
+            guard text.unicodeScalars.count <= config.maxMessageLength else {
+                return refuse(connection, .messageTooLong, "Messages are limited to \(config.maxMessageLength) characters.", ref: clientID)
+            }
+            author = writerAuthor
         }
         append(id, kind: .message, author: author, text: text, clientID: clientID, origin: connection)
     }

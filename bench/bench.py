@@ -1,0 +1,638 @@
+#!/usr/bin/env python3
+"""Orchestrates the chatd benchmark (called by Scripts/bench; not the load generator, which is bench/gen/gen.c).
+
+Starts each server on a fresh data directory pinned to core 0, the C generator pinned to core 1, collects the
+generator's JSON, /proc CPU and RSS figures and chatd's /healthz, and writes bench/results.json and
+docs/BENCHMARKS.md. Every wait is bounded; every process started here is stopped in `finally` (and by
+Scripts/bench's trap).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import platform
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TMP = ROOT / "bench" / "tmp"
+GEN = TMP / "gen"
+RELAY_LWS = TMP / "relay-lws"
+RELAY_NODE = ROOT / "bench" / "relay-node" / "relay.js"
+
+PROCS: list[subprocess.Popen] = []
+
+POLICY = {
+    "plans": [{"id": "bench", "name": "Bench", "rank": 1, "liveChat": True, "authorizedContacts": 1000000}],
+    "products": [{"id": "pressero", "name": "Pressero", "chatOffered": True}],
+    "chat": {"quickQuestionMinutes": 600, "warningMinutesLeft": 3, "routeOutsideHours": True},
+    "defaultRegion": "anytime",
+    "regions": [{"id": "anytime", "name": "Anytime", "timeZone": "UTC",
+                 "hours": [{"weekday": d, "open": "00:00", "close": "24:00"} for d in range(1, 8)], "holidays": []}],
+}
+CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 1000000, "messageBurst": 1000000,
+          "agentSessionCap": 3, "agentGraceSeconds": 600, "writerCapacity": 1000000,
+          # set-up broadcasts `agents`/`queue` to every agent on every change (O(agents^2) bytes)
+          "maxQueuedBytesPerConnection": 67108864}
+
+
+LABEL_NOTES = {
+    "full": "A full run on a quiet machine.",
+    "contended": "Labelled **contended**: a full run, but other work (builds/tests of other engineers) shared the "
+                 "2 cores, so latencies and maxima are pessimistic and noisy; treat them as indicative.",
+}
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign_jwt(secret: bytes, claims: dict) -> str:
+    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    body = b64url(json.dumps(claims, separators=(",", ":")).encode())
+    sig = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64url(sig)}"
+
+
+def http_json(port: int, method: str, path: str, body=None, timeout=10):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read())
+
+
+def vmrss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    fields = raw[raw.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pin(core: int | None) -> list[str]:
+    if core is None or not shutil.which("taskset"):
+        return []
+    return ["taskset", "-c", str(core)]
+
+
+def start_listening(cmd: list[str], pattern: str, stderr_path: Path, cwd=None, env=None, timeout=30) -> tuple[subprocess.Popen, int]:
+    """Starts a server that prints `pattern...PORT` on its first stdout line; returns (proc, port)."""
+    err = open(stderr_path, "ab")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=cwd, env=env)
+    PROCS.append(proc)
+    deadline = time.monotonic() + timeout
+    line = b""
+    while time.monotonic() < deadline and not line.endswith(b"\n"):
+        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if ready:
+            ch = os.read(proc.stdout.fileno(), 1)
+            if not ch:
+                break
+            line += ch
+    text = line.decode(errors="replace").strip()
+    if pattern not in text:
+        stop(proc)
+        raise RuntimeError(f"{cmd[0]} did not start: {text!r}; see {stderr_path}")
+    return proc, int(text.rsplit(":", 1)[1].strip().rstrip("/"))
+
+
+def stop(proc: subprocess.Popen | None, timeout=10):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def stop_all():
+    for p in reversed(PROCS):
+        try:
+            stop(p)
+        except Exception:
+            pass
+
+
+# ----------------------------------------------------------------------------- targets
+
+class ChatdTarget:
+    name = "chatd"
+
+    def __init__(self, binary: Path, root: Path, agents: int, customers: int, server_core):
+        self.bin, self.root, self.nagents, self.ncust, self.core = binary, root, agents, customers, server_core
+        self.data = root / "data"
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "policy.json").write_text(json.dumps(POLICY))
+        cfg = dict(CONFIG, policyFile=str(root / "policy.json"))
+        (root / "config.json").write_text(json.dumps(cfg))
+        self.proc = None
+        self.port = None
+
+    def admin(self, *args):
+        r = subprocess.run([str(self.bin), "admin", *args, "--data", str(self.data), "--config", str(self.root / "config.json")],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError(f"chatd admin {args[0]} failed: {r.stderr.strip()}")
+
+    def seed(self):
+        t = time.monotonic()
+        self.admin("create-org", "--id", "bench", "--name", "Bench Org", "--plan", "bench")
+        for i in range(self.nagents):
+            self.admin("create-staff", "--username", f"agent{i}", "--name", f"Agent {i}", "--password", "bench-pass-1")
+        self.admin("customer-token", "--org", "bench", "--contact", "seed", "--name", "Seed", "--email", "s@b.example")
+        log(f"  seeded {self.nagents} agents in {time.monotonic() - t:.1f}s")
+
+    def start(self):
+        self.proc, self.port = start_listening(
+            pin(self.core) + [str(self.bin), "serve", "--port", "0", "--data", str(self.data),
+                              "--config", str(self.root / "config.json"), "--log-level", "error"],
+            "chatd listening on", self.root / "chatd.stderr", cwd=str(self.root))
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def tokens(self, customers: int, agents: bool = True):
+        secret = (self.data / "jwt-secret").read_text().strip().encode()
+        exp = int(time.time()) + 6 * 3600
+        cust = [sign_jwt(secret, {"org": "bench", "sub": f"c{i}", "name": f"Customer {i}",
+                                  "email": f"c{i}@bench.example", "exp": exp}) for i in range(customers)]
+        ag = []
+        if agents:
+            for i in range(self.nagents):
+                ag.append(http_json(self.port, "POST", "/api/login",
+                                    {"username": f"agent{i}", "password": "bench-pass-1"})["token"])
+        return cust, ag
+
+    def health(self):
+        return http_json(self.port, "GET", "/healthz")
+
+    def stop(self):
+        stop(self.proc, timeout=20)
+
+
+class RelayTarget:
+    def __init__(self, name: str, cmd: list[str], root: Path, server_core, env=None):
+        self.name, self.cmd, self.root, self.core, self.env = name, cmd, root, server_core, env
+        root.mkdir(parents=True, exist_ok=True)
+        self.proc = None
+
+    def start(self):
+        self.proc, self.port = start_listening(pin(self.core) + self.cmd, "listening on", self.root / f"{self.name}.stderr",
+                                               env=self.env)
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def tokens(self, customers: int, agents: bool = True):
+        # The relays check no tokens: a token with dots is a customer (like a JWT), anything else an agent.
+        return [f"relay.customer.{i}" for i in range(customers)], [f"relay-agent-{i}" for i in range(customers // 3 + 1)]
+
+    def health(self):
+        return None
+
+    def stop(self):
+        stop(self.proc)
+
+
+# ----------------------------------------------------------------------------- runs
+
+def run_chat(target, args, workdir: Path, gen_core) -> dict:
+    cust, ag = target.tokens(args.customers)
+    cf, af, out = workdir / f"{target.name}-customers.txt", workdir / f"{target.name}-agents.txt", workdir / f"{target.name}-gen.json"
+    cf.write_text("\n".join(cust) + "\n")
+    af.write_text("\n".join(ag) + "\n")
+    cmd = pin(gen_core) + [str(GEN), "--mode", "chat", "--port", str(target.port), "--customers", str(cf), "--agents", str(af),
+                           "--rates", ",".join(str(r) for r in args.rates), "--step-seconds", str(args.step_seconds),
+                           "--final-seconds", str(args.final_seconds), "--drain-seconds", str(args.drain_seconds),
+                           "--final-fraction", str(args.final_fraction), "--max-p99-ms", "100",
+                           "--max-gen-cpu", str(args.max_gen_cpu), "--server-pid", str(target.pid),
+                           "--setup-seconds", str(args.setup_seconds), "--out", str(out), "--label", target.name]
+    cpu0, rss0 = cpu_seconds(target.pid), vmrss_kb(target.pid)
+    budget = args.setup_seconds + (len(args.rates) + 1) * (args.step_seconds + args.drain_seconds + 2) + args.final_seconds + 60
+    log(f"  generator: {args.customers} customers + {(args.customers + 2) // 3} agents, rates {args.rates}")
+    proc = subprocess.Popen(cmd)
+    PROCS.append(proc)
+    try:
+        rc = proc.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        stop(proc)
+        rc = -1
+    result = json.loads(out.read_text()) if out.exists() and out.stat().st_size else {"failed": True}
+    result["generator_exit"] = rc
+    result["server_cpu_s_total"] = round(cpu_seconds(target.pid) - cpu0, 3)
+    result["server_rss_kb_before"], result["server_rss_kb_after"] = rss0, vmrss_kb(target.pid)
+    h = target.health()
+    if h is not None:
+        result["healthz"] = h
+    return result
+
+
+def run_idle(target, n: int, args, workdir: Path, gen_core) -> dict:
+    cust, _ = target.tokens(n, agents=False)
+    cf, out = workdir / f"{target.name}-idle.txt", workdir / f"{target.name}-idle.json"
+    cf.write_text("\n".join(cust) + "\n")
+    time.sleep(1.0)
+    base = vmrss_kb(target.pid)
+    cmd = pin(gen_core) + [str(GEN), "--mode", "idle", "--port", str(target.port), "--customers", str(cf),
+                           "--src-addrs", str(args.src_addrs), "--setup-seconds", "120", "--hold", "60",
+                           "--out", str(out), "--label", target.name + "-idle"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    PROCS.append(proc)
+    line = b""
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline and not line.endswith(b"\n"):
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            ch = os.read(proc.stdout.fileno(), 1)
+            if not ch:
+                break
+            line += ch
+    text = line.decode().strip()
+    res = {"connections_requested": n, "baseline_rss_kb": base}
+    if text.startswith("READY"):
+        kv = dict(p.split("=") for p in text.split()[1:])
+        time.sleep(2.0)
+        rss = vmrss_kb(target.pid)
+        held = int(kv["connected"])
+        res.update(connections_held=held, failed=int(kv["failed"]), rss_kb=rss, connect_seconds=float(kv["seconds"]),
+                   connections_per_s=float(kv["per_s"]),
+                   kb_per_connection=round((rss - base) / held, 2) if held else None)
+        h = target.health()
+        if h is not None:
+            res["healthz_connections"] = h.get("connections")
+    else:
+        res["error"] = f"generator did not report READY: {text!r}"
+    stop(proc)
+    return res
+
+
+# ----------------------------------------------------------------------------- report
+
+def machine_info() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        mem = Path("/proc/meminfo").read_text().splitlines()[0].split(":", 1)[1].strip()
+    except OSError:
+        pass
+    load = os.getloadavg()
+    def ver(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
+        except Exception:
+            return ""
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
+            "os": ver(["sh", "-c", ". /etc/os-release; echo $PRETTY_NAME"]),
+            "swift": ver(["swift", "--version"]), "node": ver(["node", "--version"]),
+            "libwebsockets": ver(["pkg-config", "--modversion", "libwebsockets"]),
+            "sqlite": ver(["pkg-config", "--modversion", "sqlite3"]),
+            "loadavg_at_start": [round(x, 2) for x in load]}
+
+
+def best_step(res: dict):
+    steps = [s for s in res.get("steps", []) if s["kind"] == "step" and s["pass"] and s["gen_cpu_ok"]]
+    return max(steps, key=lambda s: s["target_rate"]) if steps else None
+
+
+def final_step(res: dict):
+    fs = [s for s in res.get("steps", []) if s["kind"] == "final"]
+    return fs[0] if fs else None
+
+
+def summarize(name: str, res: dict) -> dict:
+    b, f = best_step(res), final_step(res)
+    out = {"max_rate_target": b["target_rate"] if b else None,
+           "delivered_per_s": b["delivered_per_s"] if b else None,
+           "p99_at_max_ms": b["p99_ms"] if b else None,
+           "gen_cpu_at_max": b["gen_cpu"] if b else None,
+           "server_cpu_s_per_1000_at_max": b["server_cpu_s_per_1000"] if b else None,
+           "connections_per_s": res.get("connections_per_s")}
+    if f:
+        out.update(half_rate_target=f["target_rate"], half_rate_delivered_per_s=f["delivered_per_s"],
+                   p50_ms=f["p50_ms"], p99_ms=f["p99_ms"], p999_ms=f["p999_ms"], ack_p99_ms=f["ack_p99_ms"],
+                   gen_cpu_at_half=f["gen_cpu"], server_cpu_s_per_1000_at_half=f["server_cpu_s_per_1000"])
+    steps = [s for s in res.get("steps", []) if s["kind"] == "step"]
+    if steps:
+        last = steps[-1]
+        if not last["gen_cpu_ok"]:
+            out["stop_reason"] = "generator-bound (max is a lower bound)"
+        elif last["lost"] or last["unacked"] or last["seq_dup"] or last["seq_gap"] or last["order_errors"] or last["error_frames"] or last["closed"]:
+            out["stop_reason"] = "loss/dup/order/error"
+        elif last["p99_ms"] >= 100:
+            out["stop_reason"] = "p99 over 100 ms"
+        else:
+            out["stop_reason"] = "all rates passed (max is a lower bound)"
+    t = res.get("totals", {})
+    out["loss_dup_order_errors"] = sum(t.get(k, 0) for k in ("seq_dup", "seq_gap", "order_errors")) + \
+        sum(s["lost"] + s["unacked"] for s in res.get("steps", []) if s["pass"])
+    return out
+
+
+def fmt(v, spec="{:.0f}"):
+    return "n/a" if v is None else spec.format(v)
+
+
+def write_reports(results: dict, path_json: Path, path_md: Path):
+    path_json.write_text(json.dumps(results, indent=2) + "\n")
+    s = results["summary"]
+    c, n, l = s.get("chatd", {}), s.get("node", {}), s.get("lws", {})
+    idle = results.get("idle_memory", {})
+    label = results["label"]
+    rows = [
+        ("max delivered msgs/s (p99 < 100 ms)", fmt(c.get("delivered_per_s")), fmt(n.get("delivered_per_s")), fmt(l.get("delivered_per_s"))),
+        ("p50 at 50% of max (ms)", fmt(c.get("p50_ms"), "{:.2f}"), fmt(n.get("p50_ms"), "{:.2f}"), fmt(l.get("p50_ms"), "{:.2f}")),
+        ("p99 at 50% of max (ms)", fmt(c.get("p99_ms"), "{:.2f}"), fmt(n.get("p99_ms"), "{:.2f}"), fmt(l.get("p99_ms"), "{:.2f}")),
+        ("p99.9 at 50% of max (ms)", fmt(c.get("p999_ms"), "{:.2f}"), fmt(n.get("p999_ms"), "{:.2f}"), fmt(l.get("p999_ms"), "{:.2f}")),
+        ("server CPU-s per 1,000 delivered (at max)", fmt(c.get("server_cpu_s_per_1000_at_max"), "{:.3f}"),
+         fmt(n.get("server_cpu_s_per_1000_at_max"), "{:.3f}"), fmt(l.get("server_cpu_s_per_1000_at_max"), "{:.3f}")),
+        ("generator CPU at max", fmt(c.get("gen_cpu_at_max"), "{:.0%}"), fmt(n.get("gen_cpu_at_max"), "{:.0%}"), fmt(l.get("gen_cpu_at_max"), "{:.0%}")),
+        ("connection set-up (conn/s, chat set-up)", fmt(c.get("connections_per_s")), fmt(n.get("connections_per_s")), fmt(l.get("connections_per_s"))),
+        ("stepping stopped by", c.get("stop_reason", "n/a"), n.get("stop_reason", "n/a"), l.get("stop_reason", "n/a")),
+        ("loss + dup + order errors", fmt(c.get("loss_dup_order_errors")), fmt(n.get("loss_dup_order_errors")), fmt(l.get("loss_dup_order_errors"))),
+    ]
+    table = "| figure | chatd (persistence on) | node-ws relay | lws relay |\n|---|---|---|---|\n" + \
+        "\n".join(f"| {a} | {b} | {c_} | {d} |" for a, b, c_, d in rows)
+    h = results.get("chatd", {}).get("healthz", {})
+    extra = (f"| idle memory per connection (chatd, {fmt(idle.get('connections_held'))} conns) | "
+             f"{fmt(idle.get('kb_per_connection'), '{:.2f}')} KB |\n"
+             f"| idle connection set-up (chatd, conn/s incl. hello/welcome) | {fmt(idle.get('connections_per_s'))} |\n"
+             f"| SQLite commits / mean batch / largest batch | {h.get('commits', 'n/a')} / "
+             f"{fmt(h.get('meanBatch'), '{:.1f}')} / {h.get('largestBatch', 'n/a')} |\n"
+             f"| mean commit latency (ms) | {fmt(h.get('meanCommitMillis'), '{:.3f}')} |\n"
+             f"| ratio vs node (delivered msgs/s) | {fmt(results.get('ratio_vs_node'), '{:.2f}')}x |\n"
+             f"| ratio vs lws (delivered msgs/s) | {fmt(results.get('ratio_vs_lws'), '{:.0%}')} |")
+    t = results["targets"]
+    def verdict(v):
+        return "n/a" if v is None else ("met" if v else "**missed**")
+    m = results["machine"]
+    md = f"""# Benchmarks
+
+**Run: {label}** ({results['timestamp']}). {results['label_note']}
+
+{table}
+
+| chatd figure | value |
+|---|---|
+{extra}
+
+## Targets
+
+| target | figure | verdict |
+|---|---|---|
+| at least 3x the node-ws relay (msgs/s, p99 < 100 ms, persistence on) | {fmt(results.get('ratio_vs_node'), '{:.2f}')}x | {verdict(t.get('ratio_vs_node_ge_3'))} |
+| at least 70% of the raw lws relay | {fmt(results.get('ratio_vs_lws'), '{:.0%}')} | {verdict(t.get('ratio_vs_lws_ge_0_7'))} |
+| at most 10 KB per idle connection, 10,000 held | {fmt(idle.get('kb_per_connection'), '{:.2f}')} KB, {fmt(idle.get('connections_held'))} held | {verdict(t.get('idle_kb_le_10'))} |
+| p99 under 10 ms at 50% of max | {fmt(c.get('p99_ms'), '{:.2f}')} ms | {verdict(t.get('p99_half_lt_10ms'))} |
+
+## Machine
+
+{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['os']}, kernel {m['kernel']}; {m['swift']}; node {m['node']};
+libwebsockets {m['libwebsockets']}; SQLite {m['sqlite']}. Load average (1/5/15 min) when the run started:
+{m['loadavg_at_start']}, when it ended: {m.get('loadavg_at_end')}.
+
+## Method
+
+* **Servers**: chatd (release build, fresh data directory, durability `full`: fsync per group commit; acknowledgement
+  and delivery only after commit), `bench/relay-node/relay.js` (Debian `node-ws` 8.11, Node 20) and
+  `bench/relay-lws/relay.c` (libwebsockets 4.1.6, `-O2`). The two relays speak just enough of the protocol for the
+  generator (hello → welcome, set_status → status, request_chat → ack + routing to an agent connection with at most 3
+  chats, send → ack with seq to the sender and the event with the same seq to the other side). They keep everything in
+  memory, **persist nothing and check no tokens**: they are the ceiling a relay without durability or policy would reach.
+* **Pinning**: each server on core 0, the generator on core 1 (`taskset`). CPU times are read from `/proc/PID/stat`
+  before and after each step; a step counts only if the generator used under {results['params']['max_gen_cpu']:.0%} of its core.
+* **Generator** (`bench/gen/gen.c`): one single-threaded libwebsockets client loop. {results['params']['customers']} customer
+  connections and {(results['params']['customers'] + 2) // 3} agent connections (each agent serves 3 chats). Set-up: agents log in
+  over HTTP (tokens passed in a file), connect, `hello`, `set_status available`; customers connect, `hello`,
+  `request_chat`; the run waits until every chat is assigned. Then open-loop Poisson arrivals at the step's aggregate
+  rate, ~{results['params']['msg_bytes']}-byte texts alternating customer → agent and agent → customer within each chat. Each text carries
+  its intended send time (CLOCK_MONOTONIC ns) and a per-chat counter; latency is measured at the receiving side from the
+  intended send time (so a stalled sender is not hidden: no coordinated omission). Every `event` and `ack` seq is
+  checked per chat and side for gaps, duplicates and reordering; counters per direction are checked for loss and order;
+  every send must be acknowledged. After each step sending stops and the generator drains (at most
+  {results['params']['drain_seconds']} s) before the next step.
+* **Steps**: rates {results['params']['rates']} msgs/s, {results['params']['step_seconds']} s each, until p99 > 100 ms, any loss/dup/order
+  error, or the generator's core passes the limit. Max rate = the highest passing step; then a
+  {results['params']['final_seconds']} s run at 50% of it gives p50/p99/p99.9.
+* **Idle memory**: a fresh chatd, baseline VmRSS after start, then {results['params']['idle_connections']} customer connections
+  (each after `hello` → `welcome`) spread over {results['params']['src_addrs']} source addresses 127.0.0.x; (VmRSS − baseline) / N.
+* **Server CPU per 1,000 delivered**: the server's utime+stime over the step (sending and drain) / delivered × 1000.
+* **SQLite**: chatd's `GET /healthz` after the chat run (`commits`, `meanBatch`, `largestBatch`, `meanCommitMillis`),
+  cumulative over set-up and all steps.
+
+## Reproduce
+
+```sh
+Scripts/bench            # full run (~5-8 min): installs packages, builds release, runs everything, rewrites this file
+Scripts/bench --smoke    # a few seconds against chatd only (debug build if present); fails on any loss/dup/order error
+```
+
+Raw figures: `bench/results.json` (every step of every target, healthz, machine). Options: `Scripts/bench --help`.
+Profiles of chatd under load (perf): `bench/profile/`. To profile again: start a run with
+`python3 bench/bench.py --targets chatd --no-idle --rates 8000 --step-seconds 6 --final-fraction 0 --label dev
+--results /tmp/r.json --markdown /tmp/r.md` and `perf record -g -p $(pgrep -f 'chatd serve --port 0') -- sleep 4`.
+"""
+    if results.get("notes"):
+        md += "\n## Notes\n\n" + "\n".join(f"* {x}" for x in results["notes"]) + "\n"
+    path_md.write_text(md)
+
+
+# ----------------------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description="chatd benchmark (see docs/BENCHMARKS.md)")
+    ap.add_argument("--smoke", action="store_true", help="a few seconds, tiny N, chatd only; fails on any error")
+    ap.add_argument("--chatd", default=None, help="chatd binary (default: .build/release/chatd)")
+    ap.add_argument("--customers", type=int, default=300)
+    ap.add_argument("--rates", default="1000,2000,4000,6000,8000,10000,12000,16000,20000,24000,32000,40000")
+    ap.add_argument("--step-seconds", type=float, default=5)
+    ap.add_argument("--final-seconds", type=float, default=10)
+    ap.add_argument("--drain-seconds", type=float, default=3)
+    ap.add_argument("--final-fraction", type=float, default=0.5)
+    ap.add_argument("--setup-seconds", type=float, default=90)
+    ap.add_argument("--max-gen-cpu", type=float, default=0.8)
+    ap.add_argument("--idle-connections", type=int, default=10000)
+    ap.add_argument("--src-addrs", type=int, default=4)
+    ap.add_argument("--targets", default="chatd,node,lws")
+    ap.add_argument("--no-idle", action="store_true")
+    ap.add_argument("--label", default="full", help="full | partial | contended (written into the results)")
+    ap.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
+    ap.add_argument("--markdown", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    ap.add_argument("--no-pin", action="store_true")
+    ap.add_argument("--render-only", action="store_true", help="rewrite the markdown from --results (e.g. with a new --label)")
+    ap.add_argument("--note", action="append", default=[], help="a note for the report (repeatable)")
+    args = ap.parse_args()
+    if args.render_only:
+        results = json.loads(Path(args.results).read_text())
+        results["label"] = args.label
+        results["label_note"] = LABEL_NOTES.get(args.label, f"Labelled **{args.label}**: not a full quiet run; figures are indicative only.")
+        results["notes"] = results.get("notes", []) + args.note
+        write_reports(results, Path(args.results), Path(args.markdown))
+        return 0
+    if args.smoke:
+        args.customers, args.rates, args.step_seconds, args.final_seconds = 6, "50", 2, 0
+        args.final_fraction, args.targets, args.no_idle, args.setup_seconds = 0, "chatd", True, 20
+    args.rates = [float(r) for r in args.rates.split(",")]
+    args.msg_bytes = 150
+    server_core, gen_core = (None, None) if args.no_pin or (os.cpu_count() or 1) < 2 else (0, 1)
+
+    chatd_bin = Path(args.chatd or ROOT / ".build" / "release" / "chatd").resolve()
+    TMP.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=TMP))
+    targets = [t for t in args.targets.split(",") if t]
+    results = {"label": "smoke" if args.smoke else args.label,
+               "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "machine": machine_info(),
+               "params": {k: v for k, v in vars(args).items() if k not in ("results", "markdown")},
+               "chatd_binary": str(chatd_bin), "notes": []}
+    results["params"]["chatd"] = str(chatd_bin)
+    summary = {}
+    ok = True
+    try:
+        for name in targets:
+            log(f"== {name}: chat workload")
+            if name == "chatd":
+                t = ChatdTarget(chatd_bin, workdir / "chatd", (args.customers + 2) // 3, args.customers, server_core)
+                t.seed()
+                t.start()
+            elif name == "node":
+                env = dict(os.environ, NODE_PATH="/usr/share/nodejs")
+                t = RelayTarget("node", ["node", str(RELAY_NODE), "0"], workdir / "node", server_core, env=env).start()
+            elif name == "lws":
+                t = RelayTarget("lws", [str(RELAY_LWS), "0"], workdir / "lws", server_core).start()
+            else:
+                raise SystemExit(f"unknown target {name}")
+            try:
+                res = run_chat(t, args, workdir, gen_core)
+            finally:
+                t.stop()
+            results[name] = res
+            summary[name] = summarize(name, res)
+            log(f"   {name}: {json.dumps(summary[name])}")
+        if not args.no_idle:
+            log(f"== chatd: {args.idle_connections} idle connections")
+            t = ChatdTarget(chatd_bin, workdir / "chatd-idle", 0, 0, server_core)
+            t.seed()
+            t.start()
+            try:
+                results["idle_memory"] = run_idle(t, args.idle_connections, args, workdir, gen_core)
+            finally:
+                t.stop()
+            log(f"   idle: {json.dumps(results['idle_memory'])}")
+    finally:
+        stop_all()
+
+    results["summary"] = summary
+    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    c = summary.get("chatd", {})
+    def ratio(other):
+        a, b = c.get("delivered_per_s"), summary.get(other, {}).get("delivered_per_s")
+        return round(a / b, 3) if a and b else None
+    results["ratio_vs_node"], results["ratio_vs_lws"] = ratio("node"), ratio("lws")
+    idle = results.get("idle_memory", {})
+    results["targets"] = {
+        "ratio_vs_node_ge_3": None if results["ratio_vs_node"] is None else results["ratio_vs_node"] >= 3,
+        "ratio_vs_lws_ge_0_7": None if results["ratio_vs_lws"] is None else results["ratio_vs_lws"] >= 0.7,
+        "idle_kb_le_10": None if idle.get("kb_per_connection") is None else
+        (idle["kb_per_connection"] <= 10 and idle.get("connections_held") == args.idle_connections),
+        "p99_half_lt_10ms": None if c.get("p99_ms") is None else c["p99_ms"] < 10,
+    }
+    for name in targets:
+        res = results.get(name, {})
+        t = res.get("totals", {})
+        errs = t.get("seq_dup", 0) + t.get("seq_gap", 0) + t.get("order_errors", 0)
+        if res.get("failed") or not res.get("steps"):
+            ok = False
+            log(f"!! {name}: the run failed (see {workdir})")
+        elif args.smoke and (errs or any(s["lost"] or s["unacked"] or s["error_frames"] for s in res["steps"])):
+            ok = False
+            log(f"!! {name}: loss/dup/order errors in smoke run: {t}")
+
+    print_table(results)
+    if args.smoke:
+        s = results["chatd"]["steps"][0] if results.get("chatd", {}).get("steps") else None
+        if s:
+            print(f"smoke: chatd {s['delivered']} delivered / {s['sent']} sent, {s['acked']} acked, p99 {s['p99_ms']:.1f} ms, "
+                  f"lost {s['lost']}, unacked {s['unacked']}, dup {s['seq_dup']}, gap {s['seq_gap']}, order {s['order_errors']}")
+        if ok and s and s["delivered"] == s["sent"] and s["acked"] == s["sent"] and s["sent"] > 0:
+            print("smoke: OK")
+            shutil.rmtree(workdir, ignore_errors=True)
+            return 0
+        print(f"smoke: FAILED (work files kept in {workdir})")
+        return 1
+    results["notes"] += args.note
+    results["label_note"] = LABEL_NOTES.get(args.label, f"Labelled **{args.label}**: not a full quiet run; figures are indicative only.")
+    write_reports(results, Path(args.results), Path(args.markdown))
+    log(f"wrote {args.results} and {args.markdown}; work files in {workdir}")
+    return 0 if ok else 1
+
+
+def print_table(results):
+    s = results.get("summary", {})
+    print(f"\n{'target':8} {'max msgs/s':>11} {'p99@max':>8} {'p50@50%':>8} {'p99@50%':>8} {'p99.9@50%':>9} "
+          f"{'cpu-s/1k':>9} {'gen cpu':>8} {'conn/s':>8} {'errors':>6}")
+    for name, v in s.items():
+        print(f"{name:8} {fmt(v.get('delivered_per_s')):>11} {fmt(v.get('p99_at_max_ms'), '{:.1f}'):>8} "
+              f"{fmt(v.get('p50_ms'), '{:.2f}'):>8} {fmt(v.get('p99_ms'), '{:.2f}'):>8} {fmt(v.get('p999_ms'), '{:.2f}'):>9} "
+              f"{fmt(v.get('server_cpu_s_per_1000_at_max'), '{:.3f}'):>9} {fmt(v.get('gen_cpu_at_max'), '{:.0%}'):>8} "
+              f"{fmt(v.get('connections_per_s')):>8} {fmt(v.get('loss_dup_order_errors')):>6}")
+    if results.get("idle_memory"):
+        i = results["idle_memory"]
+        print(f"idle: {i.get('connections_held')} connections, {fmt(i.get('kb_per_connection'), '{:.2f}')} KB each, "
+              f"{fmt(i.get('connections_per_s'))} conn/s")
+    h = results.get("chatd", {}).get("healthz")
+    if h:
+        print(f"sqlite: {h.get('commits')} commits, mean batch {h.get('meanBatch')}, largest {h.get('largestBatch')}, "
+              f"mean commit {h.get('meanCommitMillis')} ms")
+    if results.get("ratio_vs_node") or results.get("ratio_vs_lws"):
+        print(f"ratio_vs_node {results.get('ratio_vs_node')}  ratio_vs_lws {results.get('ratio_vs_lws')}")
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # runs the `finally` blocks that stop every child
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        stop_all()
+        sys.exit(130)
