@@ -35,9 +35,8 @@ extension ChatEngine {
             changedSessions.removeAll(keepingCapacity: true)
         }
         for (index, id) in queue.enumerated() {
-            guard var live = sessions[id], live.committedSeq > 0, live.announcedPosition != index + 1 else { continue }
+            guard let live = sessions[id], live.committedSeq > 0, live.announcedPosition != index + 1 else { continue }
             live.announcedPosition = index + 1
-            sessions[id] = live
             let customers = live.subscribers.keys.filter { connections[$0]?.principal.isStaff == false }.sorted()
             out.send(customers, .queuePosition(sessionID: id, position: index + 1))
         }

@@ -25,11 +25,10 @@ extension ChatEngine {
             return deadline <= now
         }.map(\.record.id).sorted()
         for id in due {
-            guard var live = sessions[id] else { continue }
+            guard let live = sessions[id] else { continue }
             let minutes = Int((policy.chat.quickQuestionMinutes).rounded())
             if live.record.budget.stage == .running, live.record.budget.remaining(at: now) <= warningSeconds {
                 live.record.budget.stage = .warned
-                sessions[id] = live
                 let left = Int((live.record.budget.remaining(at: now) / 60).rounded(.up))
                 append(id, kind: .budgetWarning, author: .system,
                        text: "About \(left) minute\(left == 1 ? "" : "s") left of the \(minutes)-minute quick-question time.")

@@ -44,11 +44,10 @@ extension ChatEngine {
         guard let state = connections.removeValue(forKey: connection) else { return }
         for id in state.sessions {
             sessions[id]?.subscribers[connection] = nil
-            guard var live = sessions[id] else { continue }
+            guard let live = sessions[id] else { continue }
             for index in live.pending.indices where live.pending[index].origin == connection {
                 live.pending[index].origin = nil
             }
-            sessions[id] = live
         }
         guard case .staff(let identity) = state.principal, var member = staff[identity.id] else { return }
         member.connections.remove(connection)
@@ -81,12 +80,11 @@ extension ChatEngine {
         member.status = .offline
         staff[agentID] = member
         for id in returning {
-            guard var live = sessions[id] else { continue }
+            guard let live = sessions[id] else { continue }
             live.record.state = .queued
             live.record.agent = nil
             live.record.queuedAt = now
             live.record.budget.pause(at: now)
-            sessions[id] = live
             changedSessions.insert(id)
             let seq = append(id, kind: .requeued, author: .system,
                              text: "\(member.identity.name) was disconnected; the chat is back at the front of the queue.",

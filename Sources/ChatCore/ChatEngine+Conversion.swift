@@ -31,10 +31,9 @@ extension ChatEngine {
     /// Asks for the ticket; the chat closes once `ticketCreated` brings its number.
     func beginConversion(_ id: SessionID, category: TicketCategory, severity: Int, urgent: Bool, by agent: StaffRef?,
                          origin: ConnectionID) {
-        guard var live = sessions[id] else { return }
+        guard let live = sessions[id] else { return }
         let previous = live.record.budget.stage
         live.record.budget.stage = .converting
-        sessions[id] = live
         let regionID = region(of: live.record.organizationID)
         let now = clock.now()
         let request = TicketRequest(
@@ -54,9 +53,8 @@ extension ChatEngine {
         guard let pending = pendingTickets.removeValue(forKey: requestID) else { return }
         switch pending {
         case let .conversion(id, _, _):
-            guard var live = sessions[id], live.record.state != .closed else { return }
+            guard let live = sessions[id], live.record.state != .closed else { return }
             live.record.ticketNumber = number
-            sessions[id] = live
             append(id, kind: .converted, author: .system,
                    text: "This chat is now ticket #\(number). The team will follow up there; the whole conversation is attached.",
                    ticketNumber: number)

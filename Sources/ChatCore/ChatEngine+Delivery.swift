@@ -6,16 +6,13 @@ extension ChatEngine {
     func append(_ id: SessionID, kind: SessionEventKind, author: Participant, text: String? = nil,
                 clientID: String? = nil, origin: ConnectionID? = nil, agent: StaffRef? = nil, reason: String? = nil,
                 ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil) -> Seq {
-        // Taken out of the dictionary so that `pending` and `clientIDs` are uniquely referenced: a copy left in
-        // `sessions` made every append copy both (O(messages in the chat) per message).
-        guard var live = sessions.removeValue(forKey: id) else { return 0 }
+        guard let live = sessions[id] else { return 0 }
         live.lastSeq += 1
         let event = SessionEvent(sessionID: id, seq: live.lastSeq, at: clock.now(), kind: kind, author: author,
                                  text: text, clientMessageID: clientID, agent: agent, reason: reason,
                                  ticketNumber: ticketNumber, proposal: proposal)
         live.pending.append(PendingEvent(event: event, origin: origin, clientID: clientID))
         if let clientID { live.clientIDs[clientID] = event.seq }
-        sessions[id] = live
         out.persist(.appendEvent(event))
         return event.seq
     }
@@ -23,7 +20,7 @@ extension ChatEngine {
     /// Starts (or restarts) a connection's subscription to a session, replaying what it has not seen.
     /// The caller has checked access.
     func subscribe(_ connection: ConnectionID, to id: SessionID, afterSeq: Seq, sendSummary: Bool = true) {
-        guard var live = sessions[id] else { return }
+        guard let live = sessions[id] else { return }
         connections[connection]?.sessions.insert(id)
         let from = max(0, afterSeq)
         if sendSummary && live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
@@ -32,14 +29,12 @@ extension ChatEngine {
                 out.send(connection, .event(event))
             }
             live.subscribers[connection] = Subscription(deliveredSeq: live.committedSeq)
-            sessions[id] = live
             if live.committedSeq > 0 { out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq)) }
             if let position = queuePosition(of: id), live.committedSeq > 0 {
                 out.send(connection, .queuePosition(sessionID: id, position: position))
             }
         } else {
             live.subscribers[connection] = Subscription(deliveredSeq: from, catchingUp: true)
-            sessions[id] = live
             out.append(.loadHistory(connection, sessionID: id, afterSeq: from))
         }
     }
@@ -65,7 +60,7 @@ extension ChatEngine {
         guard mayRead(principal, sessions[id]?.record ?? record) else {
             return refuse(connection, .notYourSession, "You cannot follow chat \(id).")
         }
-        guard var live = sessions[id] else {
+        guard let live = sessions[id] else {
             // A closed session: the stored transcript is all there is.
             out.send(connection, .session(SessionSummary(record: record, lastSeq: events.last?.seq ?? afterSeq,
                                                          customerReadSeq: 0, agentReadSeq: 0, asOf: clock.now())))
@@ -84,7 +79,6 @@ extension ChatEngine {
         // read again from where the history stopped rather than skip the events in between.
         if !live.tailCovers(after: subscription.deliveredSeq) {
             live.subscribers[connection] = subscription
-            sessions[id] = live
             out.append(.loadHistory(connection, sessionID: id, afterSeq: subscription.deliveredSeq))
             return
         }
@@ -94,7 +88,6 @@ extension ChatEngine {
         }
         subscription.catchingUp = false
         live.subscribers[connection] = subscription
-        sessions[id] = live
         out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq))
     }
 
@@ -105,8 +98,7 @@ extension ChatEngine {
     }
 
     private func deliverCommitted(_ id: SessionID, upTo committed: Seq) {
-        // Out of the dictionary while it is changed, so `tail`, `pending` and `subscribers` are not copied per event.
-        guard var live = sessions.removeValue(forKey: id) else { return }
+        guard let live = sessions[id] else { return }
         var delivered = 0
         while delivered < live.pending.count, live.pending[delivered].event.seq <= committed {
             let item = live.pending[delivered]
@@ -143,11 +135,7 @@ extension ChatEngine {
             }
         }
         live.pending.removeFirst(delivered)
-        if live.record.state == .closed && live.pending.isEmpty {
-            evict(live)
-        } else {
-            sessions[id] = live
-        }
+        if live.record.state == .closed && live.pending.isEmpty { evict(live) }
     }
 
     /// A closed session whose last event is delivered leaves memory; storage keeps its transcript.
@@ -159,11 +147,10 @@ extension ChatEngine {
 
     /// A staff member's connections stop following a session once `seq` (their last event in it) is delivered.
     func endSubscriptions(of member: StaffMember, in id: SessionID, afterSeq seq: Seq) {
-        guard var live = sessions[id] else { return }
+        guard let live = sessions[id] else { return }
         for connection in member.connections {
             live.subscribers[connection]?.endsAfterSeq = seq
         }
-        sessions[id] = live
     }
 
     /// Who may read a session: its customer, its current agent, any staff while it is queued, supervisors always.

@@ -6,7 +6,7 @@ extension ChatEngine {
         // (otherwise `append` copies the session's `clientIDs` and `pending` on every message).
         let author: Participant
         do {
-            guard var live = sessions[id] else {
+            guard let live = sessions[id] else {
                 return refuse(connection, id < nextSessionID ? .sessionClosed : .unknownSession,
                               id < nextSessionID ? "This chat has ended. Open a new one or a ticket." : "There is no chat \(id).",
                               ref: clientID)
@@ -24,7 +24,6 @@ extension ChatEngine {
                     out.send(connection, .ack(clientID: clientID, sessionID: id, seq: seq, event: live.committedEvent(seq)))
                 } else if let index = live.pending.firstIndex(where: { $0.event.seq == seq }) {
                     live.pending[index].origin = connection
-                    sessions[id] = live
                 }
                 return
             }
@@ -68,14 +67,13 @@ extension ChatEngine {
 
     func markRead(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, seq: Seq) {
         if refuseIfEnded(connection, principal, id) { return }
-        guard var live = sessions[id], let author = writer(principal, live.record) else {
+        guard let live = sessions[id], let author = writer(principal, live.record) else {
             return refuse(connection, .notYourSession, "You are not part of chat \(id).")
         }
         let upTo = min(seq, live.committedSeq)
         let isCustomer = author.role == .customer
         guard upTo > (isCustomer ? live.customerReadSeq : live.agentReadSeq) else { return }
         if isCustomer { live.customerReadSeq = upTo } else { live.agentReadSeq = upTo }
-        sessions[id] = live
         out.persist(.readMarker(sessionID: id, role: isCustomer ? .customer : .agent, seq: upTo))
         out.send(otherSide(of: author.role, in: live), .read(sessionID: id, role: isCustomer ? .customer : .agent, seq: upTo))
     }

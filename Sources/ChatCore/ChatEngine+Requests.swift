@@ -54,13 +54,12 @@ extension ChatEngine {
     /// The same request again (a resend after a drop): acknowledge once more, never create a second session.
     private func resendRequest(_ connection: ConnectionID, _ id: SessionID, clientID: String) {
         subscribe(connection, to: id, afterSeq: 0, sendSummary: false)
-        guard var live = sessions[id] else { return }
+        guard let live = sessions[id] else { return }
         if live.committedSeq >= 1 {
             out.send(connection, .session(live.summary(at: clock.now())))
             out.send(connection, .ack(clientID: clientID, sessionID: id, seq: 1, event: live.committedEvent(1)))
         } else if let index = live.pending.firstIndex(where: { $0.event.seq == 1 }) {
             live.pending[index].origin = connection
-            sessions[id] = live
         }
     }
 

@@ -26,13 +26,12 @@ extension ChatEngine {
 
     /// Moves a queued session to an agent: `joined` event, storage update, the agent's connections follow it.
     private func assign(_ id: SessionID, to agentID: StaffID, author: Participant?) {
-        guard var live = sessions[id], var member = staff[agentID] else { return }
+        guard let live = sessions[id], var member = staff[agentID] else { return }
         queue.removeAll { $0 == id }
         live.record.state = .active
         live.record.agent = member.ref
         live.announcedPosition = nil
         live.record.budget.run(at: clock.now())
-        sessions[id] = live
         changedSessions.insert(id)
         member.active.append(id)
         member.lastAssignedAt = clock.now()
@@ -133,7 +132,7 @@ extension ChatEngine {
 
     /// Ends a session: `closed` event, storage update, capacity freed for the queue.
     func closeSession(_ id: SessionID, author: Participant, reason: String) {
-        guard var live = sessions[id], live.record.state != .closed else { return }
+        guard let live = sessions[id], live.record.state != .closed else { return }
         let now = clock.now()
         queue.removeAll { $0 == id }
         if let agent = live.record.agent, var member = staff[agent.id] {
@@ -145,7 +144,6 @@ extension ChatEngine {
         live.record.closedAt = now
         live.record.budget.pause(at: now)
         live.announcedPosition = nil
-        sessions[id] = live
         changedSessions.insert(id)
         append(id, kind: .closed, author: author, text: "\(author.name) closed the chat.", reason: reason)
         out.persist(.updateSession(live.record))

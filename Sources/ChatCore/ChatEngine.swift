@@ -54,7 +54,7 @@ public final class ChatEngine {
     private func restore(_ recovered: RecoveredState) {
         let now = clock.now()
         for item in recovered.openSessions {
-            var live = LiveSession(record: item.record, lastSeq: item.lastSeq,
+            let live = LiveSession(record: item.record, lastSeq: item.lastSeq,
                                    tail: Array(item.tail.suffix(config.tailSize)), clientIDs: item.clientMessageIDs)
             if item.record.state == .active, let agent = item.record.agent {
                 var member = staff[agent.id] ?? StaffMember(

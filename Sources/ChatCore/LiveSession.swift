@@ -1,7 +1,9 @@
 import Foundation
 
 /// An open session as the engine holds it in memory. Confined to the engine's thread.
-struct LiveSession {
+/// A class so that appending an event or delivering one mutates in place: as a struct in a dictionary every
+/// change copied `pending`, `clientIDs` and `tail` (O(messages in the chat) per message).
+final class LiveSession {
     var record: ChatSessionRecord
     /// Highest seq assigned (committed or not).
     var lastSeq: Seq
