@@ -106,7 +106,8 @@ extension ChatEngine {
             let event = item.event
             live.committedSeq = event.seq
             live.tail.append(event)
-            if live.tail.count > config.tailSize { live.tail.removeFirst(live.tail.count - config.tailSize) }
+            // Trimmed in batches (the tail may hold up to twice its size): amortized O(1) per event.
+            if live.tail.count >= 2 * config.tailSize { live.tail.removeFirst(live.tail.count - config.tailSize) }
             if event.kind == .requested {
                 out.send(Array(live.subscribers.keys).sorted(), .session(live.summary(at: clock.now())))
                 changedSessions.insert(id)

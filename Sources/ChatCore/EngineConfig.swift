@@ -10,7 +10,8 @@ public struct EngineConfig: Sendable, Equatable {
     public var maxMessageLength: Int
     /// Longest subject, in characters.
     public var maxSubjectLength: Int
-    /// Events kept in memory per open session for synchronous resume; older ones are read from storage.
+    /// Events kept in memory per open session for synchronous resume (at least this many, at most twice);
+    /// older ones are read from storage.
     public var tailSize: Int
 
     public init(agentSessionCap: Int = 3, agentGraceSeconds: TimeInterval = 60, maxMessageLength: Int = 4000,
