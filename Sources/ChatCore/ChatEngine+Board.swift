@@ -40,10 +40,20 @@ extension ChatEngine {
             let customers = live.subscribers.keys.filter { connections[$0]?.principal.isStaff == false }.sorted()
             out.send(customers, .queuePosition(sessionID: id, position: index + 1))
         }
+        defer { boardSentThisStep.removeAll() }
         guard boardChanged else { return }
-        boardChanged = false
         deadlinesChanged = true
-        let staffConnections = connections.filter { $0.value.principal.isStaff }.map(\.key).sorted()
+        let now = clock.now()
+        let next = lastBoardAt.addingTimeInterval(config.boardIntervalSeconds)
+        guard now >= next else {
+            boardDue = next   // `advance()` at that time broadcasts the latest board
+            return
+        }
+        boardChanged = false
+        boardDue = nil
+        lastBoardAt = now
+        let staffConnections = connections
+            .filter { $0.value.principal.isStaff && !boardSentThisStep.contains($0.key) }.map(\.key).sorted()
         guard !staffConnections.isEmpty else { return }
         out.send(staffConnections, .queue(queueEntries()))
         out.send(staffConnections, .agents(agentLoads()))

@@ -27,7 +27,11 @@ extension ChatEngine {
             for id in visible.sorted() {
                 if let live = sessions[id], live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
             }
-            boardChanged = true  // the new connection gets the queue and agents at the end of the step
+            // The newcomer gets the board now; the others learn of the new agent with the next broadcast.
+            out.send(connection, .queue(queueEntries()))
+            out.send(connection, .agents(agentLoads()))
+            boardSentThisStep.insert(connection)
+            boardChanged = true
         }
     }
 

@@ -21,8 +21,13 @@ public final class ChatEngine {
     var organizations: [OrganizationID: OrganizationRecord] = [:]
     /// "org|contact|clientID" -> session, for idempotent chat requests of open sessions.
     var requests: [String: SessionID] = [:]
-    /// Set when queue or agent loads changed during a call; staff are told once at its end.
+    /// Set when queue or agent loads changed; staff are told at the end of a call, at most once per board interval.
     var boardChanged = false
+    /// When the staff board was last broadcast, and when a deferred broadcast is due.
+    var lastBoardAt = Date.distantPast
+    var boardDue: Date?
+    /// Staff connections that got the board directly during this call (newcomers); the broadcast skips them.
+    var boardSentThisStep: Set<ConnectionID> = []
     /// Sessions whose summary changed during a call (state, agent, budget); supervisors are told at its end.
     var changedSessions: Set<SessionID> = []
     /// Set when something that moves a deadline changed; `nextDeadline` is recomputed only then.
@@ -128,7 +133,7 @@ public final class ChatEngine {
             let grace = staff.values.compactMap(\.graceDeadline).min()
             let budgets = sessions.values.lazy.filter { $0.record.state == .active }
                 .compactMap { $0.record.budget.nextDeadline(warningSeconds: self.warningSeconds) }.min()
-            cachedDeadline = [grace, budgets, queueOpeningDeadline(now: now)].compactMap { $0 }.min()
+            cachedDeadline = [grace, budgets, queueOpeningDeadline(now: now), boardDue].compactMap { $0 }.min()
             deadlinesChanged = false
         }
         return cachedDeadline

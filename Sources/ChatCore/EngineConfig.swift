@@ -14,8 +14,13 @@ public struct EngineConfig: Sendable, Equatable {
     /// older ones are read from storage.
     public var tailSize: Int
 
+    /// Staff boards (queue and agent loads) are broadcast at most once per this interval: with many agents,
+    /// a broadcast per change would be quadratic. 0 broadcasts every change at once.
+    public var boardIntervalSeconds: TimeInterval
+
     public init(agentSessionCap: Int = 3, agentGraceSeconds: TimeInterval = 60, maxMessageLength: Int = 4000,
-                maxSubjectLength: Int = 200, tailSize: Int = 256) {
+                maxSubjectLength: Int = 200, tailSize: Int = 256, boardIntervalSeconds: TimeInterval = 0.25) {
+        self.boardIntervalSeconds = boardIntervalSeconds
         self.agentSessionCap = agentSessionCap
         self.agentGraceSeconds = agentGraceSeconds
         self.maxMessageLength = maxMessageLength

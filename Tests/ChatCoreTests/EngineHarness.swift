@@ -17,9 +17,13 @@ final class EngineHarness {
     private(set) var committedUpTo: [SessionID: Seq] = [:]
     private var nextConnection: ConnectionID = 100
 
+    /// `throttleBoard`: keep the config's board interval; by default boards are broadcast at once so that tests
+    /// about other things see them without moving the clock.
     init(config: EngineConfig = EngineConfig(), policy: SupportPolicy = .defaults,
-         recovered: RecoveredState = .empty, clock: ManualClock = ManualClock()) {
+         recovered: RecoveredState = .empty, clock: ManualClock = ManualClock(), throttleBoard: Bool = false) {
         self.clock = clock
+        var config = config
+        if !throttleBoard { config.boardIntervalSeconds = 0 }
         self.engine = ChatEngine(policy: policy, config: config, clock: clock, recovered: recovered)
         for item in recovered.openSessions { committedUpTo[item.record.id] = item.lastSeq }
     }

@@ -38,3 +38,25 @@ final class EndedChatTests: XCTestCase {
         XCTAssertEqual(h.errorCodes(to: customer).last, .notYourSession, "an id never allocated is not 'closed'")
     }
 }
+
+final class BoardThrottleTests: XCTestCase {
+    private func boards(_ h: EngineHarness, to connection: ConnectionID, since mark: Int) -> [[AgentLoad]] {
+        h.messages(to: connection, since: mark).compactMap { if case .agents(let loads) = $0 { return loads } else { return nil } }
+    }
+
+    func testBoardBroadcastsAreCoalescedPerInterval() {
+        let h = EngineHarness(config: EngineConfig(boardIntervalSeconds: 0.25), throttleBoard: true)
+        let first = h.connect(.staff(Fixture.agent(1)))
+        XCTAssertEqual(boards(h, to: first, since: 0).count, 1, "a newcomer gets the board at once")
+        let mark = h.mark
+        // Ten more agents arrive within the same instant: one deferred broadcast, not ten.
+        for id in 2...11 { _ = h.connect(.staff(Fixture.agent(StaffID(id)))) }
+        XCTAssertEqual(boards(h, to: first, since: mark).count, 0)
+        XCTAssertEqual(h.engine.nextDeadline, h.clock.now().addingTimeInterval(0.25))
+        h.advance(by: 0.25)
+        let seen = boards(h, to: first, since: mark)
+        XCTAssertEqual(seen.count, 1)
+        XCTAssertEqual(seen.first?.count, 11, "the broadcast carries the latest board")
+        XCTAssertNil(h.engine.nextDeadline)
+    }
+}
