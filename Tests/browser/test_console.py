@@ -36,7 +36,10 @@ def wait_for_chat(driver, sid, timeout=10):
 
 
 def message_texts(driver, sid, role):
-    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, f"#panel-{sid} .msg-{role} .text")]
+    # Read in one script: pending bubbles are replaced by acknowledged ones while Selenium iterates.
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map((n) => n.textContent)",
+        f"#panel-{sid} .msg-{role}:not(.pending) .text")
 
 
 def wait_for_message(driver, sid, role, text, timeout=10):
@@ -98,3 +101,125 @@ def test_login_take_and_exchange_messages_both_ways(server, browsers, screenshot
     css(driver, f"#panel-{sid} .close-chat").click()
     customer.expect_event(sid, "closed", timeout=10)
     wait(driver).until(lambda d: css(d, f"#panel-{sid}").get_attribute("data-state") == "closed")
+
+
+def unread(driver, sid):
+    return int(css(driver, f"#tab-{sid}").get_attribute("data-unread") or "0")
+
+
+def test_one_agent_serves_two_customers_with_unread_counts_and_title_badge(server, browsers, screenshot):
+    driver = open_console(browsers(), server, "ann")
+    cathy = server.customer("acme", "c1", name="Cathy")
+    first = cathy.request_chat("r1", text="Where are the paper stocks?", subject="Paper stocks")["sessionId"]
+    cathy.expect_event(first, "joined", timeout=10)
+    wait_for_message(driver, first, "customer", "Where are the paper stocks?")
+    assert css(driver, f"#tab-{first}").get_attribute("aria-selected") == "true"
+
+    gus = server.customer("globex", "g1", name="Gus")
+    second = gus.request_chat("r2", text="Our calculator shows 0", subject="Calculator")["sessionId"]
+    gus.expect_event(second, "joined", timeout=10)
+    wait_for_chat(driver, second)
+
+    # The second chat is not focused: its first message is unread, the title carries the count, a beep sounded.
+    wait(driver).until(lambda d: unread(d, second) == 1)
+    gus.say(second, "g-m1", "It started this morning")
+    wait(driver).until(lambda d: unread(d, second) == 2)
+    wait(driver).until(lambda d: d.title.startswith("(2) "))
+    assert css(driver, f"#tab-{second} .badge").text == "2"
+    assert int(driver.execute_script("return document.documentElement.dataset.beeps || '0'")) >= 1
+    # The focused chat does not count as unread: Cathy's message is read at once.
+    cathy.say(first, "c-m1", "Also the price list")
+    wait_for_message(driver, first, "customer", "Also the price list")
+    assert unread(driver, first) == 0
+    assert driver.title.startswith("(2) ")
+
+    agent_says(driver, first, "Settings > Stocks, Cathy.")
+    assert cathy.expect_event(first, "message", timeout=10)["text"] == "Settings > Stocks, Cathy."
+    screenshot(driver, "console-two-chats")
+
+    # Alt+2 switches to the second chat: its unread count and the title badge clear, the composer has focus.
+    from selenium.webdriver.common.action_chains import ActionChains
+    ActionChains(driver).key_down(Keys.ALT).send_keys("2").key_up(Keys.ALT).perform()
+    wait(driver).until(lambda d: css(d, f"#tab-{second}").get_attribute("aria-selected") == "true")
+    wait(driver).until(lambda d: unread(d, second) == 0 and not d.title.startswith("("))
+    assert driver.switch_to.active_element.get_attribute("id") == f"compose-{second}"
+    assert css(driver, f"#panel-{first}").is_displayed() is False
+    agent_says(driver, second, "Let me check the calculator, Gus.")
+    assert gus.expect_event(second, "message", timeout=10)["text"] == "Let me check the calculator, Gus."
+    gus.expect("read", lambda f: f["sessionId"] == second and f["role"] == "agent", timeout=10)
+
+    # Alt+1 goes back; both chats kept their own history.
+    ActionChains(driver).key_down(Keys.ALT).send_keys("1").key_up(Keys.ALT).perform()
+    wait(driver).until(lambda d: css(d, f"#tab-{first}").get_attribute("aria-selected") == "true")
+    assert "Settings > Stocks, Cathy." in message_texts(driver, first, "agent")
+    assert "Settings > Stocks, Cathy." not in message_texts(driver, second, "agent")
+
+
+def test_transfer_to_another_agent_and_convert_to_ticket(server, browsers):
+    bob = server.staff("bob")  # connected and away: a valid transfer target, but routing skips him
+    driver = open_console(browsers(), server, "ann")
+    cathy = server.customer("acme", "c1", name="Cathy")
+    sid = cathy.request_chat("r1", text="Please help", subject="Transfer me")["sessionId"]
+    cathy.expect_event(sid, "joined", timeout=10)
+    wait_for_chat(driver, sid)
+
+    css(driver, f"#panel-{sid} details.transfer summary").click()
+    target = Select(css(driver, f"#transfer-{sid}"))
+    wait(driver).until(lambda d: any(o.get_attribute("value") == str(bob.welcome["staff"]["id"]) for o in target.options))
+    names = [o.text for o in target.options]
+    assert any(n.startswith("Bob") for n in names) and not any(n.startswith("Ann") for n in names)
+    assert not any(n.startswith("Cat") for n in names)  # not connected
+    target.select_by_value(str(bob.welcome["staff"]["id"]))
+    css(driver, f"#panel-{sid} .transfer-submit").click()
+
+    moved = bob.expect_event(sid, "transferred", timeout=10)
+    assert moved["agent"]["name"] == "Bob"
+    assert cathy.expect_event(sid, "transferred", timeout=10)["agent"]["name"] == "Bob"
+    bob.say(sid, "b1", "Bob here, hello Cathy")
+    assert cathy.expect_event(sid, "message", timeout=10)["text"] == "Bob here, hello Cathy"
+    # Ann's console shows the handover and no longer lets her write in that chat.
+    wait(driver).until(lambda d: "with Bob" in css(d, f"#tab-{sid}").text)
+    assert not css(driver, f"#compose-{sid}").is_enabled()
+
+    # A second chat: Ann converts it to an incident ticket; the ticket number shows in the chat.
+    gus = server.customer("globex", "g1", name="Gus")
+    second = gus.request_chat("r2", text="Orders fail", subject="Checkout broken")["sessionId"]
+    gus.expect_event(second, "joined", timeout=10)
+    wait_for_chat(driver, second)
+    css(driver, f"#tab-{second}").click()
+    css(driver, f"#panel-{second} details.convert summary").click()
+    Select(css(driver, f"#category-{second}")).select_by_value("incident")
+    Select(css(driver, f"#severity-{second}")).select_by_value("2")
+    css(driver, f"#urgent-{second}").click()
+    css(driver, f"#panel-{second} .convert-submit").click()
+    converted = gus.expect_event(second, "converted", timeout=10)
+    number = converted["ticketNumber"]
+    gus.expect_event(second, "closed", timeout=10)
+    wait(driver).until(lambda d: f"#{number}" in css(d, f"#panel-{second} .ticket-banner").text)
+    assert f"#{number}" in css(driver, f"#panel-{second} .timeline [data-kind='converted']").text
+    status, body = server.http("GET", f"/api/tickets/{number}", server.login("sue"))
+    assert status == 200
+    assert body["ticket"]["category"] == "incident" and body["ticket"]["severity"] == 2 and body["ticket"]["urgent"]
+
+
+def test_customer_markup_renders_as_literal_text(server, browsers):
+    driver = open_console(browsers(), server, "ann")
+    customer = server.customer("acme", "c1", name=XSS)
+    sid = customer.request_chat("r1", text=XSS, subject=XSS)["sessionId"]
+    customer.expect_event(sid, "joined", timeout=10)
+    customer.say(sid, "m1", XSS)
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"#panel-{sid} .msg-customer .text")) == 2)
+    for node in driver.find_elements(By.CSS_SELECTOR, f"#panel-{sid} .msg-customer .text"):
+        assert node.get_attribute("textContent") == XSS
+    assert css(driver, f"#panel-{sid} .chat-head dd.subject").get_attribute("textContent") == XSS
+    assert css(driver, f"#tab-{sid} .tab-name").get_attribute("textContent") == XSS
+    assert driver.execute_script("return window.pwned") is None
+    assert driver.find_elements(By.CSS_SELECTOR, "img, #app script") == []
+    # No alert opened (Selenium would refuse further commands while one is open).
+    assert driver.title.startswith("(") or driver.title.startswith("Agent console")
+
+
+def test_reconnecting_banner_when_the_server_goes_away(server, browsers):
+    driver = open_console(browsers(), server, "ann", available=False)
+    server.kill()
+    wait(driver, 15).until(lambda d: "reconnecting" in css(d, "#connection-banner").text.lower())
