@@ -223,3 +223,51 @@ def test_reconnecting_banner_when_the_server_goes_away(server, browsers):
     driver = open_console(browsers(), server, "ann", available=False)
     server.kill()
     wait(driver, 15).until(lambda d: "reconnecting" in css(d, "#connection-banner").text.lower())
+
+
+def test_budget_warning_offer_decline_continue_and_services_proposal(make_server, browsers):
+    # A 6-second quick-question budget with a warning at 3 seconds left, so the offer comes within the test.
+    import json
+    server = make_server(start=False)
+    policy = json.loads(server.policy_path.read_text())
+    policy["chat"] = {"quickQuestionMinutes": 0.1, "warningMinutesLeft": 0.05, "routeOutsideHours": False}
+    server.policy_path.write_text(json.dumps(policy))
+    server.start()
+
+    driver = open_console(browsers(), server, "ann")
+    cathy = server.customer("acme", "c1", name="Cathy")
+    sid = cathy.request_chat("r1", text="Quick one", subject="Budget")["sessionId"]
+    cathy.expect_event(sid, "joined", timeout=10)
+    wait_for_chat(driver, sid)
+
+    stage = f"#panel-{sid} .stage-warning"
+    wait(driver, 15).until(lambda d: "Warning" in css(d, stage).text)
+    cathy.expect_event(sid, "conversion_offered", timeout=15)
+    wait(driver, 15).until(lambda d: "offer pending" in css(d, stage).text)
+    assert not css(driver, f"#panel-{sid} .offer-box").is_displayed()
+
+    # The customer declines: the agent chooses between Continue and Close.
+    cathy.send("respond_offer", sessionId=sid, accept=False)
+    cathy.expect_event(sid, "offer_declined", timeout=10)
+    wait(driver).until(lambda d: css(d, f"#panel-{sid} .offer-box").is_displayed())
+    css(driver, f"#panel-{sid} .continue-chat").click()
+    cathy.expect_event(sid, "chat_continued", timeout=10)
+    wait(driver).until(lambda d: not css(d, f"#panel-{sid} .offer-box").is_displayed())
+    wait(driver).until(lambda d: "Continuing" in css(d, stage).text)
+
+    # Professional services at the technical rate.
+    css(driver, f"#panel-{sid} details.services summary").click()
+    rates = [o.text for o in Select(css(driver, f"#rate-{sid}")).options]
+    assert rates == ["standard $125/h", "technical $150/h"]
+    Select(css(driver, f"#rate-{sid}")).select_by_value("technical")
+    hours = css(driver, f"#hours-{sid}")
+    hours.clear()
+    hours.send_keys("2.5")
+    css(driver, f"#description-{sid}").send_keys("Rebuild the pricing calculator")
+    css(driver, f"#panel-{sid} .services-submit").click()
+    proposal = cathy.expect_event(sid, "services_proposed", timeout=10)["proposal"]
+    assert proposal["rate"] == "technical" and proposal["hourlyRate"] == 150 and proposal["estimatedAmount"] == 375
+    wait(driver).until(lambda d: "Rebuild the pricing calculator" in
+                       css(d, f"#panel-{sid} [data-kind='services_proposed']").text)
+    cathy.send("respond_services", sessionId=sid, accept=True)
+    wait(driver).until(lambda d: "Accepted" in css(d, f"#panel-{sid} [data-kind='services_accepted']").text)
