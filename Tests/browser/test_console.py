@@ -271,3 +271,22 @@ def test_budget_warning_offer_decline_continue_and_services_proposal(make_server
                        css(d, f"#panel-{sid} [data-kind='services_proposed']").text)
     cathy.send("respond_services", sessionId=sid, accept=True)
     wait(driver).until(lambda d: "Accepted" in css(d, f"#panel-{sid} [data-kind='services_accepted']").text)
+
+
+def test_login_survives_a_reload_and_logout_ends_the_staff_session(server, browsers):
+    driver = open_console(browsers(), server, "ann", available=False)
+    token = driver.execute_script("return JSON.parse(sessionStorage.getItem('chatd.console.auth')).token")
+    assert server.http("GET", "/api/me", token)[0] == 200
+    driver.refresh()
+    wait(driver).until(lambda d: "Signed in as Ann" in css(d, "#who").text)
+    wait(driver).until(lambda d: not css(d, "#connection-banner").is_displayed())
+    css(driver, "#logout").click()
+    wait(driver).until(EC.visibility_of_element_located((By.ID, "login-username")))
+    assert driver.execute_script("return sessionStorage.getItem('chatd.console.auth')") is None
+    wait(driver).until(lambda d: server.http("GET", "/api/me", token)[0] == 401)
+    # Wrong password: an error, no session.
+    css(driver, "#login-username").send_keys("ann")
+    css(driver, "#login-password").send_keys("wrong")
+    css(driver, "#login-submit").click()
+    wait(driver).until(lambda d: css(d, "#login-error").text != "")
+    assert driver.execute_script("return sessionStorage.getItem('chatd.console.auth')") is None
