@@ -1,0 +1,435 @@
+// The agent console: login, availability, the live queue, concurrent chats as tabs, notifications.
+// The WebSocket (reconnect, resume, resend, exactly-once events) is chat-connection.js; this file only renders.
+import { ChatConnection } from "../js/chat-connection.js";
+import { el, formatDuration, replaceChildren } from "../js/dom.js";
+import { ChatView } from "./chat-view.js";
+import { loadAuth, logout, renderLogin } from "./staff-auth.js";
+
+const AUTH_KEY = "chatd.console.auth";
+const CONNECTION_KEY = "chatd.console.connection";
+const BASE_TITLE = "Agent console — chatd";
+const BEEP_GAP_MS = 800;
+
+const app = document.getElementById("app");
+
+function showLogin(notice = "") {
+  document.title = BASE_TITLE;
+  renderLogin(app, {
+    title: "Agent console", storageKey: AUTH_KEY, roles: ["agent", "supervisor"], notice,
+    onLoggedIn: (auth) => new AgentConsole(auth).mount(),
+  });
+}
+
+class AgentConsole {
+  constructor(auth) {
+    this.auth = auth;
+    this.me = auth.staff;
+    this.chats = new Map();
+    this.order = [];
+    this.activeId = null;
+    this.queue = [];
+    this.knownQueue = new Set();
+    this.agents = [];
+    this.products = new Map();
+    this.skewMs = 0;
+    this.audio = null;
+    this.lastBeep = 0;
+    this.beeps = 0;
+    this.everOpen = false;
+  }
+
+  // ---- setup
+
+  mount() {
+    this.statusSelect = el("select", { id: "status", onchange: () => this.command("set_status", { status: this.statusSelect.value }) },
+      ["available", "away", "offline"].map((s) => el("option", { value: s }, s[0].toUpperCase() + s.slice(1))));
+    this.statusSelect.value = "away";
+    this.sound = el("input", { type: "checkbox", id: "sound", checked: true });
+    this.banner = el("div", { class: "banner", id: "connection-banner", role: "status", hidden: true });
+    this.noticeBox = el("div", { class: "notice", id: "notice", role: "status", "aria-live": "polite" });
+    this.queueList = el("ul", { class: "queue-list", id: "queue", "aria-labelledby": "queue-title" });
+    this.queueCount = el("span", { id: "queue-count" }, "0");
+    this.tabs = el("div", { class: "tabs", role: "tablist", id: "chat-tabs", "aria-label": "Open chats",
+      onkeydown: (e) => this.tabKey(e) });
+    this.panels = el("div", { id: "chat-panels", class: "workspace" });
+    this.noChats = el("p", { class: "empty", id: "no-chats" },
+      "No open chats. Set your status to Available to receive chats, or take one from the queue.");
+    this.announcer = el("div", { class: "visually-hidden", "aria-live": "polite", id: "announcer" });
+
+    replaceChildren(app,
+      el("header", { class: "topbar" },
+        el("h1", {}, "Agent console"),
+        el("span", { class: "who", id: "who" }, `Signed in as ${this.me.name} (${this.me.username})`),
+        el("span", { class: "field-inline", style: "margin:0" }, el("label", { for: "status" }, "My status"), this.statusSelect),
+        el("span", { class: "field-inline", style: "margin:0" }, this.sound, el("label", { for: "sound" }, "Sound")),
+        el("button", { type: "button", class: "secondary", id: "logout", onclick: () => this.logout() }, "Log out")),
+      this.banner,
+      this.noticeBox,
+      el("div", { class: "console" },
+        el("aside", { class: "sidebar", "aria-label": "Queue and shortcuts" },
+          el("h2", { id: "queue-title" }, "Queue (", this.queueCount, ")"),
+          this.queueList,
+          el("section", { class: "shortcuts", id: "shortcuts", "aria-labelledby": "shortcuts-title" },
+            el("h2", { id: "shortcuts-title" }, "Keyboard shortcuts"),
+            el("dl", {},
+              el("dt", {}, el("kbd", {}, "Enter")), el("dd", {}, "Send the message"),
+              el("dt", {}, el("kbd", {}, "Shift"), "+", el("kbd", {}, "Enter")), el("dd", {}, "New line"),
+              el("dt", {}, el("kbd", {}, "Alt"), "+", el("kbd", {}, "1"), "…", el("kbd", {}, "9")), el("dd", {}, "Switch to chat 1…9"),
+              el("dt", {}, el("kbd", {}, "←"), " ", el("kbd", {}, "→")), el("dd", {}, "Move between chat tabs"),
+              el("dt", {}, el("kbd", {}, "Tab")), el("dd", {}, "Next control"))),
+        ),
+        el("main", { class: "workspace", id: "main", tabindex: "-1" },
+          el("h2", { class: "visually-hidden" }, "Chats"),
+          this.tabs, this.noChats, this.panels)),
+      this.announcer);
+
+    // A user gesture (the login click or this page's first key/click) lets the AudioContext start.
+    const unlock = () => this.audioContext();
+    document.addEventListener("pointerdown", unlock, { once: true });
+    document.addEventListener("keydown", unlock, { once: true });
+    this.keyHandler = (e) => this.globalKey(e);
+    document.addEventListener("keydown", this.keyHandler);
+    this.focusHandler = () => this.markActiveRead();
+    window.addEventListener("focus", this.focusHandler);
+    document.addEventListener("visibilitychange", this.focusHandler);
+
+    this.connection = new ChatConnection({ token: this.auth.token, storageKey: CONNECTION_KEY });
+    this.connection.addEventListener("state", (e) => this.connectionState(e.detail.state));
+    this.connection.addEventListener("welcome", (e) => this.welcome(e.detail.frame));
+    this.connection.addEventListener("frame", (e) => this.frame(e.detail.frame));
+    this.connection.addEventListener("event", (e) => this.event(e.detail.event));
+    this.connection.start();
+    this.ticker = setInterval(() => this.tick(), 1000);
+    this.updateTitle();
+    this.statusSelect.focus();
+    window.agentConsole = this; // for debugging and the browser tests (beep count)
+  }
+
+  async logout() {
+    clearInterval(this.ticker);
+    document.removeEventListener("keydown", this.keyHandler);
+    window.removeEventListener("focus", this.focusHandler);
+    document.removeEventListener("visibilitychange", this.focusHandler);
+    this.connection.stop();
+    this.connection.forget();
+    await logout(AUTH_KEY, this.auth.token);
+    showLogin("You are logged out.");
+  }
+
+  // ---- connection
+
+  connectionState(state) {
+    if (state === "open") {
+      this.everOpen = true;
+      this.banner.hidden = true;
+    } else if (state === "reconnecting" || state === "connecting") {
+      this.banner.hidden = false;
+      this.banner.textContent = this.everOpen
+        ? "Connection lost — reconnecting… Messages you send now are kept and delivered when it is back."
+        : "Connecting…";
+    } else if (state === "auth_failed") {
+      clearInterval(this.ticker);
+      document.removeEventListener("keydown", this.keyHandler);
+      this.connection.stop();
+      this.connection.forget();
+      sessionStorage.removeItem(AUTH_KEY);
+      showLogin("Your session has ended. Please log in again.");
+    }
+  }
+
+  welcome(frame) {
+    this.skewMs = Date.parse(frame.serverTime) - Date.now() || 0;
+    for (const p of frame.products ?? []) this.products.set(p.id, p.name);
+    for (const chat of this.chats.values()) chat.renderHeader();
+  }
+
+  serverNow() {
+    return Date.now() + this.skewMs;
+  }
+
+  productName(id) {
+    return this.products.get(id) ?? id;
+  }
+
+  frame(frame) {
+    switch (frame.type) {
+      case "status":
+        this.statusSelect.value = frame.status;
+        break;
+      case "session":
+        this.session(frame.session);
+        break;
+      case "queue":
+        this.renderQueue(frame.entries ?? []);
+        break;
+      case "agents":
+        this.agents = frame.agents ?? [];
+        for (const chat of this.chats.values()) chat.renderTransferTargets();
+        break;
+      case "budget": {
+        const chat = this.chats.get(frame.sessionId);
+        chat?.applyBudget(frame);
+        break;
+      }
+      case "typing":
+        if (frame.role === "customer") this.chats.get(frame.sessionId)?.setTyping(frame.active);
+        break;
+      case "read":
+        if (frame.role === "customer") this.chats.get(frame.sessionId)?.setCustomerRead(frame.seq);
+        break;
+      case "error":
+        this.error(frame);
+        break;
+      default:
+        break;
+    }
+  }
+
+  session(summary) {
+    let chat = this.chats.get(summary.id);
+    const mine = summary.agent && Number(summary.agent.id) === Number(this.me.id) && summary.state === "active";
+    if (!chat && !mine) return;
+    if (!chat) {
+      chat = this.addChat(summary.id);
+      // The server follows chats assigned to this connection; a chat assigned while this page was away needs a sync.
+      if (!this.connection.followed.has(summary.id)) this.connection.follow(summary.id);
+    }
+    chat.applySummary(summary);
+    this.refreshUnread(chat);
+  }
+
+  event(event) {
+    let chat = this.chats.get(event.sessionId);
+    if (!chat) chat = this.addChat(event.sessionId);
+    const fromCustomer = chat.addEvent(event);
+    if (fromCustomer) {
+      if (this.activeId === event.sessionId && this.pageFocused()) {
+        this.markRead(chat);
+      } else {
+        chat.unread += 1;
+        chat.renderUnread();
+        this.updateTitle();
+        this.beep();
+        this.announcer.textContent = `New message from ${chat.customerName}`;
+      }
+    }
+    if (event.kind === "closed" && this.activeId === chat.id) this.announcer.textContent = `Chat with ${chat.customerName} ended`;
+    const pending = this.connection.pending(event.sessionId);
+    for (const frame of pending) chat.renderPending(frame);
+  }
+
+  error(frame) {
+    const message = frame.message || frame.code;
+    // A refused message is shown on its bubble; everything else in the notice line.
+    if (frame.ref) {
+      for (const chat of this.chats.values()) {
+        const item = chat.timeline.querySelector(`[data-client-id="${CSS.escape(frame.ref)}"]`);
+        if (item) chat.renderPending({ clientId: frame.ref, text: "" }, message);
+      }
+    }
+    this.notify(message);
+  }
+
+  notify(text) {
+    this.noticeBox.textContent = "";
+    this.noticeBox.append(text);
+  }
+
+  /** Sends a command now; returns false (and says so) when the connection is down. */
+  command(type, fields = {}, { quiet = false } = {}) {
+    const sent = this.connection.send(type, fields);
+    if (!sent && !quiet) this.notify("Not connected — try again when the connection is back.");
+    if (sent && !quiet) this.notify("");
+    return sent;
+  }
+
+  sendMessage(sessionId, text) {
+    const clientId = this.connection.sendMessage(sessionId, text);
+    this.chats.get(sessionId)?.renderPending({ clientId, text });
+  }
+
+  // ---- chats
+
+  addChat(id) {
+    const chat = new ChatView(id, this);
+    this.chats.set(id, chat);
+    this.order.push(id);
+    this.tabs.append(chat.tab);
+    this.panels.append(chat.panel);
+    this.noChats.hidden = true;
+    if (this.activeId == null) this.activate(id);
+    this.renumberTabs();
+    return chat;
+  }
+
+  dismiss(id) {
+    const chat = this.chats.get(id);
+    if (!chat) return;
+    chat.destroy();
+    this.chats.delete(id);
+    this.order = this.order.filter((x) => x !== id);
+    this.connection.unfollow(id);
+    if (this.activeId === id) {
+      this.activeId = null;
+      if (this.order.length) this.activate(this.order[0], { focus: true });
+      else document.getElementById("main").focus();
+    }
+    this.noChats.hidden = this.order.length > 0;
+    this.renumberTabs();
+    this.updateTitle();
+  }
+
+  renumberTabs() {
+    this.order.forEach((id, index) => {
+      const chat = this.chats.get(id);
+      chat.tab.title = index < 9 ? `Alt+${index + 1}` : "";
+      chat.tab.setAttribute("aria-keyshortcuts", index < 9 ? `Alt+${index + 1}` : "");
+    });
+  }
+
+  activate(id, { focus = false } = {}) {
+    const chat = this.chats.get(id);
+    if (!chat) return;
+    this.activeId = id;
+    for (const other of this.chats.values()) other.setActive(other === chat);
+    this.markRead(chat);
+    if (focus) (chat.input.disabled ? chat.tab : chat.input).focus();
+  }
+
+  markActiveRead() {
+    const chat = this.chats.get(this.activeId);
+    if (chat && this.pageFocused()) this.markRead(chat);
+  }
+
+  markRead(chat) {
+    chat.unread = 0;
+    chat.renderUnread();
+    this.updateTitle();
+    if (chat.lastSeq > chat.agentReadSeq && chat.isMine) {
+      if (this.connection.send("read", { sessionId: chat.id, seq: chat.lastSeq })) chat.agentReadSeq = chat.lastSeq;
+    }
+  }
+
+  refreshUnread(chat) {
+    if (this.activeId === chat.id && this.pageFocused()) this.markRead(chat);
+  }
+
+  pageFocused() {
+    return document.visibilityState === "visible" && document.hasFocus();
+  }
+
+  updateTitle() {
+    let total = 0;
+    for (const chat of this.chats.values()) total += chat.unread;
+    document.title = total ? `(${total}) ${BASE_TITLE}` : BASE_TITLE;
+  }
+
+  // ---- queue
+
+  renderQueue(entries) {
+    const fresh = entries.filter((e) => !this.knownQueue.has(e.sessionId));
+    this.knownQueue = new Set(entries.map((e) => e.sessionId));
+    this.queue = entries;
+    this.queueCount.textContent = String(entries.length);
+    replaceChildren(this.queueList, entries.length ? entries.map((entry) => {
+      const wait = el("span", { class: "wait", dataset: { since: entry.queuedAt } }, this.waited(entry.queuedAt));
+      return el("li", { class: "queue-item", dataset: { sessionId: entry.sessionId } },
+        el("div", { class: "subject" }, entry.subject),
+        el("div", { class: "muted" }, `${entry.customerName} · ${entry.organizationId} · ${this.productName(entry.product)}`),
+        el("div", { class: "row" },
+          el("span", {}, "Waiting ", wait),
+          el("button", {
+            type: "button", class: "take", "aria-label": `Take chat from ${entry.customerName}: ${entry.subject}`,
+            onclick: () => this.command("take", { sessionId: entry.sessionId }),
+          }, "Take")));
+    }) : el("li", { class: "muted" }, "No one is waiting."));
+    if (fresh.length) {
+      this.beep();
+      this.announcer.textContent = `${fresh.length} new chat${fresh.length > 1 ? "s" : ""} in the queue`;
+    }
+  }
+
+  waited(iso) {
+    return formatDuration((this.serverNow() - Date.parse(iso)) / 1000);
+  }
+
+  tick() {
+    for (const span of this.queueList.querySelectorAll(".wait")) span.textContent = this.waited(span.dataset.since);
+    for (const chat of this.chats.values()) chat.renderClock();
+  }
+
+  // ---- keyboard
+
+  globalKey(e) {
+    const digit = /^Digit([1-9])$/.exec(e.code);
+    if (e.altKey && !e.ctrlKey && !e.metaKey && digit) {
+      const id = this.order[Number(digit[1]) - 1];
+      if (id != null) {
+        e.preventDefault();
+        this.activate(id, { focus: true });
+      }
+    }
+  }
+
+  tabKey(e) {
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft" && e.key !== "Home" && e.key !== "End") return;
+    const index = this.order.indexOf(this.activeId);
+    if (index < 0) return;
+    let next = index;
+    if (e.key === "ArrowRight") next = (index + 1) % this.order.length;
+    if (e.key === "ArrowLeft") next = (index - 1 + this.order.length) % this.order.length;
+    if (e.key === "Home") next = 0;
+    if (e.key === "End") next = this.order.length - 1;
+    e.preventDefault();
+    this.activate(this.order[next]);
+    this.chats.get(this.order[next]).tab.focus();
+  }
+
+  // ---- sound
+
+  audioContext() {
+    if (this.audio) return this.audio;
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return null;
+    try {
+      this.audio = new Context();
+    } catch {
+      this.audio = null;
+    }
+    return this.audio;
+  }
+
+  /** A short two-tone beep generated with WebAudio (no audio file). */
+  beep() {
+    if (!this.sound.checked) return;
+    const now = Date.now();
+    if (now - this.lastBeep < BEEP_GAP_MS) return;
+    this.lastBeep = now;
+    this.beeps += 1;
+    document.documentElement.dataset.beeps = String(this.beeps);
+    const ctx = this.audioContext();
+    if (!ctx) return;
+    try {
+      if (ctx.state === "suspended") ctx.resume();
+      const t = ctx.currentTime;
+      const gain = ctx.createGain();
+      gain.gain.setValueAtTime(0.0001, t);
+      gain.gain.exponentialRampToValueAtTime(0.2, t + 0.01);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.25);
+      gain.connect(ctx.destination);
+      const tone = ctx.createOscillator();
+      tone.type = "sine";
+      tone.frequency.setValueAtTime(880, t);
+      tone.frequency.setValueAtTime(1320, t + 0.1);
+      tone.connect(gain);
+      tone.start(t);
+      tone.stop(t + 0.26);
+    } catch {
+      /* sound is a nicety */
+    }
+  }
+}
+
+const stored = loadAuth(AUTH_KEY);
+if (stored) new AgentConsole(stored).mount();
+else showLogin();
