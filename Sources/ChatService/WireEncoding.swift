@@ -198,6 +198,18 @@ extension WireEncoding {
             json.endObject()
         }
         json.endArray()
+        if principal.isStaff {
+            // What agents offer in chats: the policy's professional-services rates.
+            json.key("serviceRates"); json.beginArray()
+            for rate in policy.serviceRates {
+                json.beginObject()
+                json.field("id", rate.id); json.field("name", rate.name)
+                json.key("hourlyRate"); json.double(rate.hourlyRate)
+                json.field("currency", rate.currency)
+                json.endObject()
+            }
+            json.endArray()
+        }
         json.key("limits"); json.beginObject()
         json.field("maxFrameBytes", config.maxFrameBytes)
         json.field("maxMessageLength", config.maxMessageLength)

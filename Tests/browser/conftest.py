@@ -2,6 +2,7 @@
 
 Selenium is always given the driver path: without it Selenium Manager would try to download a driver.
 """
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -85,12 +86,14 @@ def browsers():
 
 
 @pytest.fixture
-def screenshot():
-    """screenshot(driver, "name") saves docs/screenshots/name.png (linked from the README)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(tmp_path):
+    """screenshot(driver, "name") saves name.png: into docs/screenshots/ (linked from the README) when the
+    environment has UPDATE_SCREENSHOTS=1, else into the test's temporary directory (so runs leave git clean)."""
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
 
     def take(driver, name):
-        path = SCREENSHOTS / f"{name}.png"
+        path = folder / f"{name}.png"
         driver.save_screenshot(str(path))
         return path
 

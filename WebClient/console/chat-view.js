@@ -4,13 +4,18 @@
 import { el, formatClock, formatDuration, replaceChildren } from "../js/dom.js";
 
 /**
- * The policy's professional-service rates (policy `serviceRates`). The server does not publish them over HTTP,
- * so the console lists the shipped defaults; an unknown rate is refused by the server with `unknown_rate`.
+ * The policy's professional-service rates, from the staff `welcome` frame (`serviceRates`); set by the console
+ * before any chat view is built.
  */
-export const SERVICE_RATES = [
-  { id: "standard", label: "standard $125/h", description: "Setup work you could do in the admin" },
-  { id: "technical", label: "technical $150/h", description: "Database, API or custom skinning work" },
-];
+let serviceRates = [];
+
+export function setServiceRates(rates) {
+  serviceRates = (rates ?? []).map((rate) => ({
+    id: rate.id,
+    label: `${rate.id} ${rate.currency === "USD" ? "$" : ""}${rate.hourlyRate}${rate.currency === "USD" ? "" : ` ${rate.currency}`}/h`,
+    description: rate.name,
+  }));
+}
 
 const STAGE_TEXT = {
   warned: "Warning: only a few minutes of quick-question time are left.",
@@ -135,7 +140,7 @@ export class ChatView {
 
     // Professional services
     this.rate = el("select", { id: `rate-${id}`, name: "rate" },
-      SERVICE_RATES.map((r) => el("option", { value: r.id, title: r.description }, r.label)));
+      serviceRates.map((r) => el("option", { value: r.id, title: r.description }, r.label)));
     this.hours = el("input", { type: "number", id: `hours-${id}`, name: "estimateHours", min: "0.25", step: "0.25", value: "1", required: true });
     this.description = el("textarea", { id: `description-${id}`, name: "description", rows: 3, maxlength: 2000, required: true });
     this.servicesError = el("p", { class: "error-text", role: "alert" });

@@ -2,7 +2,7 @@
 // The WebSocket (reconnect, resume, resend, exactly-once events) is chat-connection.js; this file only renders.
 import { ChatConnection } from "../js/chat-connection.js";
 import { el, formatDuration, replaceChildren } from "../js/dom.js";
-import { ChatView } from "./chat-view.js";
+import { ChatView, setServiceRates } from "./chat-view.js";
 import { loadAuth, logout, renderLogin } from "./staff-auth.js";
 
 const AUTH_KEY = "chatd.console.auth";
@@ -140,6 +140,7 @@ class AgentConsole {
   welcome(frame) {
     this.skewMs = Date.parse(frame.serverTime) - Date.now() || 0;
     for (const p of frame.products ?? []) this.products.set(p.id, p.name);
+    setServiceRates(frame.serviceRates);
     for (const chat of this.chats.values()) chat.renderHeader();
   }
 
