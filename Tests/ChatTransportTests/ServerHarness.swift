@@ -109,6 +109,12 @@ final class ServerHarness: @unchecked Sendable {
     init(config: TransportConfig = TransportConfig(), delegate: RecordingDelegate = RecordingDelegate()) throws {
         var logger = Logger(label: "test.transport")
         logger.logLevel = .warning
+        var config = config
+        // CHAT_TRANSPORT_EVENT_LOOP=poll|libev runs the whole suite on one backend (default: the config's own).
+        if let name = ProcessInfo.processInfo.environment["CHAT_TRANSPORT_EVENT_LOOP"],
+           let loop = TransportEventLoop(rawValue: name) {
+            config.eventLoop = loop
+        }
         server = WebSocketServer(config: config, logger: logger)
         self.delegate = delegate
         server.delegate = delegate
