@@ -2,6 +2,16 @@
 /// The application maps it 1:1 onto its own connection id.
 public typealias TransportConnectionID = UInt64
 
+/// Which event loop drives the lws service thread.
+public enum TransportEventLoop: String, Sendable {
+    /// lws's built-in poll() loop: scans every socket on every wake-up (cost grows with the connection count).
+    case poll
+    /// libev (epoll on Linux): lws runs on a libev loop the server owns, through lws's event-library plugin (Debian
+    /// `libwebsockets-evlib-ev`, which also brings `libev4`). If either cannot be loaded, ``WebSocketServer/start()``
+    /// logs a warning and falls back to ``poll``.
+    case libev
+}
+
 /// Listening address, static folder and the limits that protect the service thread. Plain data, any thread.
 public struct TransportConfig: Sendable {
     /// Address to listen on, e.g. "127.0.0.1".
@@ -16,6 +26,11 @@ public struct TransportConfig: Sendable {
     public var maxQueuedBytesPerConnection: Int
     /// Largest accepted HTTP request body; a bigger one is answered 413 without reaching the delegate.
     public var maxHTTPBodyBytes: Int
+    /// The event loop; ``TransportEventLoop/libev`` by default (falls back to poll when unavailable).
+    public var eventLoop: TransportEventLoop
+    /// Test hooks: lws's libev plugin and libev itself, loaded by name (a bogus name simulates a missing package).
+    var eventLibPluginName = "libwebsockets-evlib_ev.so"
+    var libevLibraryName = "libev.so.4"
 
     public init(
         host: String = "127.0.0.1",
@@ -23,7 +38,8 @@ public struct TransportConfig: Sendable {
         staticRoot: String? = nil,
         maxFrameBytes: Int = 64 * 1024,
         maxQueuedBytesPerConnection: Int = 4 * 1024 * 1024,
-        maxHTTPBodyBytes: Int = 1024 * 1024
+        maxHTTPBodyBytes: Int = 1024 * 1024,
+        eventLoop: TransportEventLoop = .libev
     ) {
         self.host = host
         self.port = port
@@ -31,6 +47,7 @@ public struct TransportConfig: Sendable {
         self.maxFrameBytes = maxFrameBytes
         self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
         self.maxHTTPBodyBytes = maxHTTPBodyBytes
+        self.eventLoop = eventLoop
     }
 }
 

@@ -33,6 +33,7 @@ extension WebSocketServer {
         pss.pointee.id = 0
         logger.debug("WebSocket closed", metadata: ["ws.connection": "\(conn.id)"])
         delegate?.transport(self, didClose: conn.id)
+        if isStopping { connectionClosedWhileStopping() }
     }
 
     /// One piece of an incoming message (a whole frame, or part of one bigger than rx_buffer_size).

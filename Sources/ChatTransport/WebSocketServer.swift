@@ -38,9 +38,24 @@ public final class WebSocketServer: @unchecked Sendable {
     private var serviceThread: pthread_t?
     private let userTimer: UnsafeMutablePointer<chat_lws_timer>
     private let stopTimer: UnsafeMutablePointer<chat_lws_timer>
+    private let stopCheckTimer: UnsafeMutablePointer<chat_lws_timer>
+    /// libev entry points (loaded at run time) and the loop lws runs on; nil loop with poll.
+    private let evAPI: UnsafeMutablePointer<chat_ev_api>
+    private var evLoop: UnsafeMutableRawPointer?
+    /// `info.foreign_loops`: one slot, for the service thread's loop.
+    private let foreignLoops: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// The three timers (user, stop deadline, stop check; index = kind - 1) when running on libev.
+    private let evTimers: UnsafeMutablePointer<chat_ev_timer>
+    /// With libev: the stop condition held and `ev_break` was called, so ``run()``'s loop ends.
+    private var loopEndRequested = false
+    /// The event loop actually in use (after a possible fallback). Set by ``start()``.
+    public private(set) var activeEventLoop: TransportEventLoop = .poll
 
     static let userTimerKind: Int32 = 1
     static let stopTimerKind: Int32 = 2
+    static let stopCheckTimerKind: Int32 = 3
+    /// While stopping, the stop condition is re-checked at least this often (and as soon as a connection closes).
+    static let stopCheckIntervalMicroseconds: lws_usec_t = 50_000
     /// How long a graceful stop waits for WebSockets to finish their close handshake.
     static let stopGraceMicroseconds: lws_usec_t = 2_000_000
     /// A closing connection that cannot flush (peer not reading) is dropped after this many seconds.
@@ -52,13 +67,22 @@ public final class WebSocketServer: @unchecked Sendable {
         self.logger = logger
         userTimer = .allocate(capacity: 1)
         stopTimer = .allocate(capacity: 1)
-        memset(userTimer, 0, MemoryLayout<chat_lws_timer>.stride)
-        memset(stopTimer, 0, MemoryLayout<chat_lws_timer>.stride)
-        userTimer.pointee.kind = Self.userTimerKind
-        stopTimer.pointee.kind = Self.stopTimerKind
+        stopCheckTimer = .allocate(capacity: 1)
+        evAPI = .allocate(capacity: 1)
+        memset(evAPI, 0, MemoryLayout<chat_ev_api>.stride)
+        foreignLoops = .allocate(capacity: 1)
+        foreignLoops.initialize(to: nil)
+        evTimers = .allocate(capacity: 3)
         let me = Unmanaged.passUnretained(self).toOpaque()
-        userTimer.pointee.owner = me
-        stopTimer.pointee.owner = me
+        for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind] {
+            chat_ev_timer_init(evTimers + Int(kind - 1), chatTransportEvTimerFired, me, kind)
+        }
+        for (timer, kind) in [(userTimer, Self.userTimerKind), (stopTimer, Self.stopTimerKind),
+                              (stopCheckTimer, Self.stopCheckTimerKind)] {
+            memset(timer, 0, MemoryLayout<chat_lws_timer>.stride)
+            timer.pointee.kind = kind
+            timer.pointee.owner = me
+        }
     }
 
     deinit {
@@ -67,8 +91,40 @@ public final class WebSocketServer: @unchecked Sendable {
             isTearingDown = true
             lws_context_destroy(ctx)
         }
+        destroyEventLoop()
         userTimer.deallocate()
         stopTimer.deallocate()
+        stopCheckTimer.deallocate()
+        evAPI.deallocate()
+        foreignLoops.deallocate()
+        evTimers.deallocate()
+    }
+
+    /// With libev the transport owns the loop (an lws "foreign loop"): lws never breaks or frees it, so
+    /// ``run()`` ends it with `ev_break` and frees it here, after `lws_context_destroy`.
+    private func destroyEventLoop() {
+        if let loop = evLoop {
+            for i in 0..<3 { chat_ev_timer_stop(evAPI, loop, evTimers + i) }
+            chat_ev_loop_destroy(evAPI, loop)
+        }
+        evLoop = nil
+        foreignLoops.pointee = nil
+    }
+
+    /// Loads libev and creates a loop for lws, or explains why not (the caller falls back to poll).
+    private func makeEventLoop() -> String? {
+        // lws needs its libev plugin to drive a libev loop; probe it the way lws will load it.
+        guard let plugin = dlopen(config.eventLibPluginName, RTLD_NOW | RTLD_LOCAL) else {
+            return "lws libev plugin \(config.eventLibPluginName) not loadable (install libwebsockets-evlib-ev): "
+                + (dlerror().map { String(cString: $0) } ?? "-")
+        }
+        dlclose(plugin)
+        let status = chat_ev_load(evAPI, config.libevLibraryName)
+        guard status == 0 else { return "\(config.libevLibraryName) not loadable (status \(status))" }
+        guard let loop = chat_ev_loop_new(evAPI) else { return "ev_loop_new failed" }
+        evLoop = loop
+        foreignLoops.pointee = loop
+        return nil
     }
 
     /// Creates the lws context and the listening socket; returns the bound port (the real one when the configured
@@ -97,26 +153,56 @@ public final class WebSocketServer: @unchecked Sendable {
             info.options |= UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
         }
 
-        guard let ctx = lws_create_context(&info) else {
+        var eventLoop = config.eventLoop
+        if eventLoop == .libev, let why = makeEventLoop() {
+            logger.warning("libev event loop unavailable; falling back to poll", metadata: ["transport.reason": "\(why)"])
+            eventLoop = .poll
+        }
+        var created = createContext(&info, eventLoop: eventLoop)
+        if created == nil && eventLoop != .poll {
+            // lws could not bring the libev loop up (or the port is busy): try poll once.
+            destroyEventLoop()
+            created = createContext(&info, eventLoop: .poll)
+            if created != nil {
+                logger.warning("lws could not start on the libev event loop; falling back to poll")
+            }
+            eventLoop = .poll
+        }
+        guard let ctx = created else {
             throw TransportError.startFailed("lws_create_context failed for \(config.host):\(config.port)")
         }
         guard let vhost = lws_get_vhost_by_name(ctx, "default") else {
             lws_context_destroy(ctx)
+            destroyEventLoop()
             throw TransportError.startFailed("lws created no default vhost")
         }
         let port = Int(lws_get_vhost_listen_port(vhost))
         guard port > 0 else {
             lws_context_destroy(ctx)
+            destroyEventLoop()
             throw TransportError.startFailed("could not listen on \(config.host):\(config.port)")
         }
         self.memory = memory
+        activeEventLoop = eventLoop
         context = ctx
         crossThreadLock.withLock { contextForOtherThreads = ctx }
         logger.info("transport listening", metadata: [
             "transport.host": "\(config.host)", "transport.port": "\(port)",
             "transport.static_root": "\(config.staticRoot ?? "-")",
+            "transport.event_loop": "\(eventLoop.rawValue)",
+            "transport.ev_backend": "\(evLoop.map { chat_ev_backend_is_epoll(evAPI, $0) != 0 ? "epoll" : "other" } ?? "-")",
         ])
         return port
+    }
+
+    private func createContext(_ info: inout lws_context_creation_info,
+                               eventLoop: TransportEventLoop) -> OpaquePointer? {
+        var attempt = info
+        if eventLoop == .libev {
+            attempt.options |= UInt64(LWS_SERVER_OPTION_LIBEV)
+            attempt.foreign_loops = foreignLoops
+        }
+        return lws_create_context(&attempt)
     }
 
     /// The service loop. Blocks the calling thread (a dedicated `Thread`, the one that called ``start()``) until a
@@ -125,10 +211,43 @@ public final class WebSocketServer: @unchecked Sendable {
         guard let ctx = context else { return }
         assertServiceThread()
         takeStopRequestIfAny()
-        while !(isStopping && (connections.isEmpty || stopDeadlinePassed)) {
+        if activeEventLoop == .poll {
+            // lws_service returns after every poll() wake-up: the stop condition is checked here.
+            while !stopConditionMet {
+                if lws_service(ctx, 0) < 0 { break }
+            }
+            teardown(ctx)
+            return
+        }
+        // With libev lws_service runs the loop (ev_run) until checkStop() calls ev_break once the stop condition
+        // holds; the context is then destroyed outside the loop, as with poll, and the loop freed after it.
+        while !loopEndRequested {
             if lws_service(ctx, 0) < 0 { break }
         }
         teardown(ctx)
+        destroyEventLoop()
+    }
+
+    private var stopConditionMet: Bool { isStopping && (connections.isEmpty || stopDeadlinePassed) }
+
+    /// Service thread, while stopping: called by the stop-check timer (periodic, and at once when a connection
+    /// closes) and by the stop deadline. Ends an event-library loop once the stop condition holds.
+    private func checkStop() {
+        guard isStopping, !loopEndRequested, !isTearingDown, let ctx = context else { return }
+        guard stopConditionMet else {
+            armTimer(Self.stopCheckTimerKind, ctx, afterMicroseconds: Self.stopCheckIntervalMicroseconds)
+            return
+        }
+        loopEndRequested = true
+        // poll: run()'s loop sees the condition after this service turn. libev: make lws_service return.
+        if let loop = evLoop { chat_ev_break_all(evAPI, loop) }
+    }
+
+    /// A WebSocket closed while stopping: the stop condition may hold now.
+    func connectionClosedWhileStopping() {
+        guard isStopping, !isTearingDown, !loopEndRequested, let ctx = context else { return }
+        // Not from inside the CLOSED callback itself: check on the next loop turn.
+        armTimer(Self.stopCheckTimerKind, ctx, afterMicroseconds: 0)
     }
 
     private func teardown(_ ctx: OpaquePointer) {
@@ -220,15 +339,14 @@ public final class WebSocketServer: @unchecked Sendable {
     public func scheduleTimer(after seconds: Double) {
         assertServiceThread()
         guard let ctx = context, !isTearingDown else { return }
-        let usec = lws_usec_t(max(0, seconds) * 1_000_000)
-        lws_sul_schedule(ctx, 0, chat_lws_timer_sul(userTimer), chatTransportTimerFired, usec)
+        armTimer(Self.userTimerKind, ctx, afterMicroseconds: lws_usec_t(max(0, seconds) * 1_000_000))
     }
 
     /// Service thread only. Cancels the timer set with ``scheduleTimer(after:)``, if any.
     public func cancelTimer() {
         assertServiceThread()
         guard let ctx = context else { return }
-        lws_sul_schedule(ctx, 0, chat_lws_timer_sul(userTimer), nil, chat_lws_timer_cancel_value())
+        disarmTimer(Self.userTimerKind, ctx)
     }
 
     // MARK: Internals (service thread)
@@ -263,12 +381,42 @@ public final class WebSocketServer: @unchecked Sendable {
         for conn in connections.values where !conn.isClosing {
             beginClose(conn, code: code, reason: "going away")
         }
-        lws_sul_schedule(ctx, 0, chat_lws_timer_sul(stopTimer), chatTransportTimerFired, Self.stopGraceMicroseconds)
+        armTimer(Self.stopTimerKind, ctx, afterMicroseconds: Self.stopGraceMicroseconds)
+        armTimer(Self.stopCheckTimerKind, ctx, afterMicroseconds: 0)
+    }
+
+    /// One-shot timer `kind`, replacing any earlier arming: an lws sul with poll, a libev timer of our own with libev
+    /// (see `chat_ev_timer` in shim.h for why not a sul there).
+    private func armTimer(_ kind: Int32, _ ctx: OpaquePointer, afterMicroseconds usec: lws_usec_t) {
+        if let loop = evLoop {
+            chat_ev_timer_arm(evAPI, loop, evTimers + Int(kind - 1), Double(usec) / 1_000_000)
+        } else {
+            lws_sul_schedule(ctx, 0, chat_lws_timer_sul(sulTimer(kind)), chatTransportTimerFired, usec)
+        }
+    }
+
+    private func disarmTimer(_ kind: Int32, _ ctx: OpaquePointer) {
+        if let loop = evLoop {
+            chat_ev_timer_stop(evAPI, loop, evTimers + Int(kind - 1))
+        } else {
+            lws_sul_schedule(ctx, 0, chat_lws_timer_sul(sulTimer(kind)), nil, chat_lws_timer_cancel_value())
+        }
+    }
+
+    private func sulTimer(_ kind: Int32) -> UnsafeMutablePointer<chat_lws_timer> {
+        switch kind {
+        case Self.userTimerKind: return userTimer
+        case Self.stopTimerKind: return stopTimer
+        default: return stopCheckTimer
+        }
     }
 
     func timerFired(kind: Int32) {
         if kind == Self.stopTimerKind {
             stopDeadlinePassed = true
+            checkStop()
+        } else if kind == Self.stopCheckTimerKind {
+            checkStop()
         } else if !isTearingDown {
             delegate?.transportTimerFired(self)
         }
@@ -284,6 +432,13 @@ public final class WebSocketServer: @unchecked Sendable {
 /// The C callback of every scheduler entry the server owns.
 func chatTransportTimerFired(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
     guard let sul, let timer = chat_lws_timer_from_sul(sul), let owner = timer.pointee.owner else { return }
+    let server = Unmanaged<WebSocketServer>.fromOpaque(owner).takeUnretainedValue()
+    server.timerFired(kind: timer.pointee.kind)
+}
+
+/// The C callback of the server's own libev timers (libev mode only).
+func chatTransportEvTimerFired(_ timer: UnsafeMutablePointer<chat_ev_timer>?) {
+    guard let timer, let owner = timer.pointee.owner else { return }
     let server = Unmanaged<WebSocketServer>.fromOpaque(owner).takeUnretainedValue()
     server.timerFired(kind: timer.pointee.kind)
 }

@@ -106,9 +106,17 @@ final class ServerHarness: @unchecked Sendable {
     private var startError: Error?
     private var stopped = false
 
-    init(config: TransportConfig = TransportConfig(), delegate: RecordingDelegate = RecordingDelegate()) throws {
+    /// `pinnedEventLoop`: run on exactly the config's event loop, ignoring CHAT_TRANSPORT_EVENT_LOOP.
+    init(config: TransportConfig = TransportConfig(), delegate: RecordingDelegate = RecordingDelegate(),
+         pinnedEventLoop: Bool = false) throws {
         var logger = Logger(label: "test.transport")
         logger.logLevel = .warning
+        var config = config
+        // CHAT_TRANSPORT_EVENT_LOOP=poll|libev runs the whole suite on one backend (default: the config's own).
+        if !pinnedEventLoop, let name = ProcessInfo.processInfo.environment["CHAT_TRANSPORT_EVENT_LOOP"],
+           let loop = TransportEventLoop(rawValue: name) {
+            config.eventLoop = loop
+        }
         server = WebSocketServer(config: config, logger: logger)
         self.delegate = delegate
         server.delegate = delegate
