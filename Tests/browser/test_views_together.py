@@ -317,3 +317,38 @@ def test_markup_typed_on_either_side_is_literal_text_on_the_other(server, browse
         assert driver.find_elements(By.CSS_SELECTOR, f"{transcript} img, {transcript} script, {transcript} b") == []
     assert console.find_elements(By.CSS_SELECTOR, "#app img, #app script, #app b") == []
     assert widget.find_elements(By.CSS_SELECTOR, ".cw-root img, .cw-root script, .cw-root b") == []
+
+
+# --------------------------------------------------------------------------- 6. the supervisor watches a take
+
+def test_supervisor_board_follows_a_customer_waiting_and_an_agent_taking_the_chat(make_server, browsers):
+    # A slow server clock (1/20) spaces the throttled queue frames 5 s apart, while session frames still come at
+    # once: the board must not list the taken chat as queued and active at the same time in between.
+    server = make_server({"clockSpeed": 0.05})
+    console = open_console(browsers(), server, "ann", available=False)
+    supervisor = open_supervisor(browsers(width=1400, height=1000), server)
+    widget = browsers(width=900, height=760)
+    start_chat_in_widget(widget, server, "c1", "Cathy Customer", subject="Paper stocks")
+    wait_for(widget, lambda d: q(d, ".cw-status-line").text == "You are next in the queue", message="queued")
+    wait(supervisor, 15).until(lambda d: "Cathy Customer" in text_of(d, "#queued-rows tr[data-session-id]"))
+    sid = int(css(supervisor, "#queued-rows tr[data-session-id]").get_attribute("data-session-id"))
+
+    wait(console, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#queue li[data-session-id='{sid}'] .take"))
+    css(console, f"#queue li[data-session-id='{sid}'] .take").click()
+    wait_for_chat(console, sid)
+    wait_for(widget, lambda d: q(d, ".cw-status-line").text == "Chatting with Ann", message="taken")
+
+    def board(d):  # both tables read in one script: the board re-renders on every frame
+        return d.execute_script("""
+            const ids = (sel) => [...document.querySelectorAll(sel)].map((tr) => Number(tr.dataset.sessionId));
+            return {queued: ids('#queued-rows tr[data-session-id]'), active: ids('#active-rows tr[data-session-id]'),
+                    agent: document.querySelector('#active-rows tr[data-session-id] .agent')?.textContent ?? null};""")
+
+    wait(supervisor).until(lambda d: board(d)["active"] == [sid])
+    assert board(supervisor) == {"queued": [], "active": [sid], "agent": "Ann"}
+    agent_says(console, sid, "Hello Cathy, Ann here.")
+    wait_for(widget, lambda d: widget_has(d, "agent", "Hello Cathy, Ann here."))
+    css(console, f"#panel-{sid} .close-chat").click()
+    wait_for(widget, lambda d: q(d, ".cw-closed").is_displayed(), message="closed")
+    wait(supervisor).until(lambda d: board(d)["active"] == [])
+    assert board(supervisor)["queued"] == []
