@@ -133,7 +133,10 @@ def test_conversation_both_ways_then_server_restart_mid_conversation(server, bro
     wait_for(widget, lambda d: widget_has(d, "agent", "Good to have you back, Cathy."))
     type_message(widget, "Same here, bye!")
     wait_for_message(console, sid, "customer", "Same here, bye!")
-    wait_for(widget, lambda d: widget_status_of(d, "Same here, bye!") in (["sent"], ["read"]))
+    # Read receipts work again after the restart, on both sides.
+    wait_for(widget, lambda d: widget_status_of(d, "Same here, bye!") == ["read"], message="read after restart")
+    wait(console).until(lambda d: console_receipt(d, sid, "Good to have you back, Cathy.") == "Read")
+    assert console_receipt(console, sid, from_console) == "Read"
 
     # Each page shows every message exactly once, in the stored order.
     stored = transcript_texts(server, sid)
