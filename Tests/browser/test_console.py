@@ -5,51 +5,11 @@ Every wait is a bounded wait for a condition in the page or on the wire.
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+from views import agent_says, css, message_texts, open_console, unread, wait, wait_for_chat, wait_for_message
 
 XSS = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
-
-
-def wait(driver, timeout=10):
-    return WebDriverWait(driver, timeout)
-
-
-def css(driver, selector):
-    return driver.find_element(By.CSS_SELECTOR, selector)
-
-
-def open_console(driver, server, username="ann", available=True):
-    driver.get(f"http://127.0.0.1:{server.port}/console/")
-    wait(driver).until(EC.visibility_of_element_located((By.ID, "login-username"))).send_keys(username)
-    css(driver, "#login-password").send_keys("secret123")
-    css(driver, "#login-submit").click()
-    wait(driver).until(EC.presence_of_element_located((By.ID, "status")))
-    # Connected: the banner is hidden once the server said welcome.
-    wait(driver).until(lambda d: not css(d, "#connection-banner").is_displayed())
-    if available:
-        Select(css(driver, "#status")).select_by_value("available")
-    return driver
-
-
-def wait_for_chat(driver, sid, timeout=10):
-    return wait(driver, timeout).until(EC.presence_of_element_located((By.ID, f"panel-{sid}")))
-
-
-def message_texts(driver, sid, role):
-    # Read in one script: pending bubbles are replaced by acknowledged ones while Selenium iterates.
-    return driver.execute_script(
-        "return [...document.querySelectorAll(arguments[0])].map((n) => n.textContent)",
-        f"#panel-{sid} .msg-{role}:not(.pending) .text")
-
-
-def wait_for_message(driver, sid, role, text, timeout=10):
-    wait(driver, timeout).until(lambda d: text in message_texts(d, sid, role))
-
-
-def agent_says(driver, sid, text):
-    box = css(driver, f"#compose-{sid}")
-    box.send_keys(text)
-    box.send_keys(Keys.ENTER)
 
 
 def test_login_take_and_exchange_messages_both_ways(server, browsers, screenshot):
@@ -101,10 +61,6 @@ def test_login_take_and_exchange_messages_both_ways(server, browsers, screenshot
     css(driver, f"#panel-{sid} .close-chat").click()
     customer.expect_event(sid, "closed", timeout=10)
     wait(driver).until(lambda d: css(d, f"#panel-{sid}").get_attribute("data-state") == "closed")
-
-
-def unread(driver, sid):
-    return int(css(driver, f"#tab-{sid}").get_attribute("data-unread") or "0")
 
 
 def test_one_agent_serves_two_customers_with_unread_counts_and_title_badge(server, browsers, screenshot):

@@ -2,31 +2,9 @@
 customers and the agent."""
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-
-def wait(driver, timeout=10):
-    return WebDriverWait(driver, timeout)
-
-
-def css(driver, selector):
-    return driver.find_element(By.CSS_SELECTOR, selector)
-
-
-def text_of(driver, selector):
-    """textContent of the first match, or "" (read in one script: the board re-renders every second)."""
-    return driver.execute_script("const n = document.querySelector(arguments[0]); return n ? n.textContent : ''",
-                                 selector)
-
-
-def open_supervisor(driver, server, username="sue"):
-    driver.get(f"http://127.0.0.1:{server.port}/supervisor/")
-    wait(driver).until(EC.visibility_of_element_located((By.ID, "login-username"))).send_keys(username)
-    css(driver, "#login-password").send_keys("secret123")
-    css(driver, "#login-submit").click()
-    wait(driver).until(EC.presence_of_element_located((By.ID, "board")))
-    wait(driver).until(lambda d: not css(d, "#connection-banner").is_displayed())
-    return driver
+from views import css, open_supervisor, text_of, wait
 
 
 def test_agents_cannot_use_the_supervisor_view(server, browsers):

@@ -1,20 +1,9 @@
 """Refusals shown as explanations with a ticket alternative; tickets opened from the widget; urgent outside hours."""
 from selenium.webdriver.common.by import By
 
-from widget_helpers import fill_prechat, open_widget, q, view, wait_for
+from widget_helpers import fill_prechat, open_ticket_from_form, open_widget, q, view, wait_for
 
 SATURDAY_NOON_CHICAGO = "2026-11-21T18:00:00Z"
-
-
-def open_ticket_from_form(driver, subject=None, description=None):
-    wait_for(driver, lambda d: view(d) == "ticket_form")
-    if subject:
-        q(driver, ".cw-form input[type=text]").send_keys(subject)
-    if description:
-        q(driver, ".cw-form textarea").send_keys(description)
-    q(driver, ".cw-form button[type=submit]").click()
-    wait_for(driver, lambda d: view(d) == "ticket_done", message="ticket opened")
-    return int(q(driver, ".cw-ticket-number").text.lstrip("#"))
 
 
 def test_basic_plan_sees_explanation_and_opens_a_ticket(server, browsers, screenshot):

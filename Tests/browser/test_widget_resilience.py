@@ -1,8 +1,7 @@
 """The widget across a server kill -9 and restart (same port), and across a page reload: no gap, no duplicate."""
-import time
-
 from widget_helpers import (agent_say, agent_session, fill_prechat, messages, open_widget, q, type_message, view,
                             wait_for)
+from views import start_server_on
 
 
 def rendered_seqs(driver) -> list[int]:
@@ -18,15 +17,6 @@ def assert_once_in_order(driver, last_seq: int):
     assert not any(m["pending"] for m in msgs), msgs
     client_ids = [m["clientId"] for m in msgs if m["clientId"]]
     assert len(client_ids) == len(set(client_ids)), client_ids
-
-
-def start_server_on(server, port, attempts=20):
-    for _ in range(attempts):
-        try:
-            return server.start(port=port)
-        except RuntimeError:
-            time.sleep(0.25)  # the port may still be held for a moment after kill -9
-    raise AssertionError(f"chatd did not restart on port {port}")
 
 
 def test_server_restart_mid_conversation(server, browsers, screenshot):

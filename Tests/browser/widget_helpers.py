@@ -87,3 +87,14 @@ def agent_session(agent, timeout: float = 10) -> int:
 def agent_say(agent, sid: int, text: str, client_id: str | None = None) -> dict:
     client_id = client_id or f"a-{time.monotonic_ns()}"
     return agent.say(sid, client_id, text)
+
+
+def open_ticket_from_form(driver, subject=None, description=None):
+    wait_for(driver, lambda d: view(d) == "ticket_form")
+    if subject:
+        q(driver, ".cw-form input[type=text]").send_keys(subject)
+    if description:
+        q(driver, ".cw-form textarea").send_keys(description)
+    q(driver, ".cw-form button[type=submit]").click()
+    wait_for(driver, lambda d: view(d) == "ticket_done", message="ticket opened")
+    return int(q(driver, ".cw-ticket-number").text.lstrip("#"))

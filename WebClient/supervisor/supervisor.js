@@ -28,6 +28,8 @@ class SupervisorView {
     this.auth = auth;
     this.sessions = new Map();
     this.queue = [];
+    /** Chats closed since the last queue frame (the queue frame is throttled; session frames are not). */
+    this.closedSinceQueue = new Set();
     this.agents = [];
     this.organizations = new Set();
     this.skewMs = 0;
@@ -126,13 +128,18 @@ class SupervisorView {
       case "session": {
         const s = frame.session;
         this.noteOrganization(s.organizationId);
-        if (s.state === "closed") this.sessions.delete(s.id);
-        else this.sessions.set(s.id, { ...s, receivedAt: Date.now() });
+        if (s.state === "closed") {
+          this.sessions.delete(s.id);
+          this.closedSinceQueue.add(s.id);
+        } else {
+          this.sessions.set(s.id, { ...s, receivedAt: Date.now() });
+        }
         this.renderBoard();
         break;
       }
       case "queue":
         this.queue = frame.entries ?? [];
+        this.closedSinceQueue.clear();
         for (const entry of this.queue) this.noteOrganization(entry.organizationId);
         this.renderBoard();
         break;
@@ -169,9 +176,13 @@ class SupervisorView {
   }
 
   renderBoard() {
-    // Queued: the queue frame is the order; session frames fill in the customer details.
+    // Queued: the queue frame is the order; session frames fill in the customer details. The server sends queue
+    // frames at most every 0.25 s but session frames at once: a chat a newer session frame shows as taken or
+    // closed has left the queue already (else it would be listed as queued and active at the same time).
+    const leftQueue = (id) => this.closedSinceQueue.has(id) || (this.sessions.get(id)?.state ?? "queued") !== "queued";
     const queued = this.queue.length
-      ? this.queue.map((q) => ({ ...this.sessions.get(q.sessionId), ...q, id: q.sessionId }))
+      ? this.queue.filter((q) => !leftQueue(q.sessionId))
+        .map((q) => ({ ...this.sessions.get(q.sessionId), ...q, id: q.sessionId }))
       : [...this.sessions.values()].filter((s) => s.state === "queued")
         .map((s) => ({ ...s, customerName: s.customer?.name, sessionId: s.id }));
     replaceChildren(this.queuedBody, queued.length ? queued.map((q) => el("tr", { dataset: { sessionId: q.id } },
