@@ -79,6 +79,15 @@ final class WireEncodingTests: XCTestCase {
         XCTAssertEqual((body["author"] as? [String: Any])?["name"] as? String, "Ann \"A\"")
     }
 
+    func testStringsWithoutEscapesTakeTheBulkPathAndStayExact() throws {
+        for text in ["Plain text", "Ünïcödé and emoji 🎉 and CJK 漢字", "", "tab\tand \"quotes\" force the slow path"] {
+            let event = SessionEvent(sessionID: 1, seq: 1, at: Date(timeIntervalSince1970: 0), kind: .message,
+                                     author: Participant(role: .customer, id: "c", name: "C"), text: text)
+            let body = try XCTUnwrap(try object(.event(event))["event"] as? [String: Any])
+            XCTAssertEqual(body["text"] as? String, text)
+        }
+    }
+
     func testAckAndErrorShapes() throws {
         let ack = try object(.ack(clientID: "m1", sessionID: 3, seq: 4, event: nil))
         XCTAssertEqual(ack["type"] as? String, "ack")
