@@ -471,6 +471,9 @@ Profiles of chatd under load (perf): `bench/profile/`. To profile again: start a
 """
     if results.get("notes"):
         md += "\n## Notes\n\n" + "\n".join(f"* {x}" for x in results["notes"]) + "\n"
+    analysis = Path(__file__).resolve().parent / "ANALYSIS.md"
+    if analysis.exists():
+        md += "\n" + analysis.read_text()
     path_md.write_text(md)
 
 
