@@ -46,6 +46,8 @@ CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 1000000, "messageBurs
           "agentSessionCap": 3, "agentGraceSeconds": 600, "writerCapacity": 1000000,
           # set-up broadcasts `agents`/`queue` to every agent on every change (O(agents^2) bytes)
           "maxQueuedBytesPerConnection": 67108864}
+# Extra chatd settings for experiments, e.g. BENCH_CHATD_CONFIG='{"commitLingerMillis": 0.5}'.
+CONFIG.update(json.loads(os.environ.get("BENCH_CHATD_CONFIG", "{}")))
 
 
 LABEL_NOTES = {

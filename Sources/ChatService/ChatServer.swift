@@ -61,7 +61,7 @@ public final class ChatServer: @unchecked Sendable {
         mailbox = ServiceMailbox(wake: { wake.value.wake() })
         workers = BlockingWorkers(count: 3, capacity: 10_000)
         writer = GroupCommitWriter(
-            store: store, capacity: config.writerCapacity,
+            store: store, capacity: config.writerCapacity, lingerSeconds: config.commitLingerMillis / 1000,
             onCommit: { [unowned self] receipt in
                 self.mailbox.post { self.commitArrived(receipt) }
             },

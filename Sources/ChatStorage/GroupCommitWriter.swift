@@ -35,8 +35,17 @@ public final class GroupCommitWriter: @unchecked Sendable {
     ///   - capacity: how many writes may wait in the queue; at least 1.
     ///   - onCommit: called on the writer thread after each committed transaction.
     ///   - onFailure: called on the writer thread for each write that could not be committed.
-    public init(store: ChatStore, capacity: Int, onCommit: @escaping @Sendable (CommitReceipt) -> Void,
+    /// - Parameter lingerSeconds: under load (the previous drain held more than one write), wait this long before
+    ///   draining so that more writes join the transaction: fewer commits, fsyncs and thread wake-ups per write,
+    ///   for at most this much added latency. 0 drains at once. An idle writer never lingers.
+    /// Lingering stops being useful once a drain is this large.
+    static let lingerTarget = 256
+    private let lingerMicroseconds: UInt32
+
+    public init(store: ChatStore, capacity: Int, lingerSeconds: Double = 0,
+                onCommit: @escaping @Sendable (CommitReceipt) -> Void,
                 onFailure: @escaping @Sendable (StorageFailure) -> Void) {
+        self.lingerMicroseconds = UInt32(max(0, min(lingerSeconds, 0.1)) * 1_000_000)
         self.store = store
         self.capacity = max(1, capacity)
         self.onCommit = onCommit
@@ -110,6 +119,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Drains the queue until `stop()` has been requested and the queue is empty.
     private func runLoop() {
         var batch: [StorageWrite] = []
+        var lastBatchSize = 0
         while true {
             condition.lock()
             while queue.isEmpty && !stopRequested { condition.wait() }
@@ -119,6 +129,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            if lingerMicroseconds > 0, lastBatchSize > 1, queue.count < Self.lingerTarget, !stopRequested {
+                // Submitters do not wake the writer while the queue is non-empty, so this costs no extra switches.
+                condition.unlock()
+                usleep(lingerMicroseconds)
+                condition.lock()
+            }
+            lastBatchSize = queue.count
             // Swap buffers so that both keep their capacity from one drain to the next.
             swap(&batch, &queue)
             condition.unlock()

@@ -78,6 +78,22 @@ final class GroupCommitWriterTests: StorageTestCase {
         XCTAssertEqual(try store.events(sessionID: 2, afterSeq: 2_498).map(\.seq), [2_499, 2_500])
     }
 
+    func testALingeringWriterCommitsEverythingOnceAndStillFlushesOnStop() throws {
+        let store = try makeStore()
+        let log = WriterLog()
+        let writer = log.makeWriter(store: store, capacity: 10_000, lingerSeconds: 0.002)
+        writer.start()
+        XCTAssertTrue(writer.submit([.createSession(Fixture.session(1))]))
+        for chunk in stride(from: 1, through: 1_000, by: 10) {
+            XCTAssertTrue(writer.submit((chunk..<chunk + 10).map { .appendEvent(Fixture.message(1, seq: Seq($0))) }))
+        }
+        writer.stop()
+        XCTAssertTrue(log.failures.isEmpty)
+        XCTAssertEqual(log.receipts.reduce(0) { $0 + $1.batchSize }, 1_001)
+        XCTAssertEqual(log.highestCommittedSeqs, [1: 1_000])
+        XCTAssertEqual(try store.events(sessionID: 1).map(\.seq), (1...1_000).map { Seq($0) })
+    }
+
     func testSubmitRefusesWritesBeyondCapacityWithoutEnqueuingAny() throws {
         let store = try makeStore()
         let log = WriterLog()

@@ -41,8 +41,8 @@ final class WriterLog: @unchecked Sendable {
     var receipts: [CommitReceipt] { lock.withLock { _receipts } }
     var failures: [StorageFailure] { lock.withLock { _failures } }
 
-    func makeWriter(store: ChatStore, capacity: Int) -> GroupCommitWriter {
-        GroupCommitWriter(store: store, capacity: capacity,
+    func makeWriter(store: ChatStore, capacity: Int, lingerSeconds: Double = 0) -> GroupCommitWriter {
+        GroupCommitWriter(store: store, capacity: capacity, lingerSeconds: lingerSeconds,
                           onCommit: { receipt in self.lock.withLock { self._receipts.append(receipt) } },
                           onFailure: { failure in self.lock.withLock { self._failures.append(failure) } })
     }

@@ -43,6 +43,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var messageBurst: Double = 40
     /// Most pending writes in the storage writer's queue before the server reports busy.
     public var writerCapacity: Int = 100_000
+    /// Under load, the writer waits this many milliseconds before a commit so more writes share it (0: never).
+    public var commitLingerMillis: Double = 0
     /// PBKDF2 iterations for new staff password hashes.
     public var passwordIterations: Int = 600_000
     /// Lifetime of a staff session token.
@@ -77,7 +79,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case host, port, dataDirectory, webRoot, durability, agentSessionCap, agentGraceSeconds
         case maxFrameBytes, maxMessageLength, maxHTTPBodyBytes, maxQueuedBytesPerConnection
-        case messagesPerSecond, messageBurst, writerCapacity, passwordIterations, sessionTokenTTLSeconds
+        case messagesPerSecond, messageBurst, writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
     }
@@ -115,6 +117,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         messagesPerSecond = try value(.messagesPerSecond, messagesPerSecond)
         messageBurst = try value(.messageBurst, messageBurst)
         writerCapacity = try value(.writerCapacity, writerCapacity)
+        commitLingerMillis = try value(.commitLingerMillis, commitLingerMillis)
         passwordIterations = try value(.passwordIterations, passwordIterations)
         sessionTokenTTLSeconds = try value(.sessionTokenTTLSeconds, sessionTokenTTLSeconds)
         tokenLeewaySeconds = try value(.tokenLeewaySeconds, tokenLeewaySeconds)
@@ -130,6 +133,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
 
     /// Throws `ConfigurationError` naming the first key whose value is out of range. Safe from any thread.
     public func validate() throws {
+        guard (0...100).contains(commitLingerMillis) else {
+            throw ConfigurationError("commitLingerMillis: must be between 0 and 100, found \(commitLingerMillis)")
+        }
         if let clockStart, ISO8601DateFormatter().date(from: clockStart) == nil {
             throw ConfigurationError("clockStart: \"\(clockStart)\" is not an ISO 8601 instant such as 2026-11-21T18:00:00Z")
         }
