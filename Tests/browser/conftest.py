@@ -13,7 +13,7 @@ from selenium.webdriver.chrome.service import Service
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "e2e"))
-from chatlib import CHATD_BIN, ChatServer, new_root  # noqa: E402
+from chatlib import ChatServer, ServerFactory, new_root, require_binary  # noqa: E402
 
 WEB_ROOT = REPO / "WebClient"
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -23,8 +23,10 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="session")
 def seeded_template():
-    if not CHATD_BIN.exists():
-        pytest.exit(f"chatd binary not found at {CHATD_BIN}; run swift build or set CHATD_BIN", returncode=2)
+    try:
+        require_binary()
+    except FileNotFoundError as error:
+        pytest.exit(str(error), returncode=2)
     root = new_root()
     seeder = ChatServer(root)
     yield seeder.data
@@ -33,25 +35,10 @@ def seeded_template():
 
 @pytest.fixture
 def make_server(seeded_template):
-    """make_server(config={...}) -> a running chatd on a fresh copy of the seeded data, serving WebClient/."""
-    made = []
-
-    def factory(config=None, start=True):
-        root = new_root()
-        cfg = {"webRoot": str(WEB_ROOT)}
-        cfg.update(config or {})
-        server = ChatServer(root, template=seeded_template, config=cfg)
-        made.append((root, server))
-        if start:
-            server.start()
-        return server
-
+    """make_server(config={...}, policy={...}) -> a running chatd on a fresh copy of the seeded data, serving WebClient/."""
+    factory = ServerFactory(seeded_template, base_config={"webRoot": str(WEB_ROOT)})
     yield factory
-    for root, server in made:
-        for client in server.clients:
-            client.close()
-        server.kill()
-        shutil.rmtree(root, ignore_errors=True)
+    factory.close()
 
 
 @pytest.fixture

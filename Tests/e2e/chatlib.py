@@ -397,3 +397,37 @@ class Client:
 
 def new_root() -> Path:
     return Path(tempfile.mkdtemp(prefix="chatd-e2e-"))
+
+
+# --------------------------------------------------------------------------- fixtures shared by the e2e and browser suites
+
+def require_binary():
+    if not CHATD_BIN.exists():
+        raise FileNotFoundError(f"chatd binary not found at {CHATD_BIN}; run swift build or set CHATD_BIN")
+
+
+class ServerFactory:
+    """Makes servers on fresh copies of a seeded data directory: factory(config={...}, policy={...}, start=True).
+    `base_config` is merged under every server's config. `close()` closes every client and kills every server."""
+
+    def __init__(self, template: Path, base_config: dict | None = None):
+        self.template = template
+        self.base_config = base_config or {}
+        self.made: list[tuple[Path, ChatServer]] = []
+
+    def __call__(self, config=None, start=True, policy=None):
+        root = new_root()
+        merged = dict(self.base_config)
+        merged.update(config or {})
+        server = ChatServer(root, template=self.template, config=merged, policy=policy)
+        self.made.append((root, server))
+        if start:
+            server.start()
+        return server
+
+    def close(self):
+        for root, server in self.made:
+            for client in server.clients:
+                client.close()
+            server.kill()
+            shutil.rmtree(root, ignore_errors=True)
