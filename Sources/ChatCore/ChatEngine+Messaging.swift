@@ -30,11 +30,10 @@ extension ChatEngine {
             guard live.record.state != .closed else {
                 return refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: clientID)
             }
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else {
+            guard text.hasVisibleContent else {
                 return refuse(connection, .invalidField, "A message must not be empty.", ref: clientID)
             }
-            guard text.unicodeScalars.count <= config.maxMessageLength else {
+            guard !text.exceedsScalars(config.maxMessageLength) else {
                 return refuse(connection, .messageTooLong, "Messages are limited to \(config.maxMessageLength) characters.", ref: clientID)
             }
             author = writerAuthor

@@ -108,7 +108,8 @@ enum WireDecoding {
             if !allowEmpty && value.isEmpty {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must not be empty.")
             }
-            if value.utf8.count > max * 4 || value.unicodeScalars.count > max {
+            // The byte count bounds the scalar count: walk the scalars only for long strings.
+            if value.utf8.count > max * 4 || (value.utf8.count > max && value.unicodeScalars.count > max) {
                 throw DecodingFailure(code: name == "text" ? .messageTooLong : .invalidField,
                                       message: "Field \"\(name)\" is too long.")
             }
