@@ -57,8 +57,7 @@ public final class ChatServer: @unchecked Sendable {
             host: config.host, port: config.port, staticRoot: config.webRoot,
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
             maxHTTPBodyBytes: config.maxHTTPBodyBytes), logger: logger)
-        let wake = UncheckedBox(transport)
-        mailbox = ServiceMailbox(wake: { wake.value.wake() })
+        mailbox = ServiceMailbox(wake: { [transport] in transport.wake() })  // wake() is safe from any thread
         workers = BlockingWorkers(count: 3, capacity: 10_000)
         writer = GroupCommitWriter(
             store: store, capacity: config.writerCapacity, lingerSeconds: config.commitLingerMillis / 1000,
@@ -185,10 +184,4 @@ struct ConnectionLink {
     var bucket: TokenBucket
     /// For staff: the hash of the session token used, so logout can close the connection.
     var staffTokenHash: String?
-}
-
-/// Carries a value across threads where the value's own contract makes that safe (documented at each use).
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
