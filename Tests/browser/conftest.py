@@ -13,7 +13,7 @@ from selenium.webdriver.chrome.service import Service
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "e2e"))
-from chatlib import ChatServer, ServerFactory, new_root, require_binary  # noqa: E402
+from chatlib import ServerFactory, seed_template  # noqa: E402
 
 WEB_ROOT = REPO / "WebClient"
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -23,13 +23,12 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="session")
 def seeded_template():
+    """A data directory seeded once; each server starts from a copy of it."""
     try:
-        require_binary()
+        root, data = seed_template()
     except FileNotFoundError as error:
         pytest.exit(str(error), returncode=2)
-    root = new_root()
-    seeder = ChatServer(root)
-    yield seeder.data
+    yield data
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -431,3 +431,10 @@ class ServerFactory:
                 client.close()
             server.kill()
             shutil.rmtree(root, ignore_errors=True)
+
+
+def seed_template() -> tuple[Path, Path]:
+    """Seeds a data directory once with the admin CLI; returns (root to remove afterwards, data directory)."""
+    require_binary()
+    root = new_root()
+    return root, ChatServer(root).data

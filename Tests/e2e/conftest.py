@@ -5,19 +5,17 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from chatlib import ChatServer, ServerFactory, new_root, require_binary  # noqa: E402
+from chatlib import ServerFactory, seed_template  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def seeded_template():
     """A data directory seeded once with the admin CLI; each server starts from a copy of it."""
     try:
-        require_binary()
+        root, data = seed_template()
     except FileNotFoundError as error:
         pytest.exit(str(error), returncode=2)
-    root = new_root()
-    seeder = ChatServer(root)
-    yield seeder.data
+    yield data
     shutil.rmtree(root, ignore_errors=True)
 
 
