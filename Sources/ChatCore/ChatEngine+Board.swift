@@ -11,7 +11,7 @@ extension ChatEngine {
             guard let record = sessions[id]?.record else { return nil }
             return QueueEntry(sessionID: id, organizationID: record.organizationID, customerName: record.customer.name,
                               productID: record.productID, subject: record.subject,
-                              queuedAt: record.queuedAt ?? record.createdAt)
+                              queuedAt: record.queuedAt ?? record.createdAt, longWait: record.waitOffer != .none)
         }
     }
 
@@ -19,10 +19,17 @@ extension ChatEngine {
         staff.values.sorted { $0.identity.id < $1.identity.id }.map(\.load)
     }
 
-    /// At the end of every step: tell customers whose queue position moved, supervisors which sessions changed,
-    /// and staff if the board changed.
+    /// At the end of every step: route the queue if anything routing depends on changed, stop followers who lost
+    /// the right to a changed session, announce budget changes, tell customers whose queue position moved,
+    /// supervisors which sessions changed, and staff if the board changed.
     func finishStep() {
+        if routingNeeded {
+            routingNeeded = false
+            routeQueue()
+        }
         if !changedSessions.isEmpty {
+            revalidateFollowers(changedSessions)
+            announceBudgetChanges(changedSessions)
             let supervisors = connections.filter {
                 if case .staff(let identity) = $0.value.principal { return identity.role == .supervisor } else { return false }
             }.map(\.key).sorted()

@@ -9,12 +9,25 @@ extension ChatEngine {
         QuickQuestionBudget(limitSeconds: policy.chat.quickQuestionMinutes * 60)
     }
 
-    /// Tells both sides where the budget stands (after it starts, pauses, warns, runs out or changes stage).
+    /// Marks a session whose budget may have changed; `announceBudgetChanges` tells both sides at the end of
+    /// the step if it did.
     func announceBudget(_ id: SessionID) {
-        guard let live = sessions[id] else { return }
-        out.send(live.subscribers.keys.sorted(), .budget(BudgetStatus(sessionID: id, budget: live.record.budget, at: clock.now())))
         deadlinesChanged = true
         changedSessions.insert(id)
+    }
+
+    /// Tells both sides where the budget stands whenever it differs from what they were last told: every start,
+    /// pause, resume, warning and stage change, whichever code path made it.
+    func announceBudgetChanges(_ ids: Set<SessionID>) {
+        let now = clock.now()
+        for id in ids.sorted() {
+            guard let live = sessions[id] else { continue }
+            let current = BudgetAnnouncement(live.record.budget)
+            guard current != live.announcedBudget else { continue }
+            live.announcedBudget = current
+            deadlinesChanged = true
+            out.send(live.subscribers.keys.sorted(), .budget(BudgetStatus(sessionID: id, budget: live.record.budget, at: now)))
+        }
     }
 
     /// Budget deadlines due at `now`: the warning, then the conversion offer.
@@ -44,11 +57,12 @@ extension ChatEngine {
     }
 
     func respondToOffer(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, accept: Bool) {
-        guard let live = sessions[id], live.record.state == .active else {
-            return refuse(connection, .unknownSession, "There is no open chat \(id).")
-        }
+        guard let live = openSession(connection, principal, id) else { return }
         guard case .customer = principal, let author = writer(principal, live.record) else {
             return refuse(connection, .notYourSession, "Only the customer of chat \(id) can answer the offer.")
+        }
+        if live.record.state == .queued {
+            return respondToWaitOffer(connection, live, author: author, accept: accept)
         }
         guard live.record.budget.stage == .offerPending else {
             return refuse(connection, .noPendingOffer, "There is no conversion offer waiting in chat \(id).")
@@ -66,8 +80,8 @@ extension ChatEngine {
     }
 
     func continueChat(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID) {
-        guard let live = sessions[id], live.record.state == .active, let author = writer(principal, live.record),
-              author.role != .customer else {
+        guard let live = openSession(connection, principal, id) else { return }
+        guard let author = writer(principal, live.record), author.role != .customer else {
             return refuse(connection, .notYourSession, "Only the agent of chat \(id) can decide to continue.")
         }
         guard live.record.budget.stage == .declined else {

@@ -6,6 +6,7 @@ extension ChatEngine {
         switch principal {
         case .customer(let customer):
             if let organization { learn(organization) }
+            routingNeeded = true   // the organization's region may have changed what may be routed
             for live in sessions.values.sorted(by: { $0.record.id < $1.record.id })
             where live.record.customer.organizationID == customer.organizationID
                 && live.record.customer.contactID == customer.contactID && live.committedSeq > 0 {
@@ -32,6 +33,7 @@ extension ChatEngine {
             out.send(connection, .agents(agentLoads()))
             boardSentThisStep.insert(connection)
             boardChanged = true
+            routingNeeded = true
         }
     }
 
@@ -46,6 +48,7 @@ extension ChatEngine {
 
     func handleDisconnect(_ connection: ConnectionID) {
         guard let state = connections.removeValue(forKey: connection) else { return }
+        storedReplays[connection] = nil
         for id in state.sessions {
             sessions[id]?.subscribers[connection] = nil
             guard let live = sessions[id] else { continue }
@@ -60,6 +63,7 @@ extension ChatEngine {
         }
         staff[identity.id] = member
         boardChanged = true
+        routingNeeded = true
     }
 
     func handleDeadlines(now: Date) {
@@ -68,20 +72,22 @@ extension ChatEngine {
             return deadline <= now && !member.isConnected
         }
         for member in expired.sorted(by: { $0.identity.id < $1.identity.id }) {
-            requeueAll(of: member.identity.id, reason: "agent_disconnected")
+            requeueAll(of: member.identity.id, reason: "agent_disconnected", status: member.status)
         }
         handleBudgetDeadlines(now: now)
-        routeQueue()
+        handleWaitOffers(now: now)
+        routingNeeded = true
     }
 
-    /// Returns an agent's sessions to the front of the queue, keeping their order.
-    func requeueAll(of agentID: StaffID, reason: String) {
+    /// Returns an agent's sessions to the front of the queue, keeping their order. The agent keeps `status`
+    /// (their availability survives a dropped connection: when they come back they get chats again).
+    func requeueAll(of agentID: StaffID, reason: String, status: AgentStatus) {
         guard var member = staff[agentID] else { return }
         let now = clock.now()
         let returning = member.active
         member.active = []
         member.graceDeadline = nil
-        member.status = .offline
+        member.status = status
         staff[agentID] = member
         for id in returning {
             guard let live = sessions[id] else { continue }
@@ -89,14 +95,18 @@ extension ChatEngine {
             live.record.agent = nil
             live.record.queuedAt = now
             live.record.budget.pause(at: now)
+            live.record.waitOffer = .none
             changedSessions.insert(id)
+            let why = reason == "agent_offline" ? "went offline" : "was disconnected"
             let seq = append(id, kind: .requeued, author: .system,
-                             text: "\(member.identity.name) was disconnected; the chat is back at the front of the queue.",
+                             text: "\(member.identity.name) \(why); the chat is back at the front of the queue.",
                              reason: reason)
             endSubscriptions(of: member, in: id, afterSeq: seq)
             out.persist(.updateSession(sessions[id]!.record))
         }
         queue.insert(contentsOf: returning, at: 0)
         boardChanged = true
+        routingNeeded = true
+        deadlinesChanged = true
     }
 }

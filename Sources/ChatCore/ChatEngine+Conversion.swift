@@ -5,16 +5,14 @@ enum PendingTicket {
     /// A chat being converted; `previousStage` is restored if creation fails.
     case conversion(SessionID, previousStage: QuickQuestionBudget.Stage, origin: ConnectionID?)
     /// An urgent request outside support hours, for the customer on `origin`; `key` makes it idempotent.
-    case offlineUrgent(origin: ConnectionID, key: String, clientID: String)
+    case offlineUrgent(origin: ConnectionID, key: ChatRequestKey, clientID: String)
 }
 
 /// Chat to ticket: by the agent at any time, or by the customer accepting the offer when the budget ran out.
 extension ChatEngine {
     func convert(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, category: TicketCategory,
                  severity: Int, urgent: Bool) {
-        guard let live = sessions[id], live.record.state == .active else {
-            return refuse(connection, .unknownSession, "There is no open chat \(id).")
-        }
+        guard let live = openSession(connection, principal, id) else { return }
         guard case .staff(let staffIdentity) = principal, writer(principal, live.record) != nil else {
             return refuse(connection, .notYourSession, "Only the agent of chat \(id) can convert it.")
         }

@@ -12,7 +12,7 @@ extension ChatEngine {
                                  text: text, clientMessageID: clientID, agent: agent, reason: reason,
                                  ticketNumber: ticketNumber, proposal: proposal)
         live.pending.append(PendingEvent(event: event, origin: origin, clientID: clientID))
-        if let clientID { live.clientIDs[clientID] = event.seq }
+        if let clientID { live.clientIDs[ClientMessageKey(author: AuthorKey(author), clientID: clientID)] = event.seq }
         out.persist(.appendEvent(event))
         return event.seq
     }
@@ -20,12 +20,15 @@ extension ChatEngine {
     /// Starts (or restarts) a connection's subscription to a session, replaying what it has not seen.
     /// The caller has checked access.
     func subscribe(_ connection: ConnectionID, to id: SessionID, afterSeq: Seq, sendSummary: Bool = true) {
-        guard let live = sessions[id] else { return }
+        guard let live = sessions[id], let principal = connections[connection]?.principal else { return }
+        // A replay already streaming for this connection ends with `synced`; a second one would only repeat it.
+        if live.subscribers[connection]?.catchingUp == true { return }
         connections[connection]?.sessions.insert(id)
         let from = max(0, afterSeq)
         if sendSummary && live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
         if live.tailCovers(after: from) {
-            for event in live.tail where event.seq > from && event.seq <= live.committedSeq {
+            for event in live.tail where event.seq > from && event.seq <= live.committedSeq
+                && SessionAccess.mayReceive(principal, event.kind) {
                 out.send(connection, .event(event))
             }
             live.subscribers[connection] = Subscription(deliveredSeq: live.committedSeq)
@@ -39,56 +42,94 @@ extension ChatEngine {
         }
     }
 
+    /// Most replays of stored (closed) chats one connection may have in flight; more are refused `server_busy`.
+    static let maxStoredReplaysPerConnection = 8
+
     func sync(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, afterSeq: Seq) {
         guard let live = sessions[id] else {
-            // Closed (or unknown) sessions are read from storage; access is checked on the record.
+            // Closed (or unknown) sessions are read from storage page by page; the reader checks access on the
+            // record before reading any event.
+            guard id > 0, id < nextSessionID else { return refuse(connection, .unknownSession, "There is no chat \(id).") }
+            var replays = storedReplays[connection] ?? [:]
+            guard replays[id] == nil else { return }   // already streaming: it ends with `synced`
+            guard replays.count < Self.maxStoredReplaysPerConnection else {
+                return refuse(connection, .serverBusy, "Too many replays at once on this connection; wait for `synced`.")
+            }
+            replays[id] = StoredReplay(deliveredSeq: max(0, afterSeq))
+            storedReplays[connection] = replays
+            connections[connection]?.sessions.insert(id)
             out.append(.loadHistory(connection, sessionID: id, afterSeq: max(0, afterSeq)))
             return
         }
-        guard mayRead(principal, live.record) else {
+        guard SessionAccess.mayFollow(principal, live.record) else {
             return refuse(connection, .notYourSession, "You cannot follow chat \(id).")
         }
         subscribe(connection, to: id, afterSeq: afterSeq)
     }
 
-    func handleHistory(_ connection: ConnectionID, _ id: SessionID, _ afterSeq: Seq,
-                       _ record: ChatSessionRecord?, _ events: [SessionEvent]) {
+    func handleHistory(_ connection: ConnectionID, _ id: SessionID, _ afterSeq: Seq, _ page: HistoryPage) {
         guard let principal = connections[connection]?.principal else { return }
-        guard let record else {
-            return refuse(connection, .unknownSession, "There is no chat \(id).")
+        if let replay = storedReplays[connection]?[id] {
+            return continueStoredReplay(connection, principal, id, replay, page)
         }
-        guard mayRead(principal, sessions[id]?.record ?? record) else {
-            return refuse(connection, .notYourSession, "You cannot follow chat \(id).")
-        }
-        guard let live = sessions[id] else {
-            // A closed session: the stored transcript is all there is.
-            out.send(connection, .session(SessionSummary(record: record, lastSeq: events.last?.seq ?? afterSeq,
-                                                         customerReadSeq: 0, agentReadSeq: 0, asOf: clock.now())))
-            for event in events where event.seq > afterSeq { out.send(connection, .event(event)) }
-            out.send(connection, .synced(sessionID: id, lastSeq: events.last?.seq ?? afterSeq))
-            return
-        }
-        guard var subscription = live.subscribers[connection], subscription.catchingUp else { return }
+        guard let live = sessions[id], var subscription = live.subscribers[connection], subscription.catchingUp else { return }
         // Storage may already hold events whose receipt has not arrived: stop at what the engine knows is
         // committed; the live path delivers the rest.
-        for event in events where event.seq > subscription.deliveredSeq && event.seq <= live.committedSeq {
-            out.send(connection, .event(event))
+        let before = subscription.deliveredSeq
+        for event in page.events where event.seq > subscription.deliveredSeq && event.seq <= live.committedSeq {
+            if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
             subscription.deliveredSeq = event.seq
         }
-        // Commits that arrived during the read may have pushed the tail past what storage returned:
-        // read again from where the history stopped rather than skip the events in between.
-        if !live.tailCovers(after: subscription.deliveredSeq) {
+        // Not yet where the in-memory tail starts: read the next page once the connection has drained (also when
+        // commits during the read pushed the tail past what storage returned).
+        if !live.tailCovers(after: subscription.deliveredSeq) && (subscription.deliveredSeq > before || !page.isLast) {
             live.subscribers[connection] = subscription
             out.append(.loadHistory(connection, sessionID: id, afterSeq: subscription.deliveredSeq))
             return
         }
         for event in live.tail where event.seq > subscription.deliveredSeq && event.seq <= live.committedSeq {
-            out.send(connection, .event(event))
+            if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
             subscription.deliveredSeq = event.seq
         }
         subscription.catchingUp = false
         live.subscribers[connection] = subscription
         out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq))
+    }
+
+    /// One page of a closed chat's replay: the summary first, events in order, `synced` after the last page.
+    private func continueStoredReplay(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID,
+                                      _ replay: StoredReplay, _ page: HistoryPage) {
+        func finish() {
+            storedReplays[connection]?[id] = nil
+            if storedReplays[connection]?.isEmpty == true { storedReplays[connection] = nil }
+            if sessions[id]?.subscribers[connection] == nil { connections[connection]?.sessions.remove(id) }
+        }
+        guard let stored = page.session else {
+            finish()
+            return refuse(connection, .unknownSession, "There is no chat \(id).")
+        }
+        guard SessionAccess.mayFollow(principal, stored.record, handledBy: stored.handledBy) else {
+            finish()
+            return refuse(connection, .notYourSession, "You cannot follow chat \(id).")
+        }
+        var replay = replay
+        if !replay.summarySent {
+            replay.summarySent = true
+            out.send(connection, .session(SessionSummary(record: stored.record, lastSeq: stored.lastSeq,
+                                                         customerReadSeq: stored.customerReadSeq,
+                                                         agentReadSeq: stored.agentReadSeq, asOf: clock.now())))
+        }
+        let before = replay.deliveredSeq
+        for event in page.events where event.seq > replay.deliveredSeq {
+            if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
+            replay.deliveredSeq = event.seq
+        }
+        if page.isLast || replay.deliveredSeq == before {
+            finish()
+            return out.send(connection, .synced(sessionID: id, lastSeq: max(replay.deliveredSeq, stored.lastSeq)))
+        }
+        storedReplays[connection]?[id] = replay
+        out.append(.loadHistory(connection, sessionID: id, afterSeq: replay.deliveredSeq))
     }
 
     func handleCommit(_ receipt: CommitReceipt) {
@@ -113,6 +154,7 @@ extension ChatEngine {
                 changedSessions.insert(id)
             }
             var receivers: [ConnectionID] = []
+            let audience = event.kind.audience
             // The sender always gets its ack, even if it does not follow the session (yet).
             let ackTo = item.clientID != nil ? item.origin.flatMap { connections[$0] != nil ? $0 : nil } : nil
             if let ackTo, let clientID = item.clientID {
@@ -121,7 +163,10 @@ extension ChatEngine {
             for (connection, var subscription) in live.subscribers where !subscription.catchingUp {
                 guard subscription.deliveredSeq < event.seq else { continue }
                 subscription.deliveredSeq = event.seq
-                if connection != ackTo { receivers.append(connection) }
+                if connection != ackTo, audience == .everyone
+                    || connections[connection].map({ SessionAccess.mayReceive($0.principal, event.kind) }) == true {
+                    receivers.append(connection)
+                }
                 if let end = subscription.endsAfterSeq, event.seq >= end {
                     live.subscribers[connection] = nil
                     connections[connection]?.sessions.remove(id)
@@ -142,7 +187,7 @@ extension ChatEngine {
     /// A closed session whose last event is delivered leaves memory; storage keeps its transcript.
     private func evict(_ live: LiveSession) {
         for connection in live.subscribers.keys { connections[connection]?.sessions.remove(live.record.id) }
-        if let clientID = live.record.requestClientID { requests[requestKey(live.record.customer, clientID)] = nil }
+        if let clientID = live.record.requestClientID { requests[ChatRequestKey(live.record.customer, clientID: clientID)] = nil }
         sessions[live.record.id] = nil
     }
 
@@ -153,14 +198,10 @@ extension ChatEngine {
             live.subscribers[connection]?.endsAfterSeq = seq
         }
     }
+}
 
-    /// Who may read a session: its customer, its current agent, any staff while it is queued, supervisors always.
-    func mayRead(_ principal: Principal, _ record: ChatSessionRecord) -> Bool {
-        switch principal {
-        case .customer(let customer):
-            return record.customer.organizationID == customer.organizationID && record.customer.contactID == customer.contactID
-        case .staff(let identity):
-            return identity.role == .supervisor || record.agent?.id == identity.id || record.state == .queued
-        }
-    }
+/// A replay of a stored (closed) chat in progress on one connection.
+struct StoredReplay {
+    var deliveredSeq: Seq
+    var summarySent = false
 }

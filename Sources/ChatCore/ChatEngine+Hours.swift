@@ -16,23 +16,26 @@ extension ChatEngine {
         (calendars[regionID] ?? calendars[policy.defaultRegion])?.nextOpening(atOrAfter: now)
     }
 
-    /// Whether routing may hand this session to an agent now.
+    /// Whether routing may hand this session to an agent now: not while it is being converted to a ticket, and
+    /// only in its region's hours (unless policy routes outside hours).
     func mayRoute(_ id: SessionID, at now: Date) -> Bool {
-        guard !policy.chat.routeOutsideHours, let record = sessions[id]?.record else { return true }
+        guard let record = sessions[id]?.record, record.budget.stage != .converting else { return false }
+        guard !policy.chat.routeOutsideHours else { return true }
         return isOpen(region(of: record.organizationID), at: now)
     }
 
     /// The chat request arrives outside hours: refuse with the next opening, or open an urgent ticket.
     /// Returns true when it handled the request.
     func handleOutsideHours(_ connection: ConnectionID, _ customer: CustomerIdentity, productID: String, subject: String,
-                            text: String, urgent: Bool, timeZone: String?, clientID: String) -> Bool {
+                            text: String, urgent: Bool, timeZone: String?, key: ChatRequestKey) -> Bool {
+        let clientID = key.clientID
         let now = clock.now()
         let regionID = region(of: customer.organizationID)
         guard !isOpen(regionID, at: now) else { return false }
         let regionName = policy.region(regionID)?.name ?? regionID
         if urgent {
-            // Idempotent by clientId: a resend (after a reconnect) gets the same ticket, never a second one.
-            let key = requestKey(customer, clientID)
+            // Idempotent by clientId: a resend (after a reconnect) gets the same ticket, never a second one; in
+            // flight here, and across restarts in storage (one ticket per request key).
             switch urgentRequests.state(key) {
             case .pending:
                 urgentRequests.setOrigin(key, connection)
@@ -46,7 +49,8 @@ extension ChatEngine {
             let request = TicketRequest(
                 id: nextTicketRequestID, organizationID: customer.organizationID, customer: customer, subject: subject,
                 productID: productID, category: .incident, severity: 1, urgent: true,
-                description: text, sessionID: nil, convertedBy: nil, slaStart: now, regionID: regionID, notifyOnCall: true)
+                description: text, sessionID: nil, convertedBy: nil, slaStart: now, regionID: regionID, notifyOnCall: true,
+                requestKey: key)
             nextTicketRequestID += 1
             pendingTickets[request.id] = .offlineUrgent(origin: connection, key: key, clientID: clientID)
             urgentRequests.begin(key, origin: connection)

@@ -1,19 +1,64 @@
 import Foundation
 
+/// A `request_chat` waiting for storage to say whether its key already made a chat.
+struct PendingChatRequest {
+    var connection: ConnectionID
+    var customer: CustomerIdentity
+    var productID: String
+    var subject: String
+    var text: String
+    var urgent: Bool
+    var timeZone: String?
+}
+
 extension ChatEngine {
     func requestChat(_ connection: ConnectionID, _ principal: Principal, productID: String, subject: String,
                      text: String, clientID: String, urgent: Bool, timeZone: String?) {
         guard case .customer(let customer) = principal else {
             return refuse(connection, .forbidden, "Only customers can request a chat.", ref: clientID)
         }
-        if let existing = requests[requestKey(customer, clientID)], sessions[existing] != nil {
+        let key = ChatRequestKey(customer, clientID: clientID)
+        if let existing = requests[key], sessions[existing] != nil {
             return resendRequest(connection, existing, clientID: clientID)
         }
-        if let error = eligibility(customer, productID: productID) {
+        let request = PendingChatRequest(connection: connection, customer: customer, productID: productID, subject: subject,
+                                         text: text, urgent: urgent, timeZone: timeZone)
+        // The ledger of every request ever made is in storage: ask it before creating anything. Resends that
+        // arrive while it answers wait with the first.
+        if requestLookups[key] != nil {
+            requestLookups[key]?.append(request)
+            return
+        }
+        requestLookups[key] = [request]
+        out.append(.findChatRequest(key))
+    }
+
+    func handleChatRequestFound(_ key: ChatRequestKey, session: StoredSession?, firstEvent: SessionEvent?) {
+        guard let waiting = requestLookups.removeValue(forKey: key) else { return }
+        for request in waiting where connections[request.connection] != nil {
+            if let existing = requests[key], sessions[existing] != nil {
+                resendRequest(request.connection, existing, clientID: key.clientID)
+            } else if let session {
+                // The chat this request made has left memory (closed): the same answer as then, never a second chat.
+                out.send(request.connection, .session(SessionSummary(
+                    record: session.record, lastSeq: session.lastSeq, customerReadSeq: session.customerReadSeq,
+                    agentReadSeq: session.agentReadSeq, asOf: clock.now())))
+                out.send(request.connection, .ack(clientID: key.clientID, sessionID: session.record.id, seq: 1,
+                                                  event: firstEvent))
+            } else {
+                createChat(request, key: key)
+            }
+        }
+    }
+
+    /// The checks and creation of a new chat, once storage confirmed that the request is new.
+    private func createChat(_ request: PendingChatRequest, key: ChatRequestKey) {
+        let connection = request.connection, customer = request.customer, clientID = key.clientID
+        if let error = eligibility(customer, productID: request.productID) {
             return out.send(connection, .error(error, ref: clientID))
         }
-        let subject = subject.trimmingCharacters(in: .whitespacesAndNewlines)
-        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let subject = request.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = request.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !subject.isEmpty, subject.unicodeScalars.count <= config.maxSubjectLength else {
             return refuse(connection, .invalidField, "A subject of 1 to \(config.maxSubjectLength) characters is required.", ref: clientID)
         }
@@ -29,8 +74,8 @@ extension ChatEngine {
         }) {
             return refuse(connection, .alreadyInChat, "You already have an open chat (\(open.record.id)).", ref: clientID)
         }
-        if handleOutsideHours(connection, customer, productID: productID, subject: subject, text: text, urgent: urgent,
-                              timeZone: timeZone, clientID: clientID) {
+        if handleOutsideHours(connection, customer, productID: request.productID, subject: subject, text: text,
+                              urgent: request.urgent, timeZone: request.timeZone, key: key) {
             return
         }
         registerContact(customer)
@@ -38,17 +83,18 @@ extension ChatEngine {
         let id = nextSessionID
         nextSessionID += 1
         let record = ChatSessionRecord(id: id, organizationID: customer.organizationID, customer: customer,
-                                       productID: productID, subject: subject, state: .queued, createdAt: now,
+                                       productID: request.productID, subject: subject, state: .queued, createdAt: now,
                                        queuedAt: now, requestClientID: clientID, budget: newBudget())
         sessions[id] = LiveSession(record: record, lastSeq: 0, tail: [], clientIDs: [:])
-        requests[requestKey(customer, clientID)] = id
+        requests[key] = id
         out.persist(.createSession(record))
         subscribe(connection, to: id, afterSeq: 0)
         append(id, kind: .requested, author: Participant(role: .customer, id: customer.contactID, name: customer.name),
                text: text, clientID: clientID, origin: connection)
         queue.append(id)
         boardChanged = true
-        routeQueue()
+        routingNeeded = true
+        deadlinesChanged = true
     }
 
     /// The same request again (a resend after a drop): acknowledge once more, never create a second session.

@@ -4,22 +4,29 @@ extension ChatEngine {
     /// Assigns queued sessions, front first, while some agent can take one.
     /// The agent chosen is available, connected, under the cap, with the fewest active sessions;
     /// among equals, the one who least recently received a session (then the lowest id).
-    /// Sessions whose region is closed wait (unless policy routes outside hours) without blocking the others.
+    /// Sessions whose region is closed (or being converted) wait without blocking the others.
+    /// Runs at the end of every step in which something it depends on changed (`routingNeeded`).
     func routeQueue() {
         let now = clock.now()
         var index = 0
         while index < queue.count {
+            guard let agent = nextAgent() else { return }
             let id = queue[index]
             guard mayRoute(id, at: now) else { index += 1; continue }
-            guard let agent = nextAgent() else { return }
             assign(id, to: agent, author: nil)   // removes `id` from the queue
         }
     }
 
+    /// Whether a staff member can receive a chat now (routing, and the target of a transfer): connected, not in a
+    /// grace period, available, under the cap. Routing also requires the agent role.
+    func canReceive(_ member: StaffMember) -> Bool {
+        member.status == .available && member.isConnected && member.graceDeadline == nil
+            && member.active.count < config.agentSessionCap
+    }
+
     private func nextAgent() -> StaffID? {
         staff.values
-            .filter { $0.identity.role == .agent && $0.status == .available && $0.isConnected
-                && $0.graceDeadline == nil && $0.active.count < config.agentSessionCap }
+            .filter { $0.identity.role == .agent && canReceive($0) }
             .min { ($0.active.count, $0.lastAssignedAt, $0.identity.id) < ($1.active.count, $1.lastAssignedAt, $1.identity.id) }?
             .identity.id
     }
@@ -30,6 +37,7 @@ extension ChatEngine {
         queue.removeAll { $0 == id }
         live.record.state = .active
         live.record.agent = member.ref
+        live.record.waitOffer = .none
         live.announcedPosition = nil
         live.record.budget.run(at: clock.now())
         changedSessions.insert(id)
@@ -50,18 +58,27 @@ extension ChatEngine {
         }
         member.status = status
         staff[identity.id] = member
+        out.persist(.staffStatus(identity.id, status))
         out.send(Array(member.connections).sorted(), .status(status))
+        if status == .offline && !member.active.isEmpty {
+            // Offline means gone for good: nobody would answer these chats, so they go back to the queue's front.
+            requeueAll(of: identity.id, reason: "agent_offline", status: .offline)
+        }
         boardChanged = true
-        routeQueue()
+        routingNeeded = true
     }
 
     func take(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID) {
         guard case .staff(let identity) = principal, let member = staff[identity.id] else {
             return refuse(connection, .forbidden, "Only staff can take a chat.")
         }
-        guard let live = sessions[id] else { return refuse(connection, .unknownSession, "There is no open chat \(id).") }
+        // Staff see every chat's state on the boards, so `take` answers with the state, not an access refusal.
+        guard let live = sessions[id] else { return lookUpStoredSession(connection, id, resend: nil, ref: nil) }
         guard live.record.state == .queued else {
             return refuse(connection, .sessionNotQueued, "Chat \(id) is not waiting in the queue.")
+        }
+        guard live.record.budget.stage != .converting else {
+            return refuse(connection, .conversionInProgress, "Chat \(id) is being turned into a ticket.")
         }
         guard member.active.count < config.agentSessionCap else {
             return refuse(connection, .atCapacity, "You already have \(member.active.count) chats, the most allowed.")
@@ -73,9 +90,7 @@ extension ChatEngine {
         guard case .staff(let actor) = principal else {
             return refuse(connection, .forbidden, "Only staff can transfer a chat.")
         }
-        guard let live = sessions[id], live.record.state != .closed else {
-            return refuse(connection, .unknownSession, "There is no open chat \(id).")
-        }
+        guard let live = openSession(connection, principal, id) else { return }
         guard live.record.state == .active, let current = live.record.agent,
               current.id == actor.id || actor.role == .supervisor else {
             return refuse(connection, .notYourSession, "Chat \(id) is not assigned to you.")
@@ -83,42 +98,37 @@ extension ChatEngine {
         guard target != current.id else {
             return refuse(connection, .invalidField, "Chat \(id) is already with that agent.")
         }
-        guard var receiver = staff[target] else {
-            return refuse(connection, .unknownAgent, "No agent \(target) is signed in.")
-        }
-        guard receiver.isConnected, receiver.status != .offline else {
-            return refuse(connection, .agentUnavailable, "\(receiver.identity.name) is not available.")
-        }
-        guard receiver.active.count < config.agentSessionCap else {
-            return refuse(connection, .atCapacity, "\(receiver.identity.name) already has the most chats allowed.")
+        // Only to someone who can answer now: connected, available, not reconnecting, under the cap. Anyone else
+        // (unknown, away, offline, gone) would strand the chat.
+        guard var receiver = staff[target], canReceive(receiver) else {
+            let name = staff[target]?.identity.name ?? "Staff member \(target)"
+            if let member = staff[target], member.status == .available, member.isConnected, member.graceDeadline == nil {
+                return refuse(connection, .atCapacity, "\(name) already has the most chats allowed.")
+            }
+            return refuse(connection, .agentUnavailable, "\(name) is not available (connected and Available) right now.")
         }
         if var giver = staff[current.id] {
             giver.active.removeAll { $0 == id }
             if giver.active.isEmpty { giver.graceDeadline = nil }
             staff[current.id] = giver
         }
-        var record = live.record
-        record.agent = receiver.ref
-        sessions[id]?.record = record
+        live.record.agent = receiver.ref
         changedSessions.insert(id)
         receiver.active.append(id)
         receiver.lastAssignedAt = clock.now()
         staff[target] = receiver
         let actorParticipant = staff[actor.id]?.participant
             ?? Participant(role: actor.role == .supervisor ? .supervisor : .agent, id: String(actor.id), name: actor.name)
-        let seq = append(id, kind: .transferred, author: actorParticipant,
-                         text: "\(current.name) transferred the chat to \(receiver.identity.name).", agent: receiver.ref)
-        if let giver = staff[current.id] { endSubscriptions(of: giver, in: id, afterSeq: seq) }
-        out.persist(.updateSession(record))
+        append(id, kind: .transferred, author: actorParticipant,
+               text: "\(current.name) transferred the chat to \(receiver.identity.name).", agent: receiver.ref)
+        out.persist(.updateSession(live.record))
         for connection in receiver.connections.sorted() { subscribe(connection, to: id, afterSeq: 0) }
         boardChanged = true
-        routeQueue()
+        routingNeeded = true
     }
 
     func close(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID) {
-        guard let live = sessions[id], live.record.state != .closed else {
-            return refuse(connection, id < nextSessionID ? .sessionClosed : .unknownSession, "There is no open chat \(id).")
-        }
+        guard let live = openSession(connection, principal, id) else { return }
         let author: Participant
         if let writer = writer(principal, live.record) {
             author = writer
@@ -148,6 +158,6 @@ extension ChatEngine {
         append(id, kind: .closed, author: author, text: "\(author.name) closed the chat.", reason: reason)
         out.persist(.updateSession(live.record))
         boardChanged = true
-        routeQueue()
+        routingNeeded = true
     }
 }

@@ -7,9 +7,7 @@ extension ChatEngine {
 
     func proposeServices(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, rateID: String,
                          description: String, estimateHours: Double) {
-        guard let live = sessions[id], live.record.state == .active else {
-            return refuse(connection, .unknownSession, "There is no open chat \(id).")
-        }
+        guard let live = openSession(connection, principal, id) else { return }
         guard case .staff(let identity) = principal, let author = writer(principal, live.record) else {
             return refuse(connection, .notYourSession, "Only the agent of chat \(id) can propose services.")
         }
@@ -37,9 +35,7 @@ extension ChatEngine {
     }
 
     func respondToServices(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, accept: Bool) {
-        guard let live = sessions[id], live.record.state == .active else {
-            return refuse(connection, .unknownSession, "There is no open chat \(id).")
-        }
+        guard let live = openSession(connection, principal, id) else { return }
         guard case .customer(let customer) = principal, let author = writer(principal, live.record) else {
             return refuse(connection, .notYourSession, "Only the customer of chat \(id) can answer a proposal.")
         }

@@ -19,8 +19,16 @@ public final class ChatEngine {
     var connections: [ConnectionID: ConnectionState] = [:]
     var staff: [StaffID: StaffMember] = [:]
     var organizations: [OrganizationID: OrganizationRecord] = [:]
-    /// "org|contact|clientID" -> session, for idempotent chat requests of open sessions.
-    var requests: [String: SessionID] = [:]
+    /// Chat requests of sessions in memory. Storage holds the ledger of all of them (closed ones included):
+    /// a request whose key is not here is looked up there (`Effect.findChatRequest`) before a chat is created.
+    var requests: [ChatRequestKey: SessionID] = [:]
+    /// Requests waiting for `chatRequestFound`, in arrival order, by key: resends that arrive meanwhile join.
+    var requestLookups: [ChatRequestKey: [PendingChatRequest]] = [:]
+    /// Replays of chats that are not in memory (closed), by connection: the seq delivered so far.
+    var storedReplays: [ConnectionID: [SessionID: StoredReplay]] = [:]
+    /// Set when something routing depends on changed (queue, availability, load, hours, organizations);
+    /// the queue is routed at the end of the step.
+    var routingNeeded = false
     /// Set when queue or agent loads changed; staff are told at the end of a call, at most once per board interval.
     var boardChanged = false
     /// When the staff board was last broadcast, and when a deferred broadcast is due.
@@ -38,7 +46,8 @@ public final class ChatEngine {
     /// Tickets asked for and not yet created, by request id.
     var pendingTickets: [UInt64: PendingTicket] = [:]
     var nextTicketRequestID: UInt64 = 1
-    /// Urgent requests outside hours by "org|contact|clientID", so resends never open a second ticket.
+    /// Urgent requests outside hours in flight, so resends never open a second ticket (storage dedups across
+    /// restarts by the same key).
     var urgentRequests = UrgentRequestLedger()
     var out = EffectSink()
 
@@ -56,11 +65,20 @@ public final class ChatEngine {
         restore(recovered)
     }
 
+    /// Rebuilds everything the engine decides from: open sessions with their tails, client ids and read markers,
+    /// the queue in its order, agents' loads and availability (with a grace period to reconnect), organizations.
     private func restore(_ recovered: RecoveredState) {
         let now = clock.now()
+        for organization in recovered.organizations { organizations[organization.id] = organization }
+        for item in recovered.staff {
+            var member = StaffMember(identity: item.identity)
+            member.status = item.status
+            staff[item.identity.id] = member
+        }
         for item in recovered.openSessions {
             let live = LiveSession(record: item.record, lastSeq: item.lastSeq,
-                                   tail: Array(item.tail.suffix(config.tailSize)), clientIDs: item.clientMessageIDs)
+                                   tail: Array(item.tail.suffix(config.tailSize)), clientIDs: item.clientMessageIDs,
+                                   customerReadSeq: item.customerReadSeq, agentReadSeq: item.agentReadSeq)
             if item.record.state == .active, let agent = item.record.agent {
                 var member = staff[agent.id] ?? StaffMember(
                     identity: StaffIdentity(id: agent.id, username: "", name: agent.name, role: .agent))
@@ -69,7 +87,7 @@ public final class ChatEngine {
                 staff[agent.id] = member
             }
             if let clientID = item.record.requestClientID {
-                requests[requestKey(item.record.customer, clientID)] = item.record.id
+                requests[ChatRequestKey(item.record.customer, clientID: clientID)] = item.record.id
             }
             live.announcedPosition = nil
             sessions[item.record.id] = live
@@ -78,10 +96,7 @@ public final class ChatEngine {
             .filter { $0.record.state == .queued }
             .sorted { ($0.record.queuedAt ?? $0.record.createdAt, $0.record.id) < ($1.record.queuedAt ?? $1.record.createdAt, $1.record.id) }
             .map(\.record.id)
-    }
-
-    func requestKey(_ customer: CustomerIdentity, _ clientID: String) -> String {
-        "\(customer.organizationID)|\(customer.contactID)|\(clientID)"
+        routingNeeded = true
     }
 
     /// Runs one engine step and returns what it decided.
@@ -119,21 +134,45 @@ public final class ChatEngine {
         step { handleCommit(receipt) }
     }
 
-    /// The answer to a `.loadHistory` effect. `record` is nil when storage has no such session.
+    /// The answer to a `.loadHistory` effect: one page of stored events after `afterSeq`.
     public func historyLoaded(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq,
-                              record: ChatSessionRecord?, events: [SessionEvent]) -> [Effect] {
-        step { handleHistory(connection, sessionID, afterSeq, record, events) }
+                              page: HistoryPage) -> [Effect] {
+        step { handleHistory(connection, sessionID, afterSeq, page) }
+    }
+
+    /// The answer to a `.findChatRequest` effect: the stored chat that request created (with its first event),
+    /// or nil when there is none.
+    public func chatRequestFound(_ key: ChatRequestKey, session: StoredSession?, firstEvent: SessionEvent?) -> [Effect] {
+        step { handleChatRequestFound(key, session: session, firstEvent: firstEvent) }
+    }
+
+    /// A `.findChatRequest` could not be answered (storage failed or is overloaded): every request waiting on it
+    /// is refused `server_busy` and may be resent.
+    public func chatRequestLookupFailed(_ key: ChatRequestKey) -> [Effect] {
+        step {
+            for request in requestLookups.removeValue(forKey: key) ?? [] where connections[request.connection] != nil {
+                refuse(request.connection, .serverBusy, "The server is busy; resend the request shortly.", ref: key.clientID)
+            }
+        }
+    }
+
+    /// The answer to a `.findSession` effect (echoing its `resend`): the stored session (nil: no such session)
+    /// and, for a resend, the event stored under that key (nil: none).
+    public func sessionFound(_ connection: ConnectionID, sessionID: SessionID, resend: ClientMessageKey?,
+                             session: StoredSession?, resent: SessionEvent?) -> [Effect] {
+        step { handleSessionFound(connection, sessionID, resend: resend, session: session, resent: resent) }
     }
 
     /// The earliest time at which `advance()` has work to do (nil: none scheduled): a grace period ending,
-    /// a budget warning or expiry, or a region opening for chats waiting in the queue.
+    /// a budget warning or expiry, a region opening for chats waiting in the queue, a long-wait offer.
     public var nextDeadline: Date? {
         if deadlinesChanged {
             let now = clock.now()
             let grace = staff.values.compactMap(\.graceDeadline).min()
             let budgets = sessions.values.lazy.filter { $0.record.state == .active }
                 .compactMap { $0.record.budget.nextDeadline(warningSeconds: self.warningSeconds) }.min()
-            cachedDeadline = [grace, budgets, queueOpeningDeadline(now: now), boardDue].compactMap { $0 }.min()
+            cachedDeadline = [grace, budgets, queueOpeningDeadline(now: now), nextWaitOfferDeadline(), boardDue]
+                .compactMap { $0 }.min()
             deadlinesChanged = false
         }
         return cachedDeadline
@@ -165,6 +204,8 @@ public final class ChatEngine {
     public func sessionRecord(_ id: SessionID) -> ChatSessionRecord? { sessions[id]?.record }
     public func activeSessions(of agent: StaffID) -> [SessionID] { staff[agent]?.active ?? [] }
     public func status(of agent: StaffID) -> AgentStatus? { staff[agent]?.status }
+    /// The principal of an authenticated connection.
+    public func principal(of connection: ConnectionID) -> Principal? { connections[connection]?.principal }
 
     private func dispatch(_ command: ClientCommand, from connection: ConnectionID, principal: Principal) {
         switch command {

@@ -29,6 +29,8 @@ public struct ChatSessionRecord: Sendable, Equatable, Codable {
     public var pendingProposal: ServicesProposal?
     /// The ticket this chat was converted to.
     public var ticketNumber: Int64?
+    /// Where the long-wait offer stands while queued (policy `chat.maxQueueMinutes`).
+    public var waitOffer: WaitOfferStage = .none
 
     public init(id: SessionID, organizationID: OrganizationID, customer: CustomerIdentity, productID: String,
                 subject: String, state: SessionState, agent: StaffRef? = nil, createdAt: Date,
@@ -50,4 +52,13 @@ public struct ChatSessionRecord: Sendable, Equatable, Codable {
         self.pendingProposal = pendingProposal
         self.ticketNumber = ticketNumber
     }
+}
+
+/// The long-wait offer of a queued chat: made once the customer waited `chat.maxQueueMinutes`, answered once.
+public enum WaitOfferStage: String, Sendable, Equatable, Codable {
+    case none
+    /// Offered; the customer's `respond_offer` is awaited (they keep their place meanwhile).
+    case offered
+    /// Declined: the customer keeps waiting; not offered again until the chat is requeued.
+    case declined
 }

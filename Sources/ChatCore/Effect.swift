@@ -4,9 +4,16 @@ public enum Effect: Sendable, Equatable {
     case send([ConnectionID], ServerMessage)
     /// Make these writes durable (the writer thread's queue). Confirmation comes back as a `CommitReceipt`.
     case persist([StorageWrite])
-    /// Read events of a session that are no longer in memory (or the session itself, if closed), off the
-    /// service thread; hand the result to `ChatEngine.historyLoaded`.
+    /// Read one page of a session's stored events after `afterSeq` (and the session itself), off the service
+    /// thread, once the connection's outgoing queue has drained below its low-water mark (flow control: a replay
+    /// of any length keeps the queue bounded); hand the page to `ChatEngine.historyLoaded`. The reader checks
+    /// `SessionAccess` against the principal before reading any event.
     case loadHistory(ConnectionID, sessionID: SessionID, afterSeq: Seq)
+    /// Find a chat created by this request (open or closed) in storage; answer with `ChatEngine.chatRequestFound`.
+    case findChatRequest(ChatRequestKey)
+    /// Read a session that is not in memory (closed and evicted, or unknown) and, for a resent `send`, the event
+    /// stored under `resend`; answer with `ChatEngine.sessionFound`.
+    case findSession(ConnectionID, sessionID: SessionID, resend: ClientMessageKey?)
     /// Close a connection with a WebSocket close code.
     case close(ConnectionID, code: UInt16, reason: String)
     /// Create a ticket off the service thread; answer with `ChatEngine.ticketCreated` or `ticketCreationFailed`.

@@ -13,21 +13,28 @@ final class LiveSession {
     var tail: [SessionEvent] = []
     /// Assigned but not yet committed, in seq order.
     var pending: [PendingEvent] = []
-    /// Client message id -> seq, for idempotent resends.
-    var clientIDs: [String: Seq] = [:]
+    /// (author, client message id) -> seq, for idempotent resends: an ack only confirms the sender's own message.
+    var clientIDs: [ClientMessageKey: Seq] = [:]
     /// Connections following this session.
     var subscribers: [ConnectionID: Subscription] = [:]
     var customerReadSeq: Seq = 0
     var agentReadSeq: Seq = 0
     /// The last queue position sent to the customer (nil when none was sent or not queued).
     var announcedPosition: Int?
+    /// The budget as last announced to both sides; a `budget` frame goes out whenever it differs (see
+    /// `ChatEngine.announceBudgetChanges`), so every start, pause, resume and stage change is told.
+    var announcedBudget: BudgetAnnouncement?
 
-    init(record: ChatSessionRecord, lastSeq: Seq, tail: [SessionEvent], clientIDs: [String: Seq]) {
+    init(record: ChatSessionRecord, lastSeq: Seq, tail: [SessionEvent], clientIDs: [ClientMessageKey: Seq],
+         customerReadSeq: Seq = 0, agentReadSeq: Seq = 0) {
         self.record = record
         self.lastSeq = lastSeq
         self.committedSeq = lastSeq
         self.tail = tail
         self.clientIDs = clientIDs
+        self.customerReadSeq = customerReadSeq
+        self.agentReadSeq = agentReadSeq
+        self.announcedBudget = BudgetAnnouncement(record.budget)
     }
 
     func summary(at now: Date) -> SessionSummary {
@@ -66,4 +73,19 @@ struct Subscription {
     var catchingUp: Bool = false
     /// The subscription ends once this seq is delivered (the agent was transferred away or requeued).
     var endsAfterSeq: Seq?
+}
+
+/// The parts of a budget whose change clients must hear about (the remaining time follows from them).
+struct BudgetAnnouncement: Equatable {
+    var limitSeconds: Double
+    var usedSeconds: Double
+    var running: Bool
+    var stage: QuickQuestionBudget.Stage
+
+    init(_ budget: QuickQuestionBudget) {
+        limitSeconds = budget.limitSeconds
+        usedSeconds = budget.usedSeconds
+        running = budget.isRunning
+        stage = budget.stage
+    }
 }

@@ -79,9 +79,12 @@ public struct QueueEntry: Sendable, Equatable {
     public var productID: String
     public var subject: String
     public var queuedAt: Date
+    /// The customer has waited longer than policy `chat.maxQueueMinutes` (and was offered a ticket).
+    public var longWait: Bool
 
     public init(sessionID: SessionID, organizationID: OrganizationID, customerName: String, productID: String,
-                subject: String, queuedAt: Date) {
+                subject: String, queuedAt: Date, longWait: Bool = false) {
+        self.longWait = longWait
         self.sessionID = sessionID
         self.organizationID = organizationID
         self.customerName = customerName

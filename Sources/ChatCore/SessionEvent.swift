@@ -32,6 +32,14 @@ public enum SessionEventKind: String, Sendable, Equatable, Codable {
     case servicesAccepted = "services_accepted"
     /// The customer declined the proposal.
     case servicesDeclined = "services_declined"
+    /// The customer has waited in the queue longer than policy `chat.maxQueueMinutes`: they are offered a ticket
+    /// (answer with `respond_offer`: accept converts the chat with the whole conversation, decline keeps waiting).
+    case waitOffered = "wait_offered"
+    /// The customer declined the long-wait offer and keeps waiting (no further offers for this wait).
+    case waitDeclined = "wait_declined"
+
+    /// Who may receive events of this kind among those who may read the chat (see `SessionAccess`).
+    public var audience: Audience { .everyone }
 }
 
 /// Who wrote or caused an event.

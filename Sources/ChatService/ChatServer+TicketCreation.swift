@@ -30,21 +30,28 @@ extension ChatServer {
         let store = self.store
         let now = clock.now()
         let due = firstResponseDue(severity: request.severity, from: request.slaStart, regionID: request.regionID)
-        let draft = TicketDraft(
+        var newDraft = TicketDraft(
             organizationID: request.organizationID, customer: request.customer, subject: request.subject,
             productID: request.productID, category: request.category, severity: request.severity, urgent: request.urgent,
             status: .new, sessionID: request.sessionID, convertedBy: request.convertedBy, createdAt: now,
             firstResponseDue: due, description: request.description,
             createdBy: request.convertedBy.map { Participant(role: .agent, id: String($0.id), name: $0.name) }
                 ?? Participant(role: .customer, id: request.customer.contactID, name: request.customer.name))
+        newDraft.requestClientID = request.requestKey?.clientID
+        let draft = newDraft
         let notifier = onCall
         let accepted = workers.submit { [unowned self] in
             do {
-                let ticket = try store.createTicket(draft)
+                let (ticket, created) = try store.createTicketOnce(draft)
                 var queued = false
                 if request.notifyOnCall, let notifier {
-                    let organization = try? store.organization(id: request.organizationID)
-                    queued = self.alertOnCall(notifier, ticket: ticket, organizationName: organization?.name ?? request.organizationID)
+                    if created {
+                        let organization = try? store.organization(id: request.organizationID)
+                        queued = self.alertOnCall(notifier, ticket: ticket, organizationName: organization?.name ?? request.organizationID)
+                    } else {
+                        // The same request again (a resend after a restart): on-call staff were paged for it then.
+                        queued = self.needsOnCall(regionID: request.regionID, at: ticket.createdAt)
+                    }
                 }
                 let alerted = queued
                 self.mailbox.post {

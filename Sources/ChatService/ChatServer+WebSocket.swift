@@ -12,6 +12,7 @@ extension ChatServer: TransportDelegate {
     }
 
     public func transport(_ t: WebSocketServer, didClose c: TransportConnectionID) {
+        parkedHistoryReads[c] = nil
         guard let link = links.removeValue(forKey: c) else { return }
         if link.principal != nil { apply(engine.disconnect(c)) }
     }
@@ -138,6 +139,10 @@ extension ChatServer: TransportDelegate {
             _ = transport.send(WireEncoding.error(.sessionTokenInvalid, "You logged out."), to: c)
             transport.close(c, code: 4401, reason: "logged_out")
         }
+    }
+
+    public func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID) {
+        resumeParkedHistoryReads(c)
     }
 
     public func transportDidWake(_ t: WebSocketServer) {

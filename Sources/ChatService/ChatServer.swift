@@ -34,6 +34,8 @@ public final class ChatServer: @unchecked Sendable {
     /// Writes the writer could not take (its queue was full); retried after each commit. Service thread only.
     var deferredWrites: [StorageWrite] = []
     var armedDeadline: Date?
+    /// Replay pages waiting for their connection to drain, by connection. Service thread only.
+    var parkedHistoryReads: [ConnectionID: [ParkedHistoryRead]] = [:]
     private(set) public var port: Int = 0
 
     /// Opens the database, recovers open sessions and prepares the transport. Blocking; call before `start()`.
@@ -127,6 +129,10 @@ public final class ChatServer: @unchecked Sendable {
                 persist(writes)
             case let .loadHistory(connection, sessionID, afterSeq):
                 loadHistory(connection, sessionID: sessionID, afterSeq: afterSeq)
+            case .findChatRequest(let key):
+                findChatRequest(key)
+            case let .findSession(connection, sessionID, resend):
+                findSession(connection, sessionID: sessionID, resend: resend)
             case let .close(connection, code, reason):
                 transport.close(connection, code: code, reason: reason)
             case .createTicket(let request):
@@ -150,20 +156,81 @@ public final class ChatServer: @unchecked Sendable {
         apply(engine.committed(receipt))
     }
 
+    /// Events per replay page. With `historyLowWater` this bounds what a replay queues on a connection: a page
+    /// (64 events of at most ~24 KB encoded) plus the low-water mark stays well under the per-connection cap.
+    static let historyPageSize = 64
+    /// A replay's next page is read only once the connection's outgoing queue is at most this many bytes.
+    static let historyLowWater = 256 * 1024
+
+    /// Reads the next page of a replay now, or once the connection has drained (flow control).
     private func loadHistory(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq) {
+        if let queued = transport.queuedBytes(connection), queued > Self.historyLowWater {
+            parkedHistoryReads[connection, default: []].append(ParkedHistoryRead(sessionID: sessionID, afterSeq: afterSeq))
+            transport.notifyWhenDrained(connection, lowWater: Self.historyLowWater)
+            return
+        }
+        readHistoryPage(connection, sessionID: sessionID, afterSeq: afterSeq)
+    }
+
+    func resumeParkedHistoryReads(_ connection: ConnectionID) {
+        for read in parkedHistoryReads.removeValue(forKey: connection) ?? [] {
+            readHistoryPage(connection, sessionID: read.sessionID, afterSeq: read.afterSeq)
+        }
+    }
+
+    private func readHistoryPage(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq) {
+        guard let principal = engine.principal(of: connection) else { return }
+        // Chats in memory: the engine has checked access against the newest state. Others: checked on the stored
+        // record before any event is read, so a refused reader costs one row.
+        let checkStored = engine.sessionRecord(sessionID) == nil
         let store = self.store
         let accepted = workers.submit { [unowned self] in
-            let record = try? store.session(id: sessionID)
-            let events = record == nil ? [] : ((try? store.events(sessionID: sessionID, afterSeq: afterSeq, limit: 1_000_000)) ?? [])
+            let page = (try? store.historyPage(sessionID: sessionID, afterSeq: afterSeq, limit: Self.historyPageSize) { stored in
+                !checkStored || SessionAccess.mayFollow(principal, stored.record, handledBy: stored.handledBy)
+            }) ?? HistoryPage(session: nil, events: [], isLast: true)
             self.mailbox.post {
-                self.apply(self.engine.historyLoaded(connection, sessionID: sessionID, afterSeq: afterSeq,
-                                                     record: record, events: events))
+                self.apply(self.engine.historyLoaded(connection, sessionID: sessionID, afterSeq: afterSeq, page: page))
             }
         }
         if !accepted {
             // The client resumes after reconnecting; better than a subscription that never catches up.
             transport.close(connection, code: 1013, reason: "server_busy")
         }
+    }
+
+    private func findChatRequest(_ key: ChatRequestKey) {
+        let store = self.store
+        let accepted = workers.submit { [unowned self] in
+            do {
+                let found = try store.chatRequest(key)
+                self.mailbox.post {
+                    self.apply(self.engine.chatRequestFound(key, session: found?.session, firstEvent: found?.firstEvent))
+                }
+            } catch {
+                self.logger.error("chat request lookup failed", metadata: ["storage.error": "\(error)"])
+                self.mailbox.post { self.apply(self.engine.chatRequestLookupFailed(key)) }
+            }
+        }
+        if !accepted { apply(engine.chatRequestLookupFailed(key)) }
+    }
+
+    private func findSession(_ connection: ConnectionID, sessionID: SessionID, resend: ClientMessageKey?) {
+        let store = self.store
+        let accepted = workers.submit { [unowned self] in
+            do {
+                let session = try store.storedSession(id: sessionID)
+                let resent = try resend.flatMap { session == nil ? nil : try store.event(sessionID: sessionID, key: $0) }
+                self.mailbox.post {
+                    self.apply(self.engine.sessionFound(connection, sessionID: sessionID, resend: resend,
+                                                        session: session, resent: resent))
+                }
+            } catch {
+                self.mailbox.post {
+                    self.refuse(connection, .serverBusy, "The server could not read chat \(sessionID); try again.", ref: resend?.clientID)
+                }
+            }
+        }
+        if !accepted { refuse(connection, .serverBusy, "The server is busy; try again shortly.", ref: resend?.clientID) }
     }
 
     func rearmTimer() {
@@ -175,6 +242,12 @@ public final class ChatServer: @unchecked Sendable {
             transport.scheduleTimer(after: max(0.001, seconds))
         }
     }
+}
+
+/// A replay page to read once its connection has drained.
+struct ParkedHistoryRead {
+    var sessionID: SessionID
+    var afterSeq: Seq
 }
 
 /// Per-connection state kept by the service layer.

@@ -49,6 +49,7 @@ enum WireEncoding {
                 json.field("product", entry.productID)
                 json.field("subject", entry.subject)
                 json.field("queuedAt", date: entry.queuedAt)
+                json.field("longWait", entry.longWait)
                 json.endObject()
             }
             json.endArray()
@@ -154,6 +155,7 @@ enum WireEncoding {
         json.field("queuedAt", date: record.queuedAt)
         json.field("closedAt", date: record.closedAt)
         json.field("ticketNumber", record.ticketNumber)
+        json.field("waitOffer", record.waitOffer.rawValue)
     }
 
     static func write(_ summary: SessionSummary, into json: inout JSONWriter) {

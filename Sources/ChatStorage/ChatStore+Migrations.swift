@@ -179,6 +179,7 @@ extension ChatStore {
         }
 
         registerChatPolicyMigration(&migrator)
+        registerLedgerMigration(&migrator)
         return migrator
     }
 }

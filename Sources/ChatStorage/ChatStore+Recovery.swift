@@ -2,8 +2,9 @@ import ChatCore
 import GRDB
 
 extension ChatStore {
-    /// What the engine needs at start-up: the next session id, and every session that is not closed with its last
-    /// seq, its last `tailSize` events (oldest first) and all its client message ids.
+    /// What the engine needs at start-up: the next session id; every session that is not closed with its last
+    /// seq, its last `tailSize` events (oldest first), all its client message ids (by author) and its read
+    /// markers; the organizations of those sessions; every staff member's last stored availability.
     ///
     /// Read from one consistent snapshot. Blocking; call it before the service thread starts.
     public func recoverState(tailSize: Int) throws -> RecoveredState {
@@ -14,26 +15,61 @@ extension ChatStore {
                 db, sql: "SELECT * FROM sessions WHERE state != 'closed' ORDER BY id")
             var open: [RecoveredSession] = []
             open.reserveCapacity(sessions.count)
+            var organizationIDs = Set<OrganizationID>()
             for session in sessions {
                 let id = session.record.id
-                let lastSeq = try Seq.fetchOne(
-                    db, sql: "SELECT COALESCE(MAX(seq), 0) FROM session_events WHERE session_id = ?",
-                    arguments: [id]) ?? 0
+                organizationIDs.insert(session.record.organizationID)
+                let lastSeq = try Self.lastSeq(db, id)
                 let tail = try SessionEventRow.fetchAll(db, sql: """
                     SELECT * FROM session_events WHERE session_id = ? ORDER BY seq DESC LIMIT ?
                     """, arguments: [id, tailSize]).reversed().map(\.event)
-                var clientIDs: [String: Seq] = [:]
+                var clientIDs: [ClientMessageKey: Seq] = [:]
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT client_msg_id, seq FROM session_events
+                    SELECT author_role, author_id, client_msg_id, seq FROM session_events
                     WHERE session_id = ? AND client_msg_id IS NOT NULL
                     """, arguments: [id])
                 while let row = try rows.next() {
-                    clientIDs[row[0]] = row[1]
+                    guard let role = Participant.Role(rawValue: row[0]) else { continue }
+                    clientIDs[ClientMessageKey(author: AuthorKey(role: role, id: row[1]), clientID: row[2])] = row[3]
                 }
+                let markers = try Self.readMarkers(db, id)
                 open.append(RecoveredSession(record: session.record, lastSeq: lastSeq, tail: tail,
-                                             clientMessageIDs: clientIDs))
+                                             clientMessageIDs: clientIDs, customerReadSeq: markers[.customer] ?? 0,
+                                             agentReadSeq: markers[.agent] ?? 0))
             }
-            return RecoveredState(nextSessionID: nextSessionID, openSessions: open)
+            var organizations: [OrganizationRecord] = []
+            for organizationID in organizationIDs.sorted() {
+                guard let row = try OrganizationRow.fetchOne(db, sql: "SELECT * FROM organizations WHERE id = ?",
+                                                             arguments: [organizationID]) else { continue }
+                let contacts = try String.fetchAll(
+                    db, sql: "SELECT contact_id FROM organization_contacts WHERE organization_id = ?",
+                    arguments: [organizationID])
+                organizations.append(row.record(contacts: Set(contacts)))
+            }
+            var staff: [RecoveredStaff] = []
+            let statusRows = try Row.fetchCursor(db, sql: """
+                SELECT staff.*, staff_status.status AS last_status FROM staff JOIN staff_status ON staff_status.staff_id = staff.id
+                ORDER BY staff.id
+                """)
+            while let row = try statusRows.next() {
+                guard let status = AgentStatus(rawValue: row["last_status"]) else { continue }
+                staff.append(RecoveredStaff(identity: try StaffRow(row: row).identity, status: status))
+            }
+            return RecoveredState(nextSessionID: nextSessionID, openSessions: open, organizations: organizations,
+                                  staff: staff)
         }
+    }
+
+    static func lastSeq(_ db: Database, _ id: SessionID) throws -> Seq {
+        try Seq.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM session_events WHERE session_id = ?",
+                         arguments: [id]) ?? 0
+    }
+
+    static func readMarkers(_ db: Database, _ id: SessionID) throws -> [Participant.Role: Seq] {
+        var markers: [Participant.Role: Seq] = [:]
+        for row in try ReadMarkerRow.fetchAll(db, sql: "SELECT * FROM read_markers WHERE session_id = ?", arguments: [id]) {
+            if let role = row.role { markers[role] = row.seq }
+        }
+        return markers
     }
 }

@@ -73,14 +73,34 @@ extension ChatStore {
     ///
     /// Blocking; any thread but the lws service thread.
     public func createTicket(_ draft: TicketDraft) throws -> Ticket {
+        try createTicketOnce(draft).ticket
+    }
+
+    /// Creates a ticket unless one was already created for the same request (`draft.requestClientID` of the
+    /// same organization and contact): then that one is returned with `created` false, and nothing is written.
+    ///
+    /// Blocking; any thread but the lws service thread. Race-free: the check and the insert are one transaction
+    /// of the single writer, and a unique index backs it.
+    public func createTicketOnce(_ draft: TicketDraft) throws -> (ticket: Ticket, created: Bool) {
         try dbPool.write { db in
+            if let clientID = draft.requestClientID,
+               let number = try Int64.fetchOne(db, sql: """
+                   SELECT number FROM tickets WHERE organization_id = ? AND contact_id = ? AND request_client_id = ?
+                   """, arguments: [draft.organizationID, draft.customer.contactID, clientID]),
+               let existing = try Self.fetchTicket(db, number) {
+                return (existing, false)
+            }
             try db.execute(sql: TicketRow.insertSQL, arguments: TicketRow.insertArguments(draft))
             let ticket = draft.ticket(number: db.lastInsertedRowID)
+            if let clientID = draft.requestClientID {
+                try db.execute(sql: "UPDATE tickets SET request_client_id = ? WHERE number = ?",
+                               arguments: [clientID, ticket.number])
+            }
             let created = TicketChange(kind: .created, toStatus: draft.status,
                                        text: draft.sessionID.map { "Converted from chat \($0)." })
             try db.execute(sql: TicketHistoryRow.insertSQL, arguments: TicketHistoryRow.insertArguments(
                 created.entry(ticketNumber: ticket.number, seq: 1, at: draft.createdAt, actor: draft.createdBy)))
-            return ticket
+            return (ticket, true)
         }
     }
 

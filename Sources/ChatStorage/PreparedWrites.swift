@@ -13,6 +13,7 @@ struct PreparedWrites {
     private var registerContact: Statement?
     private var upsertReadMarker: Statement?
     private var insertServiceOrder: Statement?
+    private var upsertStaffStatus: Statement?
 
     init(_ db: Database) {
         self.db = db
@@ -45,8 +46,17 @@ struct PreparedWrites {
                 order.sessionID, order.organizationID, order.contactID, order.proposal.description, order.proposal.rateID,
                 order.proposal.hourlyRate, order.proposal.currency, order.proposal.estimateHours,
                 order.proposal.proposedBy.id, order.acceptedAt.timeIntervalSince1970])
+        case let .staffStatus(staffID, status):
+            try statement(&upsertStaffStatus, Self.upsertStaffStatusSQL)
+                .execute(arguments: [staffID, status.rawValue, Date().timeIntervalSince1970])
         }
     }
+
+    /// A status of a staff account deleted meanwhile is ignored (nothing to restore).
+    static let upsertStaffStatusSQL = """
+        INSERT INTO staff_status (staff_id, status, changed_at) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM staff WHERE id = ?1)
+        ON CONFLICT(staff_id) DO UPDATE SET status = excluded.status, changed_at = excluded.changed_at
+        """
 
     static let insertServiceOrderSQL = """
         INSERT INTO service_orders (session_id, organization_id, contact_id, description, rate_id, hourly_rate, currency,

@@ -18,4 +18,12 @@ public protocol TransportDelegate: AnyObject {
     func transportDidWake(_ t: WebSocketServer)
     /// The one-shot timer set with ``WebSocketServer/scheduleTimer(after:)`` fired.
     func transportTimerFired(_ t: WebSocketServer)
+    /// The outgoing queue of `c` fell to the low-water mark asked for with
+    /// ``WebSocketServer/notifyWhenDrained(_:lowWater:)``: the next part of a long stream may be queued.
+    func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID)
+}
+
+extension TransportDelegate {
+    /// Delegates that never ask for drain notifications need not implement it.
+    public func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID) {}
 }

@@ -4,6 +4,8 @@ final class WebSocketConnection {
     /// The lws handle; valid until `LWS_CALLBACK_CLOSED` for this connection.
     let wsi: OpaquePointer
     var outgoing = OutgoingFrameQueue()
+    /// Set by `notifyWhenDrained`: the delegate hears `didDrain` once the queue holds at most this many bytes.
+    var drainWatch: Int?
 
     /// Fragments of the message being received (text only; binary payload is counted, not kept).
     var incoming: [UInt8] = []

@@ -103,6 +103,10 @@ extension WebSocketServer {
         }
         if written > 0 {
             if !conn.outgoing.isEmpty || conn.isClosing { lws_callback_on_writable(conn.wsi) }
+            if let lowWater = conn.drainWatch, conn.outgoing.byteCount <= lowWater, !conn.isClosing {
+                conn.drainWatch = nil
+                delegate?.transport(self, didDrain: conn.id)
+            }
             return 0
         }
         if let close = conn.pendingClose {

@@ -310,6 +310,25 @@ public final class WebSocketServer: @unchecked Sendable {
         return .queued
     }
 
+    /// Service thread only. Bytes waiting to be written to `c`, or nil when `c` is not an open WebSocket.
+    public func queuedBytes(_ c: TransportConnectionID) -> Int? {
+        assertServiceThread()
+        guard let conn = connections[c], !conn.isClosing else { return nil }
+        return conn.outgoing.byteCount
+    }
+
+    /// Service thread only. Flow control for long streams: ``TransportDelegate/transport(_:didDrain:)`` is called
+    /// once, after a write leaves at most `lowWater` bytes queued for `c`. Replaces an earlier request for `c`.
+    /// Returns false (and will not call) when `c` is not open. Call it when `queuedBytes(c)` is above `lowWater`.
+    @discardableResult
+    public func notifyWhenDrained(_ c: TransportConnectionID, lowWater: Int) -> Bool {
+        assertServiceThread()
+        guard let conn = connections[c], !conn.isClosing else { return false }
+        conn.drainWatch = max(0, lowWater)
+        if conn.outgoing.isEmpty { lws_callback_on_writable(conn.wsi) }
+        return true
+    }
+
     /// Service thread only. Same as ``send(_:to:)-(UnsafeRawBufferPointer,_)`` for an array.
     @discardableResult
     public func send(_ bytes: [UInt8], to c: TransportConnectionID) -> SendResult {

@@ -30,6 +30,10 @@ final class EngineHarness {
 
     // MARK: Recording
 
+    /// Answer `.findChatRequest` and `.findSession` at once from what was written (storage's role). Tests of
+    /// the lookups themselves turn it off and answer by hand.
+    var answersLookups = true
+
     @discardableResult
     func record(_ produced: [Effect]) -> [Effect] {
         last = produced
@@ -37,7 +41,64 @@ final class EngineHarness {
         for effect in produced {
             if case .persist(let batch) = effect { writes += batch }
         }
-        return produced
+        guard answersLookups else { return produced }
+        var all = produced
+        for effect in produced {
+            switch effect {
+            case .findChatRequest(let key):
+                let found = storedRequest(key)
+                all += record(engine.chatRequestFound(key, session: found?.0, firstEvent: found?.1))
+            case let .findSession(connection, id, resend):
+                let session = storedSession(id)
+                let resent = resend.flatMap { key in
+                    committedEvents(of: id).first {
+                        $0.clientMessageID == key.clientID && AuthorKey($0.author) == key.author
+                    }
+                }
+                all += record(engine.sessionFound(connection, sessionID: id, resend: resend, session: session,
+                                                  resent: session == nil ? nil : resent))
+            default:
+                break
+            }
+        }
+        last = all
+        return all
+    }
+
+    // MARK: Storage as written
+
+    /// The latest stored row of a session (create or update), as storage would return it.
+    func storedRecord(_ id: SessionID) -> ChatSessionRecord? {
+        var latest: ChatSessionRecord?
+        for write in writes {
+            switch write {
+            case .createSession(let record) where record.id == id: latest = record
+            case .updateSession(let record) where record.id == id: latest = record
+            default: break
+            }
+        }
+        return latest
+    }
+
+    func committedEvents(of id: SessionID) -> [SessionEvent] {
+        events(of: id).filter { $0.seq <= (committedUpTo[id] ?? 0) }
+    }
+
+    func storedSession(_ id: SessionID) -> StoredSession? {
+        guard let record = storedRecord(id) else { return nil }
+        let events = committedEvents(of: id)
+        return StoredSession(record: record, lastSeq: events.last?.seq ?? 0,
+                             handledBy: Set(events.compactMap { $0.kind == .joined || $0.kind == .transferred ? $0.agent?.id : nil }))
+    }
+
+    func storedRequest(_ key: ChatRequestKey) -> (StoredSession, SessionEvent?)? {
+        for write in writes {
+            guard case .createSession(let record) = write, record.requestClientID == key.clientID,
+                  record.customer.organizationID == key.organizationID, record.customer.contactID == key.contactID,
+                  let session = storedSession(record.id) else { continue }
+            return (session, committedEvents(of: record.id).first { $0.seq == 1 })
+        }
+        return nil
     }
 
     /// Marks the current end of the effect log; `since(mark)` gives what came after.
@@ -88,7 +149,9 @@ final class EngineHarness {
     @discardableResult
     func historyLoaded(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq,
                        record sessionRecord: ChatSessionRecord?, events: [SessionEvent]) -> [Effect] {
-        record(engine.historyLoaded(connection, sessionID: sessionID, afterSeq: afterSeq, record: sessionRecord, events: events))
+        let page = HistoryPage(session: sessionRecord.map { StoredSession(record: $0, lastSeq: events.last?.seq ?? afterSeq) },
+                               events: events.filter { $0.seq > afterSeq }, isLast: true)
+        return record(engine.historyLoaded(connection, sessionID: sessionID, afterSeq: afterSeq, page: page))
     }
 
     // MARK: Storage role

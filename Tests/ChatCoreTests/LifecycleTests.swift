@@ -81,24 +81,27 @@ final class TransferTests: XCTestCase {
         h.send(.transfer(sessionID: id, toAgent: 1), from: a1)      // already theirs
         h.send(.transfer(sessionID: 99, toAgent: 2), from: a1)      // no such chat
         XCTAssertEqual(h.errorCodes(to: a1, since: m),
-                       [.notYourSession, .unknownAgent, .agentUnavailable, .agentUnavailable, .atCapacity,
+                       [.notYourSession, .agentUnavailable, .agentUnavailable, .agentUnavailable, .atCapacity,
                         .invalidField, .unknownSession])
         XCTAssertEqual(h.persisted(since: m), [])
         XCTAssertEqual(h.engine.activeSessions(of: 1), [id])
         _ = a2
     }
 
-    /// Current behaviour (documented, questionable): a connected agent who is `away` may be handed a chat
-    /// by transfer; only `offline` or disconnected agents are refused.
-    func testTransferToAwayAgentIsAccepted() {
+    /// A chat transferred to someone who is away (or a supervisor watching the board, away by default) would
+    /// wait for an answer that never comes: refused; the chat stays with its agent.
+    func testTransferToAwayAgentOrBoardSupervisorIsRefused() {
         let h = EngineHarness()
         let a1 = h.connectAgent(Fixture.agent(1))
         let (_, id) = h.openChat(Fixture.customer(), org: Fixture.org())
         h.connectAgent(Fixture.agent(2), available: false)     // connected but away
+        h.connect(.staff(Fixture.supervisor(9)))
         let m = h.mark
         h.send(.transfer(sessionID: id, toAgent: 2), from: a1)
-        XCTAssertEqual(h.errorCodes(to: a1, since: m), [])
-        XCTAssertEqual(h.engine.activeSessions(of: 2), [id])
+        h.send(.transfer(sessionID: id, toAgent: 9), from: a1)
+        XCTAssertEqual(h.errorCodes(to: a1, since: m), [.agentUnavailable, .agentUnavailable])
+        XCTAssertEqual(h.engine.activeSessions(of: 1), [id])
+        XCTAssertEqual(h.persisted(since: m), [])
     }
 
     func testTransferFreesCapacityForTheQueue() {
@@ -107,7 +110,9 @@ final class TransferTests: XCTestCase {
         let (_, first) = h.openChat(Fixture.customer("c1"), org: Fixture.org())
         let (waiting, second) = h.openChat(Fixture.customer("c2"), org: Fixture.org())
         XCTAssertEqual(h.engine.queuedSessionIDs, [second])
-        h.connectAgent(Fixture.agent(2), available: false)
+        // A supervisor answering in the agent console (Available) is not routed to, but may receive transfers.
+        h.connectAgent(Fixture.supervisor(2))
+        XCTAssertEqual(h.engine.activeSessions(of: 2), [])
         h.send(.transfer(sessionID: first, toAgent: 2), from: a1)
         XCTAssertEqual(h.engine.activeSessions(of: 2), [first])
         XCTAssertEqual(h.engine.activeSessions(of: 1), [second])
@@ -161,8 +166,9 @@ final class DisconnectTests: XCTestCase {
         h.advance(by: 30)
         XCTAssertEqual(h.engine.queuedSessionIDs, [s1, s2, s3])
         XCTAssertEqual(h.engine.activeSessions(of: 1), [])
-        XCTAssertEqual(h.engine.status(of: 1), .offline)
-        XCTAssertNil(h.engine.nextDeadline)
+        XCTAssertEqual(h.engine.status(of: 1), .available, "availability survives a dropped connection")
+        XCTAssertEqual(h.engine.nextDeadline, h.engine.sessionRecord(s3)?.queuedAt?.addingTimeInterval(300),
+                       "only the long-wait offer of the oldest waiting chat is due")
         let requeued = h.persistedEvents(since: m)
         XCTAssertEqual(requeued.map(\.kind), [.requeued, .requeued])
         XCTAssertEqual(requeued.map(\.seq), [3, 3])
@@ -201,9 +207,9 @@ final class DisconnectTests: XCTestCase {
         h.commitAll()
         XCTAssertEqual(h.events(to: customer, since: m).map(\.kind), [.requeued, .joined])
         XCTAssertEqual(h.events(to: a2, session: id, since: m).map(\.kind), [.requested, .joined, .requeued, .joined])
-        // The returning agent 1 does not get its old chat back.
+        // The returning agent 1 does not get its old chat back; it is still Available for new ones.
         let back = h.connect(.staff(Fixture.agent(1)))
-        XCTAssertEqual(h.messages(to: back).first, .status(.offline))
+        XCTAssertEqual(h.messages(to: back).first, .status(.available))
         XCTAssertEqual(h.summaries(to: back), [])
     }
 

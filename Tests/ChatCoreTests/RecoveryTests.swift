@@ -26,8 +26,8 @@ final class RecoveryTests: XCTestCase {
                                        productID: "pressero", subject: "s\(id)", state: state, agent: agent,
                                        createdAt: start, queuedAt: queuedAt, requestClientID: "r\(id)")
         let evs = events(id, customer, count: count, agent: agent)
-        var ids: [String: Seq] = [:]
-        for e in evs { if let c = e.clientMessageID { ids[c] = e.seq } }
+        var ids: [ClientMessageKey: Seq] = [:]
+        for e in evs { if let c = e.clientMessageID { ids[ClientMessageKey(author: AuthorKey(e.author), clientID: c)] = e.seq } }
         return RecoveredSession(record: record, lastSeq: Seq(count), tail: evs, clientMessageIDs: ids)
     }
 
@@ -106,7 +106,7 @@ final class RecoveryTests: XCTestCase {
         let h = harness(grace: 60)
         h.clock.advance(by: 10)
         let a1 = h.connect(.staff(Fixture.agent(1)))
-        XCTAssertNil(h.engine.nextDeadline)
+        XCTAssertEqual(h.engine.nextDeadline, start.addingTimeInterval(10 + 300), "no grace left; only the long-wait offer of chat 6")
         XCTAssertEqual(h.summaries(to: a1).map(\.record.id), [7])
         XCTAssertEqual(h.engine.status(of: 1), .away)
         h.advance(by: 100)

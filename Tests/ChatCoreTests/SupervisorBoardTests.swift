@@ -35,7 +35,7 @@ final class EndedChatTests: XCTestCase {
         h.send(.typing(sessionID: id, active: true), from: customer)       // evicted
         XCTAssertEqual(h.errorCodes(to: customer), [.sessionClosed, .sessionClosed])
         h.send(.markRead(sessionID: id + 50, seq: 1), from: customer)
-        XCTAssertEqual(h.errorCodes(to: customer).last, .notYourSession, "an id never allocated is not 'closed'")
+        XCTAssertEqual(h.errorCodes(to: customer).last, .unknownSession, "an id never allocated is not 'closed'")
     }
 }
 

@@ -73,7 +73,9 @@ final class SupportHoursEngineTests: XCTestCase {
 
     func testQueuedChatsWaitForOpeningAndThenRoute() {
         // Friday 2026-11-20 16:59 in Chicago: the chat is accepted and queued, nobody is available.
-        let h = EngineHarness(clock: ManualClock(at("2026-11-20T22:59:00Z")))
+        var policy = SupportPolicy.defaults
+        policy.chat.maxQueueMinutes = 0   // no long-wait offer: only the opening is due
+        let h = EngineHarness(policy: policy, clock: ManualClock(at("2026-11-20T22:59:00Z")))
         let (_, id) = h.openChat(alice, org: Fixture.org())
         XCTAssertEqual(h.engine.queuedSessionIDs, [id])
         h.clock.set(at("2026-11-20T23:01:00Z"))   // 17:01: closed

@@ -30,8 +30,9 @@ final class ChatStoreRecoveryTests: StorageTestCase {
         XCTAssertEqual(first.record, active)
         XCTAssertEqual(first.lastSeq, 10)
         XCTAssertEqual(first.tail, (7...10).map { Fixture.message(1, seq: $0, clientID: "c-\($0)") })
-        var expectedIDs: [String: Seq] = [:]
-        for seq in Seq(2)...10 where seq != 5 { expectedIDs["c-\(seq)"] = seq }
+        var expectedIDs: [ClientMessageKey: Seq] = [:]
+        let customer = AuthorKey(role: .customer, id: "c1")
+        for seq in Seq(2)...10 where seq != 5 { expectedIDs[ClientMessageKey(author: customer, clientID: "c-\(seq)")] = seq }
         XCTAssertEqual(first.clientMessageIDs, expectedIDs, "all client ids, not only the tail's")
 
         XCTAssertEqual(state.openSessions[1], RecoveredSession(record: queued, lastSeq: 0, tail: [],

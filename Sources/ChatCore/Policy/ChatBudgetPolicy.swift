@@ -6,14 +6,19 @@ public struct ChatBudgetPolicy: Sendable, Equatable, Codable {
     public var warningMinutesLeft: Double
     /// Whether chats may be routed to agents outside the organization's region's support hours.
     public var routeOutsideHours: Bool
+    /// A customer waiting in the queue this long is offered a ticket (keep waiting or convert); supervisors see a
+    /// long-wait alert. 0 disables the offer.
+    public var maxQueueMinutes: Double
 
-    public init(quickQuestionMinutes: Double = 15, warningMinutesLeft: Double = 3, routeOutsideHours: Bool = false) {
+    public init(quickQuestionMinutes: Double = 15, warningMinutesLeft: Double = 3, routeOutsideHours: Bool = false,
+                maxQueueMinutes: Double = 5) {
         self.quickQuestionMinutes = quickQuestionMinutes
         self.warningMinutesLeft = warningMinutesLeft
         self.routeOutsideHours = routeOutsideHours
+        self.maxQueueMinutes = maxQueueMinutes
     }
 
-    enum CodingKeys: String, CodingKey { case quickQuestionMinutes, warningMinutesLeft, routeOutsideHours }
+    enum CodingKeys: String, CodingKey { case quickQuestionMinutes, warningMinutesLeft, routeOutsideHours, maxQueueMinutes }
 
     /// Every key is optional; a missing one keeps its default.
     public init(from decoder: any Decoder) throws {
@@ -22,7 +27,8 @@ public struct ChatBudgetPolicy: Sendable, Equatable, Codable {
         self.init(
             quickQuestionMinutes: try c.decodeIfPresent(Double.self, forKey: .quickQuestionMinutes) ?? defaults.quickQuestionMinutes,
             warningMinutesLeft: try c.decodeIfPresent(Double.self, forKey: .warningMinutesLeft) ?? defaults.warningMinutesLeft,
-            routeOutsideHours: try c.decodeIfPresent(Bool.self, forKey: .routeOutsideHours) ?? defaults.routeOutsideHours)
+            routeOutsideHours: try c.decodeIfPresent(Bool.self, forKey: .routeOutsideHours) ?? defaults.routeOutsideHours,
+            maxQueueMinutes: try c.decodeIfPresent(Double.self, forKey: .maxQueueMinutes) ?? defaults.maxQueueMinutes)
     }
 }
 

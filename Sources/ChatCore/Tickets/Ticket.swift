@@ -81,6 +81,9 @@ public struct TicketDraft: Sendable, Equatable {
     public var description: String
     /// Who opened it (the customer, or the staff member converting a chat); the actor of the `created` entry.
     public var createdBy: Participant
+    /// The client id of the urgent `request_chat` this ticket answers: storage keeps one ticket per
+    /// (organization, contact, request client id).
+    public var requestClientID: String?
 
     public init(organizationID: OrganizationID, customer: CustomerIdentity, subject: String, productID: String,
                 category: TicketCategory, severity: Int, urgent: Bool = false, status: TicketStatus = .new,

@@ -22,10 +22,15 @@ public struct TicketRequest: Sendable, Equatable {
     public var regionID: String
     /// Notify on-call staff (urgent, outside support hours).
     public var notifyOnCall: Bool
+    /// The urgent `request_chat` this ticket answers: storage keeps at most one ticket per key, so a resend (also
+    /// after a restart) finds the same ticket and pages nobody again.
+    public var requestKey: ChatRequestKey?
 
     public init(id: UInt64, organizationID: OrganizationID, customer: CustomerIdentity, subject: String, productID: String,
                 category: TicketCategory, severity: Int, urgent: Bool, description: String, sessionID: SessionID?,
-                convertedBy: StaffRef?, slaStart: Date, regionID: String, notifyOnCall: Bool) {
+                convertedBy: StaffRef?, slaStart: Date, regionID: String, notifyOnCall: Bool,
+                requestKey: ChatRequestKey? = nil) {
+        self.requestKey = requestKey
         self.id = id
         self.organizationID = organizationID
         self.customer = customer

@@ -101,6 +101,9 @@ public enum PolicyLoader {
               policy.chat.warningMinutesLeft < policy.chat.quickQuestionMinutes else {
             throw ConfigurationError("chat: quickQuestionMinutes must be > 0 and warningMinutesLeft below it")
         }
+        guard policy.chat.maxQueueMinutes >= 0, policy.chat.maxQueueMinutes.isFinite else {
+            throw ConfigurationError("chat: maxQueueMinutes must be >= 0 (0 disables the long-wait offer)")
+        }
     }
 
     /// The shipped defaults as pretty-printed JSON, a valid policy file to start from.

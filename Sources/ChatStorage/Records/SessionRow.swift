@@ -27,6 +27,7 @@ struct SessionRow: FetchableRecord, TableRecord {
         case budgetStage = "budget_stage"
         case pendingProposal = "pending_proposal"
         case ticketNumber = "ticket_number"
+        case waitOffer = "wait_offer"
     }
 
     var record: ChatSessionRecord
@@ -61,13 +62,19 @@ struct SessionRow: FetchableRecord, TableRecord {
             budget: budget,
             pendingProposal: try ProposalJSON.decode(row[Columns.pendingProposal]),
             ticketNumber: row[Columns.ticketNumber])
+        let waitOfferValue: String = row[Columns.waitOffer]
+        guard let waitOffer = WaitOfferStage(rawValue: waitOfferValue) else {
+            throw StorageError.corruptRow("unknown wait offer \"\(waitOfferValue)\"")
+        }
+        record.waitOffer = waitOffer
     }
 
     static let insertSQL = """
         INSERT INTO sessions (id, organization_id, contact_id, customer_name, customer_email, product_id, subject,
                               state, agent_id, agent_name, created_at, queued_at, closed_at, request_client_id,
-                              budget_limit, budget_used, budget_running_since, budget_stage, pending_proposal, ticket_number)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              budget_limit, budget_used, budget_running_since, budget_stage, pending_proposal, ticket_number,
+                              wait_offer)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func insertArguments(_ record: ChatSessionRecord) -> StatementArguments {
@@ -76,14 +83,15 @@ struct SessionRow: FetchableRecord, TableRecord {
          record.createdAt.timeIntervalSince1970, record.queuedAt?.timeIntervalSince1970,
          record.closedAt?.timeIntervalSince1970, record.requestClientID,
          record.budget.limitSeconds, record.budget.usedSeconds, record.budget.runningSince?.timeIntervalSince1970,
-         record.budget.stage.rawValue, ProposalJSON.encode(record.pendingProposal), record.ticketNumber]
+         record.budget.stage.rawValue, ProposalJSON.encode(record.pendingProposal), record.ticketNumber,
+         record.waitOffer.rawValue]
     }
 
     /// Only the columns that change during a session's life.
     static let updateSQL = """
         UPDATE sessions SET state = ?, agent_id = ?, agent_name = ?, queued_at = ?, closed_at = ?,
                budget_limit = ?, budget_used = ?, budget_running_since = ?, budget_stage = ?, pending_proposal = ?,
-               ticket_number = ?
+               ticket_number = ?, wait_offer = ?
         WHERE id = ?
         """
 
@@ -91,6 +99,7 @@ struct SessionRow: FetchableRecord, TableRecord {
         [record.state.rawValue, record.agent?.id, record.agent?.name, record.queuedAt?.timeIntervalSince1970,
          record.closedAt?.timeIntervalSince1970,
          record.budget.limitSeconds, record.budget.usedSeconds, record.budget.runningSince?.timeIntervalSince1970,
-         record.budget.stage.rawValue, ProposalJSON.encode(record.pendingProposal), record.ticketNumber, record.id]
+         record.budget.stage.rawValue, ProposalJSON.encode(record.pendingProposal), record.ticketNumber,
+         record.waitOffer.rawValue, record.id]
     }
 }

@@ -1,0 +1,65 @@
+import ChatCore
+import GRDB
+
+/// Reads that answer the engine about chats that are not in memory: the request ledger, resends to closed
+/// chats, pages of a replay. Blocking; any thread but the lws service thread.
+extension ChatStore {
+    /// A session with what summaries and access rules need, or nil.
+    public func storedSession(id: SessionID) throws -> StoredSession? {
+        try dbPool.read { db in try Self.storedSession(db, id) }
+    }
+
+    /// The chat a `request_chat` with this key created (open or closed) and its first event, or nil.
+    public func chatRequest(_ key: ChatRequestKey) throws -> (session: StoredSession, firstEvent: SessionEvent?)? {
+        try dbPool.read { db in
+            guard let id = try SessionID.fetchOne(db, sql: """
+                SELECT id FROM sessions WHERE organization_id = ? AND contact_id = ? AND request_client_id = ?
+                """, arguments: [key.organizationID, key.contactID, key.clientID]),
+                let session = try Self.storedSession(db, id) else { return nil }
+            let first = try SessionEventRow.fetchOne(db, sql: "SELECT * FROM session_events WHERE session_id = ? AND seq = 1",
+                                                     arguments: [id])?.event
+            return (session, first)
+        }
+    }
+
+    /// The event an author stored under a client message id in a session, or nil.
+    public func event(sessionID: SessionID, key: ClientMessageKey) throws -> SessionEvent? {
+        try dbPool.read { db in
+            try SessionEventRow.fetchOne(db, sql: """
+                SELECT * FROM session_events
+                WHERE session_id = ? AND author_role = ? AND author_id = ? AND client_msg_id = ?
+                """, arguments: [sessionID, key.author.role.rawValue, key.author.id, key.clientID])?.event
+        }
+    }
+
+    /// One page of a replay: the session, then (only if `mayRead` allows the principal to see it) at most
+    /// `limit` events after `afterSeq`. A refused reader costs one row read, never the transcript.
+    public func historyPage(sessionID: SessionID, afterSeq: Seq, limit: Int,
+                            mayRead: (StoredSession) -> Bool) throws -> HistoryPage {
+        try dbPool.read { db in
+            guard let session = try Self.storedSession(db, sessionID) else {
+                return HistoryPage(session: nil, events: [], isLast: true)
+            }
+            guard mayRead(session) else { return HistoryPage(session: session, events: [], isLast: true) }
+            let limit = max(1, limit)
+            var events = try SessionEventRow.fetchAll(db, sql: """
+                SELECT * FROM session_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                """, arguments: [sessionID, afterSeq, limit + 1]).map(\.event)
+            let isLast = events.count <= limit
+            if !isLast { events.removeLast() }
+            return HistoryPage(session: session, events: events, isLast: isLast)
+        }
+    }
+
+    static func storedSession(_ db: Database, _ id: SessionID) throws -> StoredSession? {
+        guard let row = try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let markers = try readMarkers(db, id)
+        let handledBy = try StaffID.fetchAll(db, sql: """
+            SELECT DISTINCT agent_id FROM session_events WHERE session_id = ? AND agent_id IS NOT NULL
+            """, arguments: [id])
+        return StoredSession(record: row.record, lastSeq: try lastSeq(db, id), customerReadSeq: markers[.customer] ?? 0,
+                             agentReadSeq: markers[.agent] ?? 0, handledBy: Set(handledBy))
+    }
+}
