@@ -72,6 +72,11 @@ extension ChatEngine {
         switch pending {
         case let .conversion(id, previous, origin):
             sessions[id]?.record.budget.stage = previous
+            if sessions[id]?.record.state == .queued {
+                // The long-wait offer was accepted: it stands again, and the chat may be routed meanwhile.
+                sessions[id]?.record.waitOffer = .offered
+                routingNeeded = true
+            }
             announceBudget(id)
             if let origin, connections[origin] != nil {
                 refuse(origin, .ticketCreationFailed, "The ticket could not be created (\(message)). Try again.")

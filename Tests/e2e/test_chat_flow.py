@@ -111,7 +111,7 @@ def test_transfer_moves_chat_and_history(server):
     cust = server.customer("acme", "c1")
     sid = cust.request_chat("r1")["sessionId"]
     ann.expect_event(sid, "joined")
-    bob = server.staff("bob")  # away: routing does not pick him, but he can receive a transfer
+    bob = server.staff("bob", available=True)  # transfers go only to connected, Available agents under the cap
     cust.say(sid, "m1", "first")
     ann.say(sid, "a1", "reply")
 

@@ -311,9 +311,9 @@ def test_agent_converts_early_with_category_and_severity(server):
     assert session["ticketNumber"] == number
     assert abs((parse(t["firstResponseDue"]) - parse(session["createdAt"])).total_seconds() - 8 * 3600) < 0.002
 
-    # The chat is over.
+    # The chat is over: its own agent is told so (a stranger would hear only not_your_session).
     ann.send("convert", sessionId=sid)
-    assert ann.expect_error("unknown_session")
+    assert ann.expect_error("session_closed")
 
 
 # --------------------------------------------------------------------------- 4. professional services
