@@ -8,6 +8,7 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case messageTooLong = "message_too_long"
     case rateLimited = "rate_limited"
     case serverBusy = "server_busy"
+    case storageFailed = "storage_failed"
     // Identity and access
     case notAuthenticated = "not_authenticated"
     case alreadyAuthenticated = "already_authenticated"

@@ -18,6 +18,9 @@ public enum StorageWrite: Sendable, Equatable {
     case recordServiceOrder(ServiceOrder)
     /// Remember a staff member's availability, so that it survives a restart.
     case staffStatus(StaffID, AgentStatus)
+    /// Remove the row of a session whose first event could not be stored (the chat never existed for anyone);
+    /// does nothing if any event of it is stored.
+    case abandonSession(SessionID)
 }
 
 /// What one committed transaction made durable: for each session, the highest event seq now on disk.

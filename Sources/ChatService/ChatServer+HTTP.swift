@@ -52,8 +52,10 @@ extension ChatServer {
     }
 
     private func health() -> HTTPResponse {
-        HTTPReplies.json(200) { json in
-            json.field("status", "ok")
+        let storageFailure = writer.failure
+        return HTTPReplies.json(storageFailure == nil ? 200 : 503) { json in
+            json.field("status", storageFailure == nil ? "ok" : "storage_failing")
+            json.field("storage", storageFailure == nil ? "ok" : "failing")
             json.field("connections", transport.connectionCount)
             json.field("openSessions", engine.openSessionCount)
             json.field("queued", engine.queuedSessionIDs.count)

@@ -45,6 +45,10 @@ extension ChatServer: TransportDelegate {
             guard link.principal != nil else {
                 return refuse(c, .notAuthenticated, "Send hello with a token and wait for welcome first.", ref: command.clientID)
             }
+            if command.writesEvents, writer.failure != nil {
+                return refuse(c, .storageFailed, "The server cannot save messages right now (storage is failing); nothing was stored. Resend shortly.",
+                              ref: command.clientID)
+            }
             if command.writesEvents && writer.queuedCount + 1_000 > config.writerCapacity {
                 return refuse(c, .serverBusy, "The server is saving a burst of messages; resend shortly.", ref: command.clientID)
             }

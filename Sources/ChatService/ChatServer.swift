@@ -66,8 +66,17 @@ public final class ChatServer: @unchecked Sendable {
             onCommit: { [unowned self] receipt in
                 self.mailbox.post { self.commitArrived(receipt) }
             },
-            onFailure: { [logger] failure in
-                logger.critical("storage write failed", metadata: ["storage.error": "\(failure.message)"])
+            onFailure: { [unowned self] failure in
+                self.logger.critical("storage write failed", metadata: ["storage.error": "\(failure.message)"])
+                self.mailbox.post { self.apply(self.engine.writesFailed([failure.write])) }
+            },
+            onStorageState: { [logger] message in
+                if let message {
+                    logger.critical("storage is failing; new writes are refused until it recovers",
+                                    metadata: ["storage.error": "\(message)"])
+                } else {
+                    logger.notice("storage recovered; writes accepted again")
+                }
             })
         transport.delegate = self
         logger.info("recovered open sessions", metadata: [

@@ -1,50 +1,81 @@
 import ChatCore
 import Dispatch
+import Foundation
 import GRDB
 
 extension GroupCommitWriter {
-    /// Commits one drained batch in one transaction. If that fails, falls back to one transaction per write so
-    /// that one bad write cannot take the others down. Runs on the writer thread only.
+    /// Commits one drained batch in one transaction. Runs on the writer thread only.
+    ///
+    /// - A failure that is not the writes' own fault (disk full, I/O error, a lock held past the busy timeout)
+    ///   keeps the whole batch and retries it, with backoff, until it commits: nothing of it is acknowledged
+    ///   meanwhile, seqs stay gapless, and `isFailing` tells the service to refuse new writes. When space or the
+    ///   device comes back the writer recovers by itself. Only a stop gives up (the batch is then reported failed:
+    ///   never acknowledged, so clients resend).
+    /// - A write's own failure (a constraint) falls back to one transaction per write, so one bad write cannot
+    ///   take the others down; a session whose event failed commits none of its later writes of the batch.
     func commit(_ batch: [StorageWrite]) {
         let start = DispatchTime.now().uptimeNanoseconds
-        do {
-            try store.dbPool.write { db in
-                var prepared = PreparedWrites(db)
-                for write in batch {
-                    try prepared.apply(write)
-                }
+        var attempt = 0
+        while true {
+            if !brokenFrom.isEmpty && batch.contains(where: { heldBack($0, peek: true) != nil }) {
+                return commitOneByOne(batch, start: start)
             }
-            onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(batch), batchSize: batch.count,
-                                   duration: Self.seconds(since: start)))
-        } catch {
-            commitOneByOne(batch, start: start)
-        }
-    }
-
-    /// The slow path after a failed batch: failures are reported as they happen, then one receipt covers every
-    /// write that did commit. A failure that is not the write's own fault (disk full, I/O error, lock held past
-    /// the busy timeout) fails the rest of the batch with the same message rather than retrying each write.
-    private func commitOneByOne(_ batch: [StorageWrite], start: UInt64) {
-        var committed: [StorageWrite] = []
-        var index = batch.startIndex
-        while index < batch.endIndex {
-            let write = batch[index]
             do {
                 try store.dbPool.write { db in
                     var prepared = PreparedWrites(db)
+                    for write in batch {
+                        try injectedFailure?(write)
+                        try prepared.apply(write)
+                    }
+                }
+                for write in batch { clearBroken(write) }
+                if attempt > 0 { setFailing(nil) }
+                onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(batch), batchSize: batch.count,
+                                       duration: Self.seconds(since: start)))
+                return
+            } catch where !Self.isWriteSpecific(error) {
+                attempt += 1
+                setFailing(String(describing: error))
+                if shouldGiveUp() {
+                    for write in batch { onFailure(StorageFailure(write: write, message: String(describing: error))) }
+                    return
+                }
+                usleep(Self.retryDelayMicroseconds(attempt: attempt))
+            } catch {
+                if attempt > 0 { setFailing(nil) }
+                return commitOneByOne(batch, start: start)
+            }
+        }
+    }
+
+    /// 50 ms doubling to 2 s: quick recovery from a brief hiccup, little load while a disk stays full.
+    static func retryDelayMicroseconds(attempt: Int) -> UInt32 {
+        UInt32(min(2_000_000, 50_000 << min(attempt - 1, 6)))
+    }
+
+    /// The slow path after a write's own failure: failures are reported as they happen, then one receipt covers
+    /// every write that did commit. Once an event of a session fails, the session is marked broken from that seq
+    /// (`brokenFrom`): its later events are failed too, in this batch and in batches already queued, until the
+    /// engine, told of the failure, numbers an event with the failed seq again. So no event is ever committed
+    /// after a hole, and no receipt claims a seq beyond one.
+    private func commitOneByOne(_ batch: [StorageWrite], start: UInt64) {
+        var committed: [StorageWrite] = []
+        for write in batch {
+            if let reason = heldBack(write) {
+                onFailure(StorageFailure(write: write, message: reason))
+                continue
+            }
+            do {
+                try store.dbPool.write { db in
+                    var prepared = PreparedWrites(db)
+                    try injectedFailure?(write)
                     try prepared.apply(write)
                 }
                 committed.append(write)
             } catch {
+                markBroken(write)
                 onFailure(StorageFailure(write: write, message: String(describing: error)))
-                if !Self.isWriteSpecific(error) {
-                    for remaining in batch[(index + 1)...] {
-                        onFailure(StorageFailure(write: remaining, message: String(describing: error)))
-                    }
-                    break
-                }
             }
-            index += 1
         }
         if !committed.isEmpty {
             onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(committed), batchSize: committed.count,
@@ -55,6 +86,7 @@ extension GroupCommitWriter {
     /// Whether an error is caused by the write itself (so other writes may still succeed).
     static func isWriteSpecific(_ error: Error) -> Bool {
         if error is StorageError { return true }
+        if let injected = error as? InjectedStorageError { return injected.writeSpecific }
         guard let error = error as? DatabaseError else { return false }
         switch error.resultCode {
         case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE: return true
@@ -74,5 +106,57 @@ extension GroupCommitWriter {
 
     static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds &- start) / 1_000_000_000
+    }
+}
+
+/// A failure injected by tests (`GroupCommitWriter.injectedFailure`): transient unless `writeSpecific`.
+public struct InjectedStorageError: Error, CustomStringConvertible {
+    public var writeSpecific: Bool
+    public var description: String
+    public init(writeSpecific: Bool = false, description: String = "injected storage failure") {
+        self.writeSpecific = writeSpecific
+        self.description = description
+    }
+}
+
+extension GroupCommitWriter {
+    /// Why a write must not be committed (a write of its session failed before it), or nil. Clears the mark when
+    /// the engine numbers the failed seq again (`peek` only looks).
+    func heldBack(_ write: StorageWrite, peek: Bool = false) -> String? {
+        guard let session = write.sessionID, let from = brokenFrom[session] else { return nil }
+        if from == 0 { return "session \(session) was never stored" }
+        guard case .appendEvent(let event) = write else { return nil }
+        if event.seq <= from {
+            if !peek { brokenFrom[session] = nil }   // the engine withdrew the failed events and reuses the seq
+            return nil
+        }
+        return "event \(from) of session \(session) failed before it"
+    }
+
+    func markBroken(_ write: StorageWrite) {
+        switch write {
+        case .appendEvent(let event): brokenFrom[event.sessionID] = min(brokenFrom[event.sessionID] ?? event.seq, event.seq)
+        case .createSession(let record): brokenFrom[record.id] = 0   // never stored: nothing of it may follow
+        default: break
+        }
+    }
+
+    func clearBroken(_ write: StorageWrite) {
+        if case .appendEvent(let event) = write, let from = brokenFrom[event.sessionID], event.seq <= from, from > 0 {
+            brokenFrom[event.sessionID] = nil
+        }
+    }
+}
+
+extension StorageWrite {
+    /// The session a write belongs to (nil for writes about organizations or staff).
+    var sessionID: SessionID? {
+        switch self {
+        case .createSession(let record), .updateSession(let record): return record.id
+        case .appendEvent(let event): return event.sessionID
+        case .readMarker(let id, _, _): return id
+        case .recordServiceOrder(let order): return order.sessionID
+        case .registerContact, .staffStatus, .abandonSession: return nil
+        }
     }
 }

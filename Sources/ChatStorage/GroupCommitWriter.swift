@@ -27,8 +27,19 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var queue: [StorageWrite] = []
     private var loopClaimed = false
     private var stopRequested = false
+    private var stopRetries = 0
     private var finished = false
     private var writerThread: Thread?
+    /// Set while commits fail for reasons outside the writes (disk full, I/O): the message of the last error.
+    private var failingMessage: String?
+    private let onStorageState: @Sendable (String?) -> Void
+
+    /// Sessions whose event (or row) failed on its own, with the failed seq (0: the row itself). Writer thread only.
+    var brokenFrom: [SessionID: Seq] = [:]
+
+    /// Tests only: called before each write is applied inside the transaction; throwing fails it.
+    /// Set before `start()`; read on the writer thread.
+    public nonisolated(unsafe) var injectedFailure: (@Sendable (StorageWrite) throws -> Void)?
 
     /// - Parameters:
     ///   - store: the database the writes go to.
@@ -42,9 +53,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
     static let lingerTarget = 256
     private let lingerMicroseconds: UInt32
 
+    /// - Parameter onStorageState: called on the writer thread when commits start failing for reasons outside
+    ///   the writes (the error's message) and when they succeed again (nil).
     public init(store: ChatStore, capacity: Int, lingerSeconds: Double = 0,
                 onCommit: @escaping @Sendable (CommitReceipt) -> Void,
-                onFailure: @escaping @Sendable (StorageFailure) -> Void) {
+                onFailure: @escaping @Sendable (StorageFailure) -> Void,
+                onStorageState: @escaping @Sendable (String?) -> Void = { _ in }) {
+        self.onStorageState = onStorageState
         self.lingerMicroseconds = UInt32(max(0, min(lingerSeconds, 0.1)) * 1_000_000)
         self.store = store
         self.capacity = max(1, capacity)
@@ -84,6 +99,30 @@ public final class GroupCommitWriter: @unchecked Sendable {
         // same condition and must not swallow the writer's wake-up.
         if wasEmpty { condition.broadcast() }
         return true
+    }
+
+    /// The last storage error while commits are failing for reasons outside the writes (disk full, I/O), nil
+    /// when storage works. Safe from any thread.
+    public var failure: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failingMessage
+    }
+
+    func setFailing(_ message: String?) {
+        condition.lock()
+        let changed = (failingMessage == nil) != (message == nil)
+        failingMessage = message
+        condition.unlock()
+        if changed { onStorageState(message) }
+    }
+
+    /// A failing batch is given up only when the writer is stopping (after a few more tries).
+    func shouldGiveUp() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if stopRequested { stopRetries += 1 }
+        return stopRetries > 3
     }
 
     /// Writes waiting in the queue (not counting the batch being committed). Safe from any thread.

@@ -46,6 +46,10 @@ struct PreparedWrites {
                 order.sessionID, order.organizationID, order.contactID, order.proposal.description, order.proposal.rateID,
                 order.proposal.hourlyRate, order.proposal.currency, order.proposal.estimateHours,
                 order.proposal.proposedBy.id, order.acceptedAt.timeIntervalSince1970])
+        case .abandonSession(let id):
+            try db.execute(sql: """
+                DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM session_events WHERE session_id = ?1)
+                """, arguments: [id])
         case let .staffStatus(staffID, status):
             try statement(&upsertStaffStatus, Self.upsertStaffStatusSQL)
                 .execute(arguments: [staffID, status.rawValue, Date().timeIntervalSince1970])

@@ -19,6 +19,7 @@ final class EngineModelTests: XCTestCase {
             let list = ModelStep.generate(seed: seed, count: steps)
             guard let failure = ModelWorld().run(list) else { continue }
             let shortened = Self.shrink(Array(list.prefix(failure.index + 1)))
+            if ProcessInfo.processInfo.environment["MODEL_TRACE"] != nil { print("=== trace of the shortened run") }
             let replay = ModelWorld().run(shortened)
             XCTFail("""
                 seed \(seed) failed at step \(failure.index): \(failure.violation)

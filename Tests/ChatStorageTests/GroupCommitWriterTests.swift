@@ -135,15 +135,18 @@ final class GroupCommitWriterTests: StorageTestCase {
         writer.start()
         writer.stop()
 
-        XCTAssertEqual(log.failures.map(\.write), [duplicateSeq, duplicateClientID, unknownSession])
+        // A session whose event failed commits none of its later events (never a seq after a hole); its other
+        // writes and other sessions' writes still commit.
+        let heldBack = StorageWrite.appendEvent(Fixture.message(1, seq: 5))
+        XCTAssertEqual(log.failures.map(\.write), [duplicateSeq, heldBack, duplicateClientID, unknownSession])
         XCTAssertTrue(log.failures.allSatisfy { !$0.message.isEmpty })
-        XCTAssertTrue(log.failures[2].message.contains("not_found"), log.failures[2].message)
+        XCTAssertTrue(log.failures[3].message.contains("not_found"), log.failures[3].message)
         XCTAssertEqual(log.receipts.count, 1)
-        XCTAssertEqual(log.receipts.first?.committedSeqs, [1: 5])
-        XCTAssertEqual(log.receipts.first?.batchSize, 3)
+        XCTAssertEqual(log.receipts.first?.committedSeqs, [1: 4])
+        XCTAssertEqual(log.receipts.first?.batchSize, 2)
 
         let events = try store.events(sessionID: 1)
-        XCTAssertEqual(events.map(\.seq), [1, 2, 3, 4, 5])
+        XCTAssertEqual(events.map(\.seq), [1, 2, 3, 4])
         XCTAssertEqual(events[1].text, "message 2", "the original seq 2 is kept")
         XCTAssertEqual(try store.readMarkers(sessionID: 1), [.agent: 5])
     }

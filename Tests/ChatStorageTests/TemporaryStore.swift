@@ -37,14 +37,18 @@ final class WriterLog: @unchecked Sendable {
     private let lock = NSLock()
     private var _receipts: [CommitReceipt] = []
     private var _failures: [StorageFailure] = []
+    private var _states: [String?] = []
 
     var receipts: [CommitReceipt] { lock.withLock { _receipts } }
     var failures: [StorageFailure] { lock.withLock { _failures } }
+    /// What `onStorageState` reported, in order (an error message when failing started, nil when it recovered).
+    var states: [String?] { lock.withLock { _states } }
 
     func makeWriter(store: ChatStore, capacity: Int, lingerSeconds: Double = 0) -> GroupCommitWriter {
         GroupCommitWriter(store: store, capacity: capacity, lingerSeconds: lingerSeconds,
                           onCommit: { receipt in self.lock.withLock { self._receipts.append(receipt) } },
-                          onFailure: { failure in self.lock.withLock { self._failures.append(failure) } })
+                          onFailure: { failure in self.lock.withLock { self._failures.append(failure) } },
+                          onStorageState: { state in self.lock.withLock { self._states.append(state) } })
     }
 
     /// The highest seq per session over every receipt.

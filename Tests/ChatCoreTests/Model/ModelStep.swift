@@ -20,6 +20,7 @@ enum ModelStep: CustomStringConvertible {
     case respondServices(pick: UInt64, session: UInt64, accept: Bool)
     case typingOrRead(pick: UInt64, session: UInt64)
     case commit(count: UInt64)
+    case doomWrite(pick: UInt64)
     case answerIO(pick: UInt64, fail: Bool)
     case advance(seconds: Double)
     case restart
@@ -42,6 +43,7 @@ enum ModelStep: CustomStringConvertible {
         case let .respondServices(pick, session, accept): return "respondServices(#\(pick % 97), s\(session % 7), \(accept))"
         case let .typingOrRead(pick, session): return "typingOrRead(#\(pick % 97), s\(session % 7))"
         case .commit(let count): return "commit(\(count % 6))"
+        case .doomWrite(let pick): return "doomWrite(\(pick % 97))"
         case let .answerIO(pick, fail): return "answerIO(\(pick % 97)\(fail ? ", fail" : ""))"
         case .advance(let seconds): return "advance(\(Int(seconds)) s)"
         case .restart: return "restart"
@@ -70,7 +72,8 @@ enum ModelStep: CustomStringConvertible {
             case 49..<50: return .proposeServices(pick: a, session: b)
             case 50..<51: return .respondServices(pick: a, session: b, accept: c % 2 == 0)
             case 51..<53: return .typingOrRead(pick: a, session: b)
-            case 53..<72: return .commit(count: a)
+            case 53..<71: return .commit(count: a)
+            case 71..<72: return .doomWrite(pick: a)
             case 72..<86: return .answerIO(pick: a, fail: b % 23 == 0)
             case 86..<98:
                 // Mostly seconds; sometimes past a grace period, a budget warning, a long wait or closing time.

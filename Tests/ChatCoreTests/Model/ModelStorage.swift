@@ -18,12 +18,50 @@ struct ModelStorage {
     /// submission, and the group-commit writer never splits a submission across transactions.
     var pending: [[StorageWrite]] = []
 
-    /// Commits the first `count` pending submissions in one transaction. Returns the receipt, or a violation.
+    /// Writes that will fail on their own when committed (as a constraint violation would), by their index in
+    /// the order of submission; and, as in the writer, sessions broken from a failed seq (0: never stored).
+    var doomed: [StorageWrite] = []
+    var brokenFrom: [SessionID: Seq] = [:]
+    /// Writes the last `commit` failed, in order.
+    var failed: [StorageWrite] = []
+
+    /// The writer's rule: nothing of a session is committed after its failed event, until the engine numbers that
+    /// seq again; nothing at all of a session whose row failed.
+    private mutating func heldBack(_ write: StorageWrite) -> Bool {
+        let session: SessionID?
+        switch write {
+        case .createSession(let r), .updateSession(let r): session = r.id
+        case .appendEvent(let e): session = e.sessionID
+        case .readMarker(let id, _, _): session = id
+        case .recordServiceOrder(let o): session = o.sessionID
+        default: session = nil
+        }
+        guard let session, let from = brokenFrom[session] else { return false }
+        if from == 0 { return true }
+        guard case .appendEvent(let event) = write else { return false }
+        if event.seq <= from { brokenFrom[session] = nil; return false }
+        return true
+    }
+
+    /// Commits the first `count` pending submissions in one transaction (one by one around failing writes, as
+    /// the writer does). Returns the receipt, or a violation; failed writes are in `failed`.
     mutating func commit(_ count: Int) -> Result<CommitReceipt, ModelViolation> {
         let batch = pending.prefix(count).flatMap { $0 }
         pending.removeFirst(min(count, pending.count))
+        failed = []
         var seqs: [SessionID: Seq] = [:]
         for write in batch {
+            if heldBack(write) { failed.append(write); continue }
+            if let index = doomed.firstIndex(of: write) {
+                doomed.remove(at: index)
+                failed.append(write)
+                switch write {
+                case .appendEvent(let e): brokenFrom[e.sessionID] = min(brokenFrom[e.sessionID] ?? e.seq, e.seq)
+                case .createSession(let r): brokenFrom[r.id] = 0
+                default: break
+                }
+                continue
+            }
             switch write {
             case .createSession(let record):
                 if sessions[record.id] != nil { return .failure(.init("session \(record.id) created twice")) }
@@ -59,6 +97,8 @@ struct ModelStorage {
                 serviceOrders.append(order)
             case let .staffStatus(id, status):
                 staffStatus[id] = status
+            case .abandonSession(let id):
+                if (events[id] ?? []).isEmpty { sessions[id] = nil }
             }
         }
         return .success(CommitReceipt(committedSeqs: seqs, batchSize: batch.count, duration: 0))

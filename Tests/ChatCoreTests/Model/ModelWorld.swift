@@ -38,6 +38,7 @@ final class ModelWorld {
     func run(_ steps: [ModelStep]) -> (index: Int, violation: ModelViolation)? {
         for (index, step) in steps.enumerated() {
             delivered = []
+            if Self.trace { print("step \(index): \(step)") }
             perform(step)
             if violation == nil { checkInvariants() }
             if let violation { return (index, violation) }
@@ -136,9 +137,19 @@ final class ModelWorld {
         case .commit(let count):
             guard !storage.pending.isEmpty else { return }
             switch storage.commit(1 + Int(count % 6)) {
-            case .success(let receipt): apply(engine.committed(receipt))
+            case .success(let receipt):
+                // The writer reports failures as they happen, before the receipt of what did commit.
+                if !storage.failed.isEmpty { apply(engine.writesFailed(storage.failed)) }
+                apply(engine.committed(receipt))
             case .failure(let violation): fail(violation.description)
             }
+        case .doomWrite(let pick):
+            // A write that will fail on its own (an injected constraint failure) when its batch commits.
+            let candidates = storage.pending.flatMap { $0 }.filter {
+                switch $0 { case .appendEvent, .createSession: return true; default: return false }
+            }
+            guard !candidates.isEmpty else { return }
+            storage.doomed.append(candidates[Int(pick % UInt64(candidates.count))])
         case let .answerIO(pick, failIt):
             guard !pendingIO.isEmpty else { return }
             answer(pendingIO.remove(at: Int(pick % UInt64(pendingIO.count))), fail: failIt)
@@ -148,6 +159,8 @@ final class ModelWorld {
         case .restart:
             // A crash: uncommitted writes, in-flight I/O and every connection are lost; storage is what is left.
             storage.pending = []
+            storage.doomed = []
+            storage.brokenFrom = [:]
             pendingIO = []
             connections = [:]
             grants = [:]
@@ -214,8 +227,11 @@ final class ModelWorld {
 
     // MARK: The clients' role: what each frame must satisfy when it arrives
 
+    static let trace = ProcessInfo.processInfo.environment["MODEL_TRACE"] != nil
+
     private func receive(_ message: ServerMessage, on connection: ConnectionID) {
         guard let index = connections[connection] else { return fail("frame to a closed connection \(connection)") }
+        if Self.trace { print("  -> #\(connection) \(ModelActors.all[index].name): \(message)") }
         let actor = ModelActors.all[index]
         switch message {
         case .budget(let status):
@@ -254,8 +270,13 @@ final class ModelWorld {
 
     // MARK: Invariants after every step
 
-    /// The model's own statement of who may follow an open chat (independent of `SessionAccess`).
+    /// The model's own statement of who may follow a chat (independent of `SessionAccess`): open chats by the
+    /// live rule, closed ones (still in memory or not) as transcripts.
     private func mayFollowOpen(_ principal: Principal, _ record: ChatSessionRecord) -> Bool {
+        if record.state == .closed, case .staff(let identity) = principal, identity.role == .agent {
+            return record.agent?.id == identity.id || record.ticketNumber != nil
+                || storage.stored(record.id)?.handledBy.contains(identity.id) == true
+        }
         switch principal {
         case .customer(let customer):
             return customer.organizationID == record.organizationID && customer.contactID == record.customer.contactID
