@@ -26,7 +26,8 @@ extension ChatEngine {
         connections[connection]?.sessions.insert(id)
         let from = max(0, afterSeq)
         if sendSummary && live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
-        if live.tailCovers(after: from) {
+        // Short replays come from the in-memory tail at once; longer ones stream from storage page by page.
+        if live.tailCovers(after: from) && live.committedSeq - from <= Seq(config.replayPageSize) {
             for event in live.tail where event.seq > from && event.seq <= live.committedSeq
                 && SessionAccess.mayReceive(principal, event.kind) {
                 out.send(connection, .event(event))
@@ -82,7 +83,9 @@ extension ChatEngine {
         }
         // Not yet where the in-memory tail starts: read the next page once the connection has drained (also when
         // commits during the read pushed the tail past what storage returned).
-        if !live.tailCovers(after: subscription.deliveredSeq) && (subscription.deliveredSeq > before || !page.isLast) {
+        let rest = live.committedSeq - subscription.deliveredSeq
+        if (!live.tailCovers(after: subscription.deliveredSeq) || rest > Seq(config.replayPageSize))
+            && (subscription.deliveredSeq > before || !page.isLast) {
             live.subscribers[connection] = subscription
             out.append(.loadHistory(connection, sessionID: id, afterSeq: subscription.deliveredSeq))
             return

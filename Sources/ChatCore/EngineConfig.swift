@@ -14,12 +14,18 @@ public struct EngineConfig: Sendable, Equatable {
     /// older ones are read from storage.
     public var tailSize: Int
 
+    /// Most events a replay sends in one go; longer replays stream page by page from storage with flow control
+    /// (`Effect.loadHistory`), so that a replay never fills a connection's outgoing queue.
+    public var replayPageSize: Int
+
     /// Staff boards (queue and agent loads) are broadcast at most once per this interval: with many agents,
     /// a broadcast per change would be quadratic. 0 broadcasts every change at once.
     public var boardIntervalSeconds: TimeInterval
 
     public init(agentSessionCap: Int = 3, agentGraceSeconds: TimeInterval = 60, maxMessageLength: Int = 4000,
-                maxSubjectLength: Int = 200, tailSize: Int = 256, boardIntervalSeconds: TimeInterval = 0.25) {
+                maxSubjectLength: Int = 200, tailSize: Int = 256, boardIntervalSeconds: TimeInterval = 0.25,
+                replayPageSize: Int = 64) {
+        self.replayPageSize = max(1, replayPageSize)
         self.boardIntervalSeconds = boardIntervalSeconds
         self.agentSessionCap = agentSessionCap
         self.agentGraceSeconds = agentGraceSeconds

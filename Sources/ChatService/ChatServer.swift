@@ -165,17 +165,11 @@ public final class ChatServer: @unchecked Sendable {
         apply(engine.committed(receipt))
     }
 
-    /// Events per replay page. With `historyLowWater` this bounds what a replay queues on a connection: a page
-    /// (64 events of at most ~24 KB encoded) plus the low-water mark stays well under the per-connection cap.
-    static let historyPageSize = 64
-    /// A replay's next page is read only once the connection's outgoing queue is at most this many bytes.
-    static let historyLowWater = 256 * 1024
-
     /// Reads the next page of a replay now, or once the connection has drained (flow control).
     private func loadHistory(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq) {
-        if let queued = transport.queuedBytes(connection), queued > Self.historyLowWater {
+        if let queued = transport.queuedBytes(connection), queued > config.replayLowWater {
             parkedHistoryReads[connection, default: []].append(ParkedHistoryRead(sessionID: sessionID, afterSeq: afterSeq))
-            transport.notifyWhenDrained(connection, lowWater: Self.historyLowWater)
+            transport.notifyWhenDrained(connection, lowWater: config.replayLowWater)
             return
         }
         readHistoryPage(connection, sessionID: sessionID, afterSeq: afterSeq)
@@ -193,8 +187,9 @@ public final class ChatServer: @unchecked Sendable {
         // record before any event is read, so a refused reader costs one row.
         let checkStored = engine.sessionRecord(sessionID) == nil
         let store = self.store
+        let pageSize = config.replayPageSize
         let accepted = workers.submit { [unowned self] in
-            let page = (try? store.historyPage(sessionID: sessionID, afterSeq: afterSeq, limit: Self.historyPageSize) { stored in
+            let page = (try? store.historyPage(sessionID: sessionID, afterSeq: afterSeq, limit: pageSize) { stored in
                 !checkStored || SessionAccess.mayFollow(principal, stored.record, handledBy: stored.handledBy)
             }) ?? HistoryPage(session: nil, events: [], isLast: true)
             self.mailbox.post {

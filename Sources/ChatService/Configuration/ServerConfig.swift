@@ -177,7 +177,19 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     /// The engine's tunables from this configuration. Safe from any thread; fast.
     public func engineConfig() -> EngineConfig {
         EngineConfig(agentSessionCap: agentSessionCap, agentGraceSeconds: agentGraceSeconds,
-                     maxMessageLength: maxMessageLength)
+                     maxMessageLength: maxMessageLength, replayPageSize: replayPageSize)
+    }
+
+    /// The most bytes one encoded event can take (every character escaped as `\uXXXX`, plus the envelope).
+    var maxEncodedEventBytes: Int { maxMessageLength * 6 + 2048 }
+
+    /// A replay's next page is queued only once the connection's queue is at most this many bytes.
+    var replayLowWater: Int { maxQueuedBytesPerConnection / 4 }
+
+    /// Events per replay page: with the low-water mark, a page of the largest possible events still fits under
+    /// `maxQueuedBytesPerConnection` (at most 64).
+    var replayPageSize: Int {
+        max(1, min(64, (maxQueuedBytesPerConnection - replayLowWater) / maxEncodedEventBytes))
     }
 }
 

@@ -4,7 +4,8 @@ import Foundation
 /// Runs a list of `ModelStep`s against a real `ChatEngine` with the storage, the service's I/O and the clients
 /// played by the model, and checks the delivery contract and the policy's invariants after every step.
 final class ModelWorld {
-    static let config = EngineConfig(agentSessionCap: 2, agentGraceSeconds: 60, tailSize: 4, boardIntervalSeconds: 0)
+    static let config = EngineConfig(agentSessionCap: 2, agentGraceSeconds: 60, tailSize: 4, boardIntervalSeconds: 0,
+                                      replayPageSize: 3)
     static let pageSize = 3
 
     let clock = ManualClock()
