@@ -35,13 +35,9 @@ enum TranscriptAccess {
         return .success(filter)
     }
 
+    /// Who may read one transcript: `SessionAccess.mayReadTranscript`, the one home of that rule.
     static func mayRead(_ principal: Principal, _ record: ChatSessionRecord, events: [SessionEvent]) -> Bool {
-        switch principal {
-        case .customer(let customer):
-            return record.organizationID == customer.organizationID && record.customer.contactID == customer.contactID
-        case .staff(let staff):
-            if staff.role == .supervisor { return true }
-            return record.agent?.id == staff.id || record.ticketNumber != nil || events.contains { $0.agent?.id == staff.id }
-        }
+        let handledBy = Set(events.compactMap { $0.kind == .joined || $0.kind == .transferred ? $0.agent?.id : nil })
+        return SessionAccess.mayReadTranscript(principal, record, handledBy: handledBy)
     }
 }

@@ -1,0 +1,104 @@
+import ChatCore
+import ChatStorage
+import ChatTransport
+import Foundation
+
+/// `GET /api/transcripts` and `GET /api/transcripts/{id}`. Access is decided from the session record before any
+/// event is read; events are read a page at a time; bodies are built on the blocking workers, never on the
+/// service thread (which only hands the finished bytes to the transport).
+extension ChatServer {
+    /// Events per transcript page by default, and at most.
+    static let transcriptPageDefault = 500
+    static let transcriptPageMax = 1000
+
+    func listTranscripts(_ request: HTTPRequest) {
+        let requested: TranscriptFilter
+        switch TranscriptQuery.parse(request.query) {
+        case .success(let filter): requested = filter
+        case .failure(let error): return respond(request, HTTPReplies.error(error))
+        }
+        authenticate(request) { server, principal in
+            let filter: TranscriptFilter
+            switch TranscriptAccess.scope(principal, requested) {
+            case .success(let scoped): filter = scoped
+            case .failure(let error): return server.respond(request, HTTPReplies.error(error))
+            }
+            let store = server.store
+            server.blocking(request) {
+                let summaries = try store.sessions(matching: filter)
+                let response = HTTPReplies.json(200) { json in
+                    json.key("transcripts"); json.beginArray()
+                    for summary in summaries {
+                        json.beginObject()
+                        WireEncoding.write(summary.record, into: &json)
+                        json.field("lastSeq", summary.lastSeq)
+                        json.field("messageCount", summary.messageCount)
+                        json.endObject()
+                    }
+                    json.endArray()
+                    json.field("limit", filter.limit)
+                    json.field("offset", filter.offset)
+                }
+                return { server in server.respond(request, response) }
+            }
+        }
+    }
+
+    func readTranscript(_ request: HTTPRequest, _ id: SessionID) {
+        let afterSeq: Seq, limit: Int
+        switch Self.transcriptPage(request.query) {
+        case .success(let page): (afterSeq, limit) = page
+        case .failure(let error): return respond(request, HTTPReplies.error(error))
+        }
+        authenticate(request) { server, principal in
+            let store = server.store
+            server.blocking(request) {
+                guard let stored = try store.storedSession(id: id) else {
+                    return { server in server.respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id).")) }
+                }
+                guard SessionAccess.mayReadTranscript(principal, stored.record, handledBy: stored.handledBy) else {
+                    return { server in server.respond(request, HTTPReplies.error(.forbidden, "You may not read transcript \(id).")) }
+                }
+                let page = try store.historyPage(sessionID: id, afterSeq: afterSeq, limit: limit) { _ in true }
+                let orders = afterSeq == 0 ? try store.serviceOrders(sessionID: id) : []
+                let response = HTTPReplies.json(200) { json in
+                    json.key("session"); json.beginObject()
+                    WireEncoding.write(stored.record, into: &json)
+                    json.field("lastSeq", stored.lastSeq)
+                    json.field("customerReadSeq", stored.customerReadSeq)
+                    json.field("agentReadSeq", stored.agentReadSeq)
+                    json.endObject()
+                    json.key("events"); json.beginArray()
+                    for event in page.events where SessionAccess.mayReceive(principal, event.kind) {
+                        WireEncoding.write(event, into: &json)
+                    }
+                    json.endArray()
+                    json.field("nextAfterSeq", page.isLast ? nil : page.events.last?.seq)
+                    json.key("serviceOrders"); json.beginArray()
+                    for order in orders { Self.write(order, into: &json) }
+                    json.endArray()
+                }
+                return { server in server.respond(request, response) }
+            }
+        }
+    }
+
+    /// `afterSeq` (default 0) and `limit` (1...1000, default 500) of a transcript read.
+    static func transcriptPage(_ query: [String: String]) -> Result<(Seq, Int), ChatError> {
+        var afterSeq: Seq = 0
+        var limit = transcriptPageDefault
+        if let text = query["afterSeq"], !text.isEmpty {
+            guard let value = Seq(text), value >= 0 else {
+                return .failure(ChatError(.invalidField, "afterSeq must be an integer >= 0."))
+            }
+            afterSeq = value
+        }
+        if let text = query["limit"], !text.isEmpty {
+            guard let value = Int(text), (1...transcriptPageMax).contains(value) else {
+                return .failure(ChatError(.invalidField, "limit must be an integer from 1 to \(transcriptPageMax)."))
+            }
+            limit = value
+        }
+        return .success((afterSeq, limit))
+    }
+}
