@@ -15,6 +15,13 @@ extension ChatServer {
                 return server.respond(request, HTTPReplies.error(.forbidden,
                     "Only customers open tickets here; staff convert chats into tickets."))
             }
+            let realNow = Date()
+            guard server.ticketLimits.take(customer.organizationID, now: realNow) else {
+                let wait = Int(server.ticketLimits.retryAfter(customer.organizationID, now: realNow).rounded(.up))
+                var response = HTTPReplies.error(.rateLimited, "Your organization opened too many tickets; try again in \(wait) s.")
+                response.headers["Retry-After"] = String(max(1, wait))
+                return server.respond(request, response)
+            }
             let new: NewTicketRequest
             switch TicketRoutes.newTicket(request.body, policy: server.engine.policy) {
             case .success(let parsed): new = parsed

@@ -26,8 +26,11 @@ extension ChatServer: TransportDelegate {
         metrics.recordFrame()
         guard var link = links[c] else { return }
         let decoded = WireDecoding.decode(bytes)
-        // Rate limits use real time: they protect this machine, whatever the domain clock says.
-        guard link.bucket.take(now: Date()) else {
+        // Rate limits use real time: they protect this machine, whatever the domain clock says. Once
+        // authenticated, the budget is the principal's, shared by all of their connections.
+        let now = Date()
+        let allowed = link.principal.map { messageLimits.take(PrincipalKey($0), now: now) } ?? link.bucket.take(now: now)
+        guard allowed else {
             links[c] = link
             return refuse(c, .rateLimited, "Too many messages; slow down and resend.", ref: decoded.ref)
         }
@@ -44,6 +47,10 @@ extension ChatServer: TransportDelegate {
         case .success(.command(let command)):
             guard link.principal != nil else {
                 return refuse(c, .notAuthenticated, "Send hello with a token and wait for welcome first.", ref: command.clientID)
+            }
+            if case .requestChat = command, let principal = link.principal,
+               !chatRequestLimits.take(PrincipalKey(principal), now: now) {
+                return refuse(c, .rateLimited, "Too many chat requests; try again later or open a ticket.", ref: command.clientID)
             }
             if command.writesEvents, writer.failure != nil {
                 return refuse(c, .storageFailed, "The server cannot save messages right now (storage is failing); nothing was stored. Resend shortly.",

@@ -34,6 +34,12 @@ public final class ChatServer: @unchecked Sendable {
     /// Writes the writer could not take (its queue was full); retried after each commit. Service thread only.
     var deferredWrites: [StorageWrite] = []
     var armedDeadline: Date?
+    /// Limits per principal across connections (service thread only): frames, chat requests, tickets.
+    lazy var messageLimits = KeyedRateLimiter<PrincipalKey>(ratePerSecond: config.messagesPerSecond, burst: config.messageBurst)
+    lazy var chatRequestLimits = KeyedRateLimiter<PrincipalKey>(ratePerSecond: config.chatRequestsPerHour / 3600,
+                                                                 burst: config.chatRequestBurst)
+    lazy var ticketLimits = KeyedRateLimiter<String>(ratePerSecond: config.ticketsPerOrganizationPerHour / 3600,
+                                                     burst: config.ticketBurst)
     /// Replay pages waiting for their connection to drain, by connection. Service thread only.
     var parkedHistoryReads: [ConnectionID: [ParkedHistoryRead]] = [:]
     private(set) public var port: Int = 0

@@ -37,7 +37,7 @@ enum HTTPReplies {
         case .methodNotAllowed: return 405
         case .payloadTooLarge, .messageTooLong: return 413
         case .rateLimited: return 429
-        case .serverBusy: return 503
+        case .serverBusy, .storageFailed: return 503
         case .internalError: return 500
         default: return 400
         }

@@ -41,6 +41,12 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var messagesPerSecond: Double = 20
     /// Per-connection burst of client messages (bucket size).
     public var messageBurst: Double = 40
+    /// Chats one customer contact may request per hour (across connections), and at once.
+    public var chatRequestsPerHour: Double = 30
+    public var chatRequestBurst: Double = 5
+    /// Tickets one organization's customers may open per hour over HTTP, and at once.
+    public var ticketsPerOrganizationPerHour: Double = 60
+    public var ticketBurst: Double = 20
     /// Most pending writes in the storage writer's queue before the server reports busy.
     public var writerCapacity: Int = 100_000
     /// Under load, the writer waits this many milliseconds before a commit so more writes share it (0: never).
@@ -79,7 +85,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case host, port, dataDirectory, webRoot, durability, agentSessionCap, agentGraceSeconds
         case maxFrameBytes, maxMessageLength, maxHTTPBodyBytes, maxQueuedBytesPerConnection
-        case messagesPerSecond, messageBurst, writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
+        case messagesPerSecond, messageBurst, chatRequestsPerHour, chatRequestBurst, ticketsPerOrganizationPerHour, ticketBurst
+        case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
     }
@@ -116,6 +123,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         maxQueuedBytesPerConnection = try value(.maxQueuedBytesPerConnection, maxQueuedBytesPerConnection)
         messagesPerSecond = try value(.messagesPerSecond, messagesPerSecond)
         messageBurst = try value(.messageBurst, messageBurst)
+        chatRequestsPerHour = try value(.chatRequestsPerHour, chatRequestsPerHour)
+        chatRequestBurst = try value(.chatRequestBurst, chatRequestBurst)
+        ticketsPerOrganizationPerHour = try value(.ticketsPerOrganizationPerHour, ticketsPerOrganizationPerHour)
+        ticketBurst = try value(.ticketBurst, ticketBurst)
         writerCapacity = try value(.writerCapacity, writerCapacity)
         commitLingerMillis = try value(.commitLingerMillis, commitLingerMillis)
         passwordIterations = try value(.passwordIterations, passwordIterations)
@@ -153,6 +164,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(maxQueuedBytesPerConnection >= maxFrameBytes, .maxQueuedBytesPerConnection, ">= maxFrameBytes")
         try require(messagesPerSecond > 0 && messagesPerSecond.isFinite, .messagesPerSecond, "> 0")
         try require(messageBurst >= 1 && messageBurst.isFinite, .messageBurst, ">= 1")
+        try require(chatRequestsPerHour > 0 && chatRequestsPerHour.isFinite, .chatRequestsPerHour, "> 0")
+        try require(chatRequestBurst >= 1 && chatRequestBurst.isFinite, .chatRequestBurst, ">= 1")
+        try require(ticketsPerOrganizationPerHour > 0 && ticketsPerOrganizationPerHour.isFinite, .ticketsPerOrganizationPerHour, "> 0")
+        try require(ticketBurst >= 1 && ticketBurst.isFinite, .ticketBurst, ">= 1")
         try require(writerCapacity >= 1, .writerCapacity, ">= 1")
         try require((1...PasswordHasher.maxIterations).contains(passwordIterations), .passwordIterations,
                     "in 1...\(PasswordHasher.maxIterations)")
