@@ -39,23 +39,14 @@ extension ChatServer {
                 ?? Participant(role: .customer, id: request.customer.contactID, name: request.customer.name))
         newDraft.requestClientID = request.requestKey?.clientID
         let draft = newDraft
-        let notifier = onCall
+        let onCall = request.notifyOnCall ? onCallRequest(organizationID: request.organizationID, now: now) : nil
         let accepted = workers.submit { [unowned self] in
             do {
-                let (ticket, created) = try store.createTicketOnce(draft)
-                var queued = false
-                if request.notifyOnCall, let notifier {
-                    if created {
-                        let organization = try? store.organization(id: request.organizationID)
-                        queued = self.alertOnCall(notifier, ticket: ticket, organizationName: organization?.name ?? request.organizationID)
-                    } else {
-                        // The same request again (a resend after a restart): on-call staff were paged for it then.
-                        queued = self.needsOnCall(regionID: request.regionID, at: ticket.createdAt)
-                    }
-                }
-                let alerted = queued
+                let created = try store.createTicketOnce(draft, onCall: onCall?())
                 self.mailbox.post {
-                    self.apply(self.engine.ticketCreated(requestID: request.id, number: ticket.number, onCallNotified: alerted))
+                    self.onCallQueued(created.onCall, ticket: created.ticket)
+                    self.apply(self.engine.ticketCreated(requestID: request.id, number: created.ticket.number,
+                                                         onCallNotified: created.onCall == .queued))
                 }
             } catch {
                 self.logger.error("ticket creation failed", metadata: ["ticket.error": "\(error)"])
@@ -67,23 +58,30 @@ extension ChatServer {
         if !accepted { apply(engine.ticketCreationFailed(requestID: request.id, message: "server busy")) }
     }
 
-    /// Queues the on-call alert; each attempt's outcome goes into the ticket's history (on the notifier's thread).
-    /// Returns whether the alert was queued.
-    func alertOnCall(_ notifier: OnCallNotifier, ticket: Ticket, organizationName: String) -> Bool {
-        let store = self.store
-        let clock = self.clock
-        let logger = self.logger
-        let notice = UrgentNotice(
-            ticketNumber: ticket.number, organizationID: ticket.organizationID, organizationName: organizationName,
-            contactName: ticket.customer.name, contactEmail: ticket.customer.email, subject: ticket.subject,
-            productID: ticket.productID, severity: ticket.severity, createdAt: ticket.createdAt, reason: "outside_hours")
-        return notifier.notify(notice) { outcome in
-            let (kind, text) = OnCallHistory.describe(outcome)
-            do {
-                try store.appendTicketHistory(number: ticket.number, kind: kind, text: text, actor: .system, at: clock.now())
-            } catch {
-                logger.error("could not record on-call outcome", metadata: ["ticket.number": "\(ticket.number)"])
-            }
+    /// The on-call part of an urgent ticket's creation, when a webhook is configured: a closure that reads the
+    /// organization's name (on the worker) for the outbox row.
+    func onCallRequest(organizationID: OrganizationID, now: Date) -> (@Sendable () -> ChatStore.OnCallRequest)? {
+        guard onCallOutbox != nil else { return nil }
+        let store = self.store, perDay = config.onCallAlertsPerOrganizationPerDay
+        return {
+            let name = (try? store.organization(id: organizationID))?.name ?? organizationID
+            return ChatStore.OnCallRequest(organizationName: name, perDay: perDay, now: now)
+        }
+    }
+
+    /// Service thread: after an urgent ticket was stored, wake the outbox, or tell supervisors the page was
+    /// suppressed by the organization's daily limit.
+    func onCallQueued(_ queueing: OnCallQueueing, ticket: Ticket) {
+        switch queueing {
+        case .queued:
+            onCallOutbox?.poke()
+        case .suppressed(let limit):
+            logger.warning("on-call page suppressed by the organization's daily limit",
+                           metadata: ["ticket.number": "\(ticket.number)", "chat.organization": "\(ticket.organizationID)"])
+            alertSupervisors(kind: "oncall_limit_reached", ticketNumber: ticket.number, organizationID: ticket.organizationID,
+                             message: "Urgent ticket #\(ticket.number) from \(ticket.organizationID) did not page on-call staff: the organization reached its limit of \(limit) urgent alerts in 24 hours.")
+        case .notRequested:
+            break
         }
     }
 }

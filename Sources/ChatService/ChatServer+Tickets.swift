@@ -29,23 +29,24 @@ extension ChatServer {
             }
             let store = server.store
             let now = server.clock.now()
+            let onCall = new.urgent ? server.onCallRequest(organizationID: customer.organizationID, now: now) : nil
             server.ticketJob(request) {
                 guard let organization = try store.organization(id: customer.organizationID) else {
                     throw ChatError(.unknownOrganization, "Your organization \"\(customer.organizationID)\" is not registered.")
                 }
                 let due = server.firstResponseDue(severity: new.severity, from: now, regionID: organization.regionID)
-                let ticket = try store.createTicket(TicketDraft(
+                // Urgent outside support hours: the on-call alert is queued in the same transaction (outcomes go
+                // into the ticket's history).
+                let pages = new.urgent && server.needsOnCall(regionID: organization.regionID, at: now)
+                let created = try store.createTicketOnce(TicketDraft(
                     organizationID: customer.organizationID, customer: customer, subject: new.subject,
                     productID: new.productID, category: new.category, severity: new.severity, urgent: new.urgent,
                     createdAt: now, firstResponseDue: due, description: new.description,
-                    createdBy: TicketAccess.actor(principal)))
-                // Urgent outside support hours: on-call staff are alerted (outcomes go into the ticket's history).
-                var alerted = false
-                if ticket.urgent, server.needsOnCall(regionID: organization.regionID, at: now), let notifier = server.onCall {
-                    alerted = server.alertOnCall(notifier, ticket: ticket, organizationName: organization.name)
-                }
-                let onCallNotified = alerted
+                    createdBy: TicketAccess.actor(principal)), onCall: pages ? onCall?() : nil)
+                let ticket = created.ticket
+                let onCallNotified = created.onCall == .queued
                 return { server in
+                    server.onCallQueued(created.onCall, ticket: ticket)
                     server.respond(request, HTTPReplies.json(201) { json in
                         json.key("ticket"); TicketEncoding.write(ticket, into: &json)
                         json.field("onCallNotified", onCallNotified)

@@ -144,6 +144,22 @@ extension ChatServer: TransportDelegate {
         transport.close(c, code: 4401, reason: error.code.rawValue)
     }
 
+    /// Sends an `alert` frame to every connected supervisor (docs/PROTOCOL.md §3).
+    func alertSupervisors(kind: String, ticketNumber: Int64?, organizationID: String?, message: String) {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("type", "alert")
+        json.field("kind", kind)
+        json.field("ticketNumber", ticketNumber)
+        json.field("organizationId", organizationID)
+        json.field("message", message)
+        json.endObject()
+        for (c, link) in links {
+            guard case .staff(let identity)? = link.principal, identity.role == .supervisor else { continue }
+            _ = transport.send(json.bytes, to: c)
+        }
+    }
+
     /// Closes every WebSocket authenticated with a revoked staff token.
     func closeConnections(usingTokenHash hash: String) {
         for (c, link) in links where link.staffTokenHash == hash {

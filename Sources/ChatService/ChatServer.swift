@@ -28,6 +28,8 @@ public final class ChatServer: @unchecked Sendable {
     let calendars: [String: SupportCalendar]
     /// Alerts on-call staff about urgent tickets outside hours; nil when no webhook is configured.
     let onCall: OnCallNotifier?
+    /// Hands queued on-call alerts from SQLite to `onCall` (nil when no webhook is configured).
+    let onCallOutbox: OnCallOutbox?
 
     /// Per-connection state of the service layer (authentication, rate limit). Service thread only.
     var links: [ConnectionID: ConnectionLink] = [:]
@@ -60,7 +62,9 @@ public final class ChatServer: @unchecked Sendable {
         calendars = Dictionary(uniqueKeysWithValues: policy.regions.compactMap { region in
             (try? SupportCalendar(region: region)).map { (region.id, $0) }
         })
-        onCall = try ChatServer.makeOnCallNotifier(config)
+        let notifier = try ChatServer.makeOnCallNotifier(config)
+        onCall = notifier
+        onCallOutbox = notifier.map { [store] in OnCallOutbox(store: store, notifier: $0, clock: clock, logger: logger) }
         transport = WebSocketServer(config: TransportConfig(
             host: config.host, port: config.port, staticRoot: config.webRoot,
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
@@ -112,6 +116,7 @@ public final class ChatServer: @unchecked Sendable {
         writer.start()
         workers.start()
         onCall?.start()
+        onCallOutbox?.start()
         port = try transport.start()
         rearmTimer()
         return port
@@ -122,6 +127,7 @@ public final class ChatServer: @unchecked Sendable {
         transport.run()
         writer.stop()
         workers.stop()
+        onCallOutbox?.stop()
         onCall?.stop()
         logger.info("stopped; every acknowledged write is on disk")
     }

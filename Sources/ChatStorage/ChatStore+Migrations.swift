@@ -180,6 +180,7 @@ extension ChatStore {
 
         registerChatPolicyMigration(&migrator)
         registerLedgerMigration(&migrator)
+        registerOnCallOutboxMigration(&migrator)
         return migrator
     }
 }

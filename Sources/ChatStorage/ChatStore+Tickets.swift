@@ -82,13 +82,35 @@ extension ChatStore {
     /// Blocking; any thread but the lws service thread. Race-free: the check and the insert are one transaction
     /// of the single writer, and a unique index backs it.
     public func createTicketOnce(_ draft: TicketDraft) throws -> (ticket: Ticket, created: Bool) {
+        let result = try createTicketOnce(draft, onCall: nil)
+        return (result.ticket, result.created)
+    }
+
+    /// What a new urgent ticket needs for its on-call alert: the organization's name, its daily limit, now.
+    public struct OnCallRequest: Sendable {
+        public var organizationName: String
+        public var perDay: Int
+        public var now: Date
+        public init(organizationName: String, perDay: Int, now: Date) {
+            self.organizationName = organizationName
+            self.perDay = perDay
+            self.now = now
+        }
+    }
+
+    /// `createTicketOnce`, and for a new ticket with `onCall`, its alert queued in the outbox in the same
+    /// transaction (or suppressed by the organization's daily limit, recorded in its history).
+    public func createTicketOnce(_ draft: TicketDraft, onCall: OnCallRequest?)
+        throws -> (ticket: Ticket, created: Bool, onCall: OnCallQueueing) {
         try dbPool.write { db in
             if let clientID = draft.requestClientID,
                let number = try Int64.fetchOne(db, sql: """
                    SELECT number FROM tickets WHERE organization_id = ? AND contact_id = ? AND request_client_id = ?
                    """, arguments: [draft.organizationID, draft.customer.contactID, clientID]),
                let existing = try Self.fetchTicket(db, number) {
-                return (existing, false)
+                let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM oncall_outbox WHERE ticket_number = ?",
+                                              arguments: [number]) ?? 0
+                return (existing, false, queued > 0 ? .queued : .notRequested)
             }
             try db.execute(sql: TicketRow.insertSQL, arguments: TicketRow.insertArguments(draft))
             let ticket = draft.ticket(number: db.lastInsertedRowID)
@@ -100,7 +122,9 @@ extension ChatStore {
                                        text: draft.sessionID.map { "Converted from chat \($0)." })
             try db.execute(sql: TicketHistoryRow.insertSQL, arguments: TicketHistoryRow.insertArguments(
                 created.entry(ticketNumber: ticket.number, seq: 1, at: draft.createdAt, actor: draft.createdBy)))
-            return (ticket, true)
+            guard let onCall else { return (ticket, true, .notRequested) }
+            return (ticket, true, try Self.queueOnCallAlert(db, ticket: ticket, organizationName: onCall.organizationName,
+                                                            perDay: onCall.perDay, now: onCall.now))
         }
     }
 
@@ -161,7 +185,7 @@ extension ChatStore {
 
     // MARK: Inside a transaction
 
-    private static func fetchTicket(_ db: Database, _ number: Int64) throws -> Ticket? {
+    static func fetchTicket(_ db: Database, _ number: Int64) throws -> Ticket? {
         try TicketRow.fetchOne(db, sql: "SELECT * FROM tickets WHERE number = ?", arguments: [number])?.ticket
     }
 
@@ -170,7 +194,7 @@ extension ChatStore {
         return ticket
     }
 
-    private static func lastHistorySeq(_ db: Database, _ number: Int64) throws -> Int64 {
+    static func lastHistorySeq(_ db: Database, _ number: Int64) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM ticket_history WHERE ticket_number = ?",
                            arguments: [number]) ?? 0
     }

@@ -14,6 +14,8 @@ public enum TicketHistoryKind: String, Sendable, Equatable, Codable, CaseIterabl
     case oncallNotified = "oncall_notified"
     /// Notifying the on-call engineer failed (`text` says why).
     case oncallFailed = "oncall_failed"
+    /// On-call staff were not paged: the organization reached its limit of urgent alerts (`text` says so).
+    case oncallSuppressed = "oncall_suppressed"
     /// An internal note.
     case note
 }

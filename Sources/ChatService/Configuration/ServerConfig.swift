@@ -77,6 +77,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var onCallMaxAttempts: Int = 5
     /// First delay between on-call attempts, doubling each time (capped at 60 s).
     public var onCallInitialBackoffSeconds: Double = 2
+    /// On-call pages per organization in any 24 hours; further urgent tickets are still tickets, not pages, and
+    /// supervisors are told.
+    public var onCallAlertsPerOrganizationPerDay: Int = 10
 
     /// The defaults.
     public init() {}
@@ -89,6 +92,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
+        case onCallAlertsPerOrganizationPerDay
     }
 
     /// Decodes a config object: missing keys keep defaults; unknown keys and out-of-range values throw
@@ -139,6 +143,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         onCallWebhookSecret = try c.decodeIfPresent(String.self, forKey: .onCallWebhookSecret)
         onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)
         onCallInitialBackoffSeconds = try value(.onCallInitialBackoffSeconds, onCallInitialBackoffSeconds)
+        onCallAlertsPerOrganizationPerDay = try value(.onCallAlertsPerOrganizationPerDay, onCallAlertsPerOrganizationPerDay)
         try validate()
     }
 
