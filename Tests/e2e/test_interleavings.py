@@ -136,6 +136,16 @@ def test_agent_reusing_the_customers_client_id_gets_its_own_message(server):
     assert [(e["author"]["role"], e["text"], e["clientId"]) for e in messages] == [
         ("customer", "customer text", "m-1"), ("agent", "agent text", "m-1")]
 
+    # After a restart (kill -9) the ids recovered from disk are still per author.
+    server.restart()
+    ann = server.staff("ann")
+    cust = server.customer("acme", "c1")
+    assert ann.say(sid, "m-1", "agent text") == theirs
+    assert cust.say(sid, "m-1", "customer text") == mine
+    third = ann.say(sid, "m-2", "agent again")
+    assert third["seq"] == theirs["seq"] + 1
+    assert cust.say(sid, "m-2", "customer again")["seq"] == third["seq"] + 1
+
 
 def test_agent_reusing_the_previous_agents_client_id_after_a_transfer(server):
     """Old: after a transfer, the new agent's clientId matched the previous agent's message and got its ack."""
@@ -174,6 +184,7 @@ def _resend_request_of_closed_chat(cust, sid, first_event):
         assert ack["event"] == first_event
     summary = cust.expect("session", lambda f: f["session"]["id"] == sid)["session"]
     assert summary["state"] == "closed"
+    cust.drain(0.2)
     assert not [f for f in cust.frames[mark:] if isinstance(f, dict) and (
         (f.get("type") == "session" and f["session"]["id"] != sid) or f.get("type") == "error")], cust.frames[mark:]
 
@@ -202,8 +213,13 @@ def test_request_resent_after_the_chat_closed_returns_the_same_chat(make_server)
     assert status == 200 and (health["openSessions"], health["queued"]) == (0, 0), health
     status, listing = server.http("GET", "/api/transcripts", last.token)
     assert status == 200 and [t["id"] for t in listing["transcripts"]] == [sid], listing
-    # A new clientId is a new chat.
-    assert last.request_chat("r2")["sessionId"] > sid
+    # A new clientId is a new chat; with it open, the old request still answers with the old (closed) chat,
+    # not `already_in_chat`.
+    second = last.request_chat("r2")["sessionId"]
+    assert second > sid
+    _resend_request_of_closed_chat(last, sid, ack["event"])
+    status, health = server.http("GET", "/healthz")
+    assert (health["openSessions"], health["queued"]) == (1, 1), health
 
 
 # --------------------------------------------------------------------------- 3. sends resent to a closed chat
@@ -367,9 +383,12 @@ def test_urgent_request_sent_on_two_connections_at_once_makes_one_ticket(make_se
 
 # --------------------------------------------------------------------------- 5. long replays
 
-def _replay_everything(server, sid, last_seq, what):
+def _replay_everything(server, sid, last_seq, what, pause=0.0):
+    """A new connection of the customer replays the whole chat; `pause`: seconds it waits before reading
+    (a slow reader: flow control must hold the pages back rather than overflow its queue)."""
     reader = server.customer("acme", "c1")
     reader.send("sync", sessionId=sid, afterSeq=0)
+    time.sleep(pause)
     seqs = []
     deadline = time.monotonic() + 40
     synced = None
@@ -421,6 +440,7 @@ def test_replay_of_a_long_open_chat_is_paged_not_a_slow_consumer(make_server, to
     ones are read from storage and the rest from the tail."""
     server, cust, sid, last_seq = _long_chat(make_server, total)
     _replay_everything(server, sid, last_seq, "open chat")
+    _replay_everything(server, sid, last_seq, "open chat, slow reader", pause=1.5)
 
 
 def test_replay_of_a_long_closed_chat_is_paged_not_a_slow_consumer(make_server):
@@ -428,6 +448,7 @@ def test_replay_of_a_long_closed_chat_is_paged_not_a_slow_consumer(make_server):
     cust.send("close", sessionId=sid)
     cust.expect_event(sid, "closed", timeout=10)
     _replay_everything(server, sid, last_seq + 1, "closed chat")
+    _replay_everything(server, sid, last_seq + 1, "closed chat, slow reader", pause=1.5)
     # Also once the chat is only in storage (after a restart).
     server.restart()
     _replay_everything(server, sid, last_seq + 1, "closed chat after a restart")
