@@ -224,6 +224,30 @@ def test_request_resent_after_the_chat_closed_returns_the_same_chat(make_server)
 
 # --------------------------------------------------------------------------- 3. sends resent to a closed chat
 
+def test_send_resent_on_two_connections_at_once_stores_one_message(server):
+    cust = server.customer("acme", "c1")
+    sid = cust.request_chat("r1")["sessionId"]
+    other = server.customer("acme", "c1")
+    other.send("sync", sessionId=sid, afterSeq=1)
+    other.expect("synced", lambda f: f["sessionId"] == sid)
+    for c in (cust, other, cust, other):
+        c.send("send", sessionId=sid, clientId="m1", text="only once")
+    for c in (cust, other):
+        c.drain(0.5)
+    seen = [(c, f) for c in (cust, other) for f in c.frames if isinstance(f, dict)
+            and f.get("type") in ("ack", "event") and (f.get("event") or {}).get("seq") == 2]
+    assert seen and all(f["event"]["clientId"] == "m1" and f["event"]["author"]["id"] == "c1" for _, f in seen), seen
+    assert any(f["type"] == "ack" for _, f in seen)
+    assert {c for c, _ in seen} == {cust, other}     # each connection learns it is stored
+    for c in (cust, other):
+        assert not [f for f in c.frames if isinstance(f, dict) and f.get("type") == "error"], c.frames
+        assert c.say(sid, "m1", "only once")["seq"] == 2
+    events = server.transcript(sid, cust.token)["events"]
+    assert [e["seq"] for e in events] == [1, 2] and events[1]["text"] == "only once"
+
+
+
+
 def _check_closed_chat_answers(server, sid, first, agent_first, new_id):
     cust = server.customer("acme", "c1")
     stranger = server.customer("globex", "g1")
@@ -787,7 +811,69 @@ def test_availability_survives_a_restart(make_server):
     again.expect_event(sid, "joined")
 
 
+def test_two_agents_taking_the_same_chat_at_once(server):
+    ann = server.staff("ann")
+    bob = server.staff("bob")
+    cust = server.customer("acme", "c1")
+    sid = cust.request_chat("r1")["sessionId"]
+    ann.send("take", sessionId=sid)
+    bob.send("take", sessionId=sid)
+    joined = cust.expect_event(sid, "joined")
+    winner, loser = (ann, bob) if joined["agent"]["id"] == staff_id(ann) else (bob, ann)
+    winner.expect_event(sid, "joined")
+    assert loser.expect("error")["code"] == "session_not_queued"
+    said = cust.say(sid, "m1", "hello")
+    winner.expect_event(sid, seq=said["seq"])
+    loser.drain(0.3)
+    assert session_events_after(loser, sid, 0) == []
+    events = server.transcript(sid, cust.token)["events"]
+    assert [e["kind"] for e in events] == ["requested", "joined", "message"]
+
+
 # --------------------------------------------------------------------------- 13. long queue wait
+
+def test_long_wait_offer_accepted_while_an_agent_takes_the_chat(make_server):
+    """The customer accepts the long-wait offer while an agent takes the chat: exactly one of the two wins and
+    everything agrees with it (events, errors, session state, tickets)."""
+    policy = copy.deepcopy(POLICY)
+    policy["chat"] = {"maxQueueMinutes": 0.05}
+    server = make_server(policy=policy)
+    ann = server.staff("ann")
+    custs = [server.customer("acme", f"c{i}") for i in range(3)]
+    sids = [c.request_chat("r1")["sessionId"] for c in custs]
+    for c, sid in zip(custs, sids):
+        c.expect_event(sid, "wait_offered", timeout=15)
+    outcomes = []
+    for n, (c, sid) in enumerate(zip(custs, sids)):
+        first, second = ((ann, {"type": "take"}), (c, {"type": "respond_offer", "accept": True}))
+        if n % 2:
+            first, second = second, first
+        for who, frame in (first, second):
+            fields = {k: v for k, v in frame.items() if k != "type"}
+            who.send(frame["type"], sessionId=sid, **fields)
+        ann.drain(0.5)
+        c.drain(0.5)
+        kinds = [e["kind"] for e in c.events(sid)]
+        session = server.transcript(sid, server.login("sue"))["session"]
+        if "joined" in kinds:
+            outcomes.append("taken")
+            assert c.expect("error")["code"] == "no_pending_offer"
+            assert session["state"] == "active" and session["ticketNumber"] is None, session
+            assert "converted" not in kinds and "offer_accepted" not in kinds, kinds
+        else:
+            outcomes.append("converted")
+            c.expect_event(sid, "closed", timeout=10)
+            kinds = [e["kind"] for e in c.events(sid)]
+            assert kinds[-3:] == ["offer_accepted", "converted", "closed"], kinds
+            err = ann.expect("error")
+            assert err["code"] in ("session_not_queued", "conversion_in_progress"), err
+            session = server.transcript(sid, server.login("sue"))["session"]
+            assert session["state"] == "closed" and session["ticketNumber"] is not None, session
+            assert not [e for e in ann.events(sid) if e["kind"] == "joined"]
+        assert not [f for f in c.frames if isinstance(f, dict) and f.get("type") == "error"] or outcomes[-1] == "taken"
+    status, body = server.http("GET", "/api/tickets", server.login("sue"))
+    assert len(body["tickets"]) == outcomes.count("converted"), (outcomes, body["tickets"])
+
 
 def test_long_queue_wait_offers_a_ticket(make_server):
     """Old: a customer could wait in the queue forever: no offer, no flag on the staff board."""
