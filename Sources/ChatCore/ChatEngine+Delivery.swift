@@ -21,8 +21,17 @@ extension ChatEngine {
     /// The caller has checked access.
     func subscribe(_ connection: ConnectionID, to id: SessionID, afterSeq: Seq, sendSummary: Bool = true) {
         guard let live = sessions[id], let principal = connections[connection]?.principal else { return }
-        // A replay already streaming for this connection ends with `synced`; a second one would only repeat it.
-        if live.subscribers[connection]?.catchingUp == true { return }
+        // A replay already streaming for this connection ends with `synced`: a second `sync` from a later point
+        // is covered by it; one from an earlier point moves it back (the page in flight becomes stale).
+        if var streaming = live.subscribers[connection], streaming.catchingUp {
+            let from = max(0, afterSeq)
+            if from < streaming.deliveredSeq {
+                streaming.deliveredSeq = from
+                live.subscribers[connection] = streaming
+                out.append(.loadHistory(connection, sessionID: id, afterSeq: from))
+            }
+            return
+        }
         connections[connection]?.sessions.insert(id)
         let from = max(0, afterSeq)
         if sendSummary && live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
@@ -52,7 +61,15 @@ extension ChatEngine {
             // record before reading any event.
             guard id > 0, id < nextSessionID else { return refuse(connection, .unknownSession, "There is no chat \(id).") }
             var replays = storedReplays[connection] ?? [:]
-            guard replays[id] == nil else { return }   // already streaming: it ends with `synced`
+            if var streaming = replays[id] {
+                // Already streaming (it ends with `synced`); a `sync` from an earlier point moves it back.
+                if max(0, afterSeq) < streaming.deliveredSeq {
+                    streaming.deliveredSeq = max(0, afterSeq)
+                    storedReplays[connection]?[id] = streaming
+                    out.append(.loadHistory(connection, sessionID: id, afterSeq: streaming.deliveredSeq))
+                }
+                return
+            }
             guard replays.count < Self.maxStoredReplaysPerConnection else {
                 return refuse(connection, .serverBusy, "Too many replays at once on this connection; wait for `synced`.")
             }
@@ -70,10 +87,14 @@ extension ChatEngine {
 
     func handleHistory(_ connection: ConnectionID, _ id: SessionID, _ afterSeq: Seq, _ page: HistoryPage) {
         guard let principal = connections[connection]?.principal else { return }
+        // Each page answers one position of one replay; a page for another position is stale (the replay moved
+        // on or restarted) and is dropped: the read for the current position is in flight.
         if let replay = storedReplays[connection]?[id] {
+            guard afterSeq == replay.deliveredSeq else { return }
             return continueStoredReplay(connection, principal, id, replay, page)
         }
-        guard let live = sessions[id], var subscription = live.subscribers[connection], subscription.catchingUp else { return }
+        guard let live = sessions[id], var subscription = live.subscribers[connection], subscription.catchingUp,
+              afterSeq == subscription.deliveredSeq else { return }
         // Storage may already hold events whose receipt has not arrived: stop at what the engine knows is
         // committed; the live path delivers the rest.
         let before = subscription.deliveredSeq
@@ -129,7 +150,7 @@ extension ChatEngine {
         }
         if page.isLast || replay.deliveredSeq == before {
             finish()
-            return out.send(connection, .synced(sessionID: id, lastSeq: max(replay.deliveredSeq, stored.lastSeq)))
+            return out.send(connection, .synced(sessionID: id, lastSeq: stored.lastSeq))
         }
         storedReplays[connection]?[id] = replay
         out.append(.loadHistory(connection, sessionID: id, afterSeq: replay.deliveredSeq))
@@ -189,7 +210,15 @@ extension ChatEngine {
 
     /// A closed session whose last event is delivered leaves memory; storage keeps its transcript.
     private func evict(_ live: LiveSession) {
-        for connection in live.subscribers.keys { connections[connection]?.sessions.remove(live.record.id) }
+        for (connection, subscription) in live.subscribers {
+            if subscription.catchingUp {
+                // Its replay goes on from storage (the read in flight answers this position), to the chat's end.
+                storedReplays[connection, default: [:]][live.record.id] =
+                    StoredReplay(deliveredSeq: subscription.deliveredSeq, summarySent: true)
+            } else {
+                connections[connection]?.sessions.remove(live.record.id)
+            }
+        }
         if let clientID = live.record.requestClientID { requests[ChatRequestKey(live.record.customer, clientID: clientID)] = nil }
         sessions[live.record.id] = nil
     }

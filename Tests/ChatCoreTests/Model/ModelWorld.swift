@@ -22,6 +22,12 @@ final class ModelWorld {
     /// the actor could follow it, and of the step in which it stopped being able to.
     var grants: [Int: [SessionID: Seq]] = [:]
     var couldFollow: [Int: Set<SessionID>] = [:]
+    /// Seqs each connection received of each session (events and acks), and where its last `sync` started:
+    /// a `synced` must come after every event in between.
+    var received: [ConnectionID: [SessionID: Set<Seq>]] = [:]
+    var syncedFrom: [ConnectionID: [SessionID: Seq]] = [:]
+    /// Connections that received an `error`, in order (to tell a refused `sync`).
+    var refusedConnections: [ConnectionID] = []
     /// Events sent during the current step, checked against the grants at its end.
     var delivered: [(actor: Int, event: SessionEvent)] = []
     /// The budget each connection was last told for each session (a `budget` frame or a `session` summary).
@@ -101,7 +107,13 @@ final class ModelWorld {
             command(.sendMessage(sessionID: id, clientID: clientID, text: text), from: connection)
         case let .sync(pick, session, after):
             guard let connection = pickConnection(pick) else { return }
-            command(.sync(sessionID: pickSession(session), afterSeq: Seq(after % 9)), from: connection)
+            let id = pickSession(session)
+            // Replays in flight cover later starting points; an earlier one moves the replay back.
+            let before = syncedFrom[connection]?[id]
+            syncedFrom[connection, default: [:]][id] = min(before ?? .max, Seq(after % 9))
+            let mark = refusedConnections.count
+            command(.sync(sessionID: id, afterSeq: Seq(after % 9)), from: connection)
+            if refusedConnections.dropFirst(mark).contains(connection) { syncedFrom[connection]?[id] = before }
         case let .setStatus(pick, status):
             guard let connection = pickConnection(pick, staff: true) else { return }
             command(.setStatus(ModelActors.statuses[Int(status % 3)]), from: connection)
@@ -235,8 +247,18 @@ final class ModelWorld {
         if Self.trace { print("  -> #\(connection) \(ModelActors.all[index].name): \(message)") }
         let actor = ModelActors.all[index]
         switch message {
+        case .error:
+            refusedConnections.append(connection)
         case .budget(let status):
             lastBudget[connection, default: [:]][status.sessionID] = status
+        case let .synced(id, lastSeq):
+            // Only for a replay this connection asked for (engine-started follows begin where the chat began).
+            guard let from = syncedFrom[connection]?[id] else { break }
+            syncedFrom[connection]?[id] = nil
+            let got = received[connection]?[id] ?? []
+            if from < lastSeq, let missing = (from + 1...lastSeq).first(where: { !got.contains($0) }) {
+                fail("\(actor.name) got synced s\(id) up to \(lastSeq) without s\(id)#\(missing) (sync after \(from))")
+            }
         case .session(let summary):
             lastBudget[connection, default: [:]][summary.record.id] = summary.budget
         case .event(let event):
@@ -244,11 +266,13 @@ final class ModelWorld {
                 return fail("\(actor.name) got s\(event.sessionID)#\(event.seq) before it was stored (or not as stored)")
             }
             delivered.append((index, event))
+            received[connection, default: [:]][event.sessionID, default: []].insert(event.seq)
         case let .ack(clientID, id, seq, event):
             guard let stored = storage.events[id]?.first(where: { $0.seq == seq }) else {
                 return fail("\(actor.name) got an ack of s\(id)#\(seq) (\(clientID)) before it was stored")
             }
             if let event, event != stored { return fail("ack of s\(id)#\(seq) carries another event than stored") }
+            received[connection, default: [:]][id, default: []].insert(seq)
             let author = authorKey(actor.principal)
             guard stored.clientMessageID == clientID, AuthorKey(stored.author) == author else {
                 return fail("\(actor.name) got an ack for \(clientID) confirming \(stored.author.id)'s \(stored.clientMessageID ?? "-") at s\(id)#\(seq)")
