@@ -1,11 +1,12 @@
 // The agent console: login, availability, the live queue, concurrent chats as tabs, notifications.
 // The WebSocket (reconnect, resume, resend, exactly-once events) is chat-connection.js; this file only renders.
 import { ChatConnection } from "../js/chat-connection.js";
-import { el, formatDuration, replaceChildren } from "../js/dom.js";
+import { api, el, formatDuration, replaceChildren } from "../js/dom.js";
 import { ChatView, setServiceRates } from "./chat-view.js";
-import { loadAuth, logout, renderLogin } from "./staff-auth.js";
+import { clearAuth, loadAuth, logout, renderLogin, STAFF_AUTH_KEY } from "./staff-auth.js";
+import { StatusControl } from "./status-control.js";
 
-const AUTH_KEY = "chatd.console.auth";
+const AUTH_KEY = STAFF_AUTH_KEY; // the same login as the supervisor view
 const CONNECTION_KEY = "chatd.console.connection";
 const BASE_TITLE = "Agent console — chatd";
 const BEEP_GAP_MS = 800;
@@ -30,6 +31,11 @@ class AgentConsole {
     this.queue = [];
     this.knownQueue = new Set();
     this.agents = [];
+    /** Most chats per agent (staff welcome `limits.agentSessionCap`): transfer targets must be under it. */
+    this.agentSessionCap = Infinity;
+    this.welcomes = 0;
+    /** Chats followed before the latest welcome that the server has not confirmed as ours yet (see welcome()). */
+    this.unconfirmed = null;
     this.products = new Map();
     this.skewMs = 0;
     this.audio = null;
@@ -41,9 +47,9 @@ class AgentConsole {
   // ---- setup
 
   mount() {
-    this.statusSelect = el("select", { id: "status", onchange: () => this.command("set_status", { status: this.statusSelect.value }) },
-      ["available", "away", "offline"].map((s) => el("option", { value: s }, s[0].toUpperCase() + s.slice(1))));
-    this.statusSelect.value = "away";
+    this.statusControl = new StatusControl({
+      send: (status) => this.command("set_status", { status }), notify: (text) => this.notify(text) });
+    this.statusSelect = this.statusControl.select;
     this.sound = el("input", { type: "checkbox", id: "sound", checked: true });
     this.banner = el("div", { class: "banner", id: "connection-banner", role: "status", hidden: true });
     this.noticeBox = el("div", { class: "notice", id: "notice", role: "status", "aria-live": "polite" });
@@ -61,6 +67,7 @@ class AgentConsole {
         el("h1", {}, "Agent console"),
         el("span", { class: "who", id: "who" }, `Signed in as ${this.me.name} (${this.me.username})`),
         el("span", { class: "field-inline", style: "margin:0" }, el("label", { for: "status" }, "My status"), this.statusSelect),
+        this.statusControl.note,
         el("span", { class: "field-inline", style: "margin:0" }, this.sound, el("label", { for: "sound" }, "Sound")),
         el("button", { type: "button", class: "secondary", id: "logout", onclick: () => this.logout() }, "Log out")),
       this.banner,
@@ -132,13 +139,20 @@ class AgentConsole {
       document.removeEventListener("keydown", this.keyHandler);
       this.connection.stop();
       this.connection.forget();
-      sessionStorage.removeItem(AUTH_KEY);
+      clearAuth(AUTH_KEY, this.auth.token);
       showLogin("Your session has ended. Please log in again.");
     }
   }
 
   welcome(frame) {
+    this.welcomes += 1;
     this.skewMs = Date.parse(frame.serverTime) - Date.now() || 0;
+    this.agentSessionCap = frame.limits?.agentSessionCap ?? Infinity;
+    // The connection resumes followed chats right after this handler. Hold them back: the server lists the chats
+    // still assigned to us (`session` frames, then `queue`), and only those are synced; the others were transferred,
+    // requeued or closed meanwhile, and are explained instead of refused with "You cannot follow chat N".
+    this.unconfirmed = new Set(this.connection.followed);
+    for (const id of this.unconfirmed) this.connection.unfollow(id);
     for (const p of frame.products ?? []) this.products.set(p.id, p.name);
     setServiceRates(frame.serviceRates);
     for (const chat of this.chats.values()) chat.renderHeader();
@@ -155,13 +169,15 @@ class AgentConsole {
   frame(frame) {
     switch (frame.type) {
       case "status":
-        this.statusSelect.value = frame.status;
+        // Right after a welcome (before its `queue`) on a reconnect: the server's status for the new connection.
+        this.statusControl.apply(frame.status, { afterReconnect: this.welcomes > 1 && this.unconfirmed != null });
         break;
       case "session":
         this.session(frame.session);
         break;
       case "queue":
         this.renderQueue(frame.entries ?? []);
+        this.settleUnconfirmed();
         break;
       case "agents":
         this.agents = frame.agents ?? [];
@@ -190,8 +206,9 @@ class AgentConsole {
     let chat = this.chats.get(summary.id);
     const mine = summary.agent && Number(summary.agent.id) === Number(this.me.id) && summary.state === "active";
     if (!chat && !mine) return;
-    if (!chat) {
-      chat = this.addChat(summary.id);
+    if (!chat) chat = this.addChat(summary.id);
+    if (mine) {
+      this.unconfirmed?.delete(summary.id);
       // The server follows chats assigned to this connection; a chat assigned while this page was away needs a sync.
       if (!this.connection.followed.has(summary.id)) this.connection.follow(summary.id);
     }
@@ -217,6 +234,36 @@ class AgentConsole {
     if (event.kind === "closed" && this.activeId === chat.id) this.announcer.textContent = `Chat with ${chat.customerName} ended`;
     const pending = this.connection.pending(event.sessionId);
     for (const frame of pending) chat.renderPending(frame);
+  }
+
+  /** The chat is no longer this agent's (its view explains why): stop following it. */
+  chatReleased(id) {
+    this.connection.unfollow(id);
+  }
+
+  /** After a (re)connection's first `queue` frame: the followed chats the server did not list are no longer ours. */
+  settleUnconfirmed() {
+    const lost = this.unconfirmed;
+    this.unconfirmed = null;
+    for (const id of lost ?? []) {
+      if (this.chats.get(id)?.isMine) this.explainLost(id);
+    }
+  }
+
+  /** Reads what happened from the transcript (agents may read chats they handled) and shows it in the chat. */
+  async explainLost(id) {
+    const chat = this.chats.get(id);
+    try {
+      const { status, body } = await api("GET", `/api/transcripts/${id}`, { token: this.auth.token });
+      for (const event of status === 200 ? body.events ?? [] : []) {
+        if (event.seq <= chat.lastSeq) continue;
+        chat.addEvent(event); // explains itself; stops at the event that took the chat away
+        if (!chat.isMine) return;
+      }
+    } catch {
+      /* offline: the general sentence below */
+    }
+    if (chat.isMine) chat.markReleased("This chat is no longer assigned to you.");
   }
 
   error(frame) {
