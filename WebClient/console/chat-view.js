@@ -240,6 +240,15 @@ export class ChatView {
     this.note.hidden = !text;
   }
 
+  /** A later change of hands in a chat that is no longer this agent's: only the sentence, not the event. */
+  noteHolder(event) {
+    if (event.kind === "converted") this.ticketNumber = event.ticketNumber;
+    if (!mayEndHold(event.kind)) return;
+    const text = explainEvent(event, { meId: this.app.me.id, wasMine: false, customerName: this.customerName,
+      ticketNumber: this.ticketNumber });
+    if (text) this.setNote(text);
+  }
+
   /** The server no longer counts the chat as this agent's and no event said why (see the console's reconnect). */
   markReleased(text) {
     this.released = true;

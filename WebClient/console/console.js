@@ -257,9 +257,11 @@ class AgentConsole {
       const { status, body } = await api("GET", `/api/transcripts/${id}`, { token: this.auth.token });
       for (const event of status === 200 ? body.events ?? [] : []) {
         if (event.seq <= chat.lastSeq) continue;
-        chat.addEvent(event); // explains itself; stops at the event that took the chat away
-        if (!chat.isMine) return;
+        // Up to the event that took the chat away, the agent sees everything; after it, only who holds it now.
+        if (chat.isMine) chat.addEvent(event);
+        else chat.noteHolder(event);
       }
+      if (!chat.isMine) return;
     } catch {
       /* offline: the general sentence below */
     }
