@@ -122,6 +122,9 @@ def test_conversation_both_ways_then_server_restart_mid_conversation(server, bro
              message="widget reconnected")
     wait(console, RESTART_WAIT).until(lambda d: not css(d, "#connection-banner").is_displayed())
     assert not q(widget, ".cw-banner").is_displayed()
+    # The restarted server kept Ann's chat but not her availability (staff start Away): the console says so.
+    wait(console).until(lambda d: "Your status changed to Away after the reconnect" in text_of(d, "#notice"))
+    assert text_of(console, "#status-note") == "You are Away: you will not receive new chats."
     wait_for(widget, lambda d: widget_has(d, "agent", from_console), timeout=RESTART_WAIT,
              message="console's message reached the widget")
     wait_for_message(console, sid, "customer", from_widget, timeout=RESTART_WAIT)
