@@ -129,7 +129,7 @@ def test_an_agent_login_is_not_enough_for_the_supervisor_view(server, browsers):
 
 # --------------------------------------------------------------------------- C. state changes in words
 
-def test_a_supervisor_moves_the_chat_away_and_a_reload_is_not_refused(server, browsers):
+def test_a_supervisor_moves_the_chat_away_and_a_reload_is_not_refused(server, browsers, screenshot):
     bob = server.staff("bob")
     driver = open_console(browsers(), server, "ann")
     cathy, sid = routed_to_ann(server, driver)
@@ -139,6 +139,7 @@ def test_a_supervisor_moves_the_chat_away_and_a_reload_is_not_refused(server, br
     bob.expect_event(sid, "transferred", timeout=10)
     wait(driver).until(lambda d: note(d, sid) == "Sue transferred this chat to Bob.")
     assert "with Bob" in css(driver, f"#tab-{sid}").text
+    screenshot(driver, "console-handover")
     assert not css(driver, f"#compose-{sid}").is_enabled()
     wait(driver).until(lambda d: sid not in followed(d))
 

@@ -27,6 +27,8 @@ export function defaultSocketUrl(base = location.href) {
  * Events (EventTarget): "state" {state}, "welcome" {frame}, "event" {event} (each seq once, in order),
  * "ack" {clientId, event}, "frame" {frame} (every other server frame), "outbox" {pending}.
  * States: "connecting", "open", "reconnecting", "auth_failed", "stopped".
+ * "welcome" listeners run before the followed sessions are resumed: a page may `unfollow` the ones it does not want
+ * synced (the agent console holds them back until the server lists them as still assigned).
  */
 export class ChatConnection extends EventTarget {
   constructor({ token, url = defaultSocketUrl(), storageKey = "chatd", storage = sessionStorage } = {}) {
