@@ -7,7 +7,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from views import agent_says, css, message_texts, open_console, unread, wait, wait_for_chat, wait_for_message
+from views import (agent_says, choose_transfer_target, css, message_texts, open_console, transfer_options, unread, wait,
+                   wait_for_chat, wait_for_message)
 
 XSS = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
 
@@ -121,13 +122,13 @@ def test_transfer_to_another_agent_and_convert_to_ticket(server, browsers):
     bob.set_available()  # only available agents are transfer targets
 
     css(driver, f"#panel-{sid} details.transfer summary").click()
-    target = Select(css(driver, f"#transfer-{sid}"))
-    wait(driver).until(lambda d: any(o.get_attribute("value") == str(bob.welcome["staff"]["id"]) for o in target.options))
-    names = [o.text for o in target.options]
+    bob_id = str(bob.welcome["staff"]["id"])
+    wait(driver).until(lambda d: any(value == bob_id for value, _ in transfer_options(d, sid)))
+    names = [text for _, text in transfer_options(driver, sid)]
     assert any(n.startswith("Bob") for n in names) and not any(n.startswith("Ann") for n in names)
     assert names[0] == "Choose an agent…" and not css(driver, f"#panel-{sid} .transfer-submit").is_enabled()
     assert not any(n.startswith("Cat") for n in names)  # not connected
-    target.select_by_value(str(bob.welcome["staff"]["id"]))
+    choose_transfer_target(driver, sid, bob_id)
     css(driver, f"#panel-{sid} .transfer-submit").click()
 
     moved = bob.expect_event(sid, "transferred", timeout=10)

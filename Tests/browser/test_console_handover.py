@@ -8,18 +8,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from views import css, open_console, open_supervisor, wait, wait_for_chat
-
-
-def options(driver, sid):
-    """(value, text) of the transfer select's options, read in one script (the list is rebuilt on agents frames)."""
-    return driver.execute_script(
-        "return [...document.querySelectorAll(arguments[0])].map((o) => [o.value, o.textContent])",
-        f"#transfer-{sid} option")
+from views import (choose_transfer_target, css, open_console, open_supervisor, transfer_options, wait,
+                   wait_for_chat)
 
 
 def target_ids(driver, sid):
-    return [value for value, _ in options(driver, sid) if value]
+    return [value for value, _ in transfer_options(driver, sid) if value]
 
 
 def note(driver, sid):
@@ -56,14 +50,14 @@ def test_transfer_lists_only_connected_available_agents_under_the_cap(make_serve
     submit = css(driver, f"#panel-{sid} .transfer-submit")
 
     # Nobody qualifies: Bob is away, Cat is not connected, Ann is herself.
-    wait(driver).until(lambda d: options(d, sid) == [["", "No other agent is available now"]])
+    wait(driver).until(lambda d: transfer_options(d, sid) == [["", "No other agent is available now"]])
     assert not submit.is_enabled()
 
     # Bob becomes available: he is listed, with his load against the cap.
     bob.set_available()
     wait(driver).until(lambda d: target_ids(d, sid) == [bob_id])
-    assert options(driver, sid)[1][1] == "Bob (0 of 1 chats)"
-    Select(css(driver, f"#transfer-{sid}")).select_by_value(bob_id)
+    assert transfer_options(driver, sid)[1][1] == "Bob (0 of 1 chats)"
+    choose_transfer_target(driver, sid, bob_id)
     assert submit.is_enabled()
 
     # Bob goes away: the choice is cleared, the button disabled, and the page says why.
@@ -82,7 +76,7 @@ def test_transfer_lists_only_connected_available_agents_under_the_cap(make_serve
     # Under the cap once that chat ends: listed again, and the transfer goes through.
     gus.send("close", sessionId=gus_sid)
     wait(driver).until(lambda d: target_ids(d, sid) == [bob_id])
-    Select(css(driver, f"#transfer-{sid}")).select_by_value(bob_id)
+    choose_transfer_target(driver, sid, bob_id)
     submit.click()
     assert bob.expect_event(sid, "transferred", timeout=10)["agent"]["name"] == "Bob"
     wait(driver).until(lambda d: note(d, sid) == "You transferred this chat to Bob.")
