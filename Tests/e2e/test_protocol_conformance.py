@@ -214,3 +214,12 @@ def test_a_new_clock_start_starts_a_new_anchor(make_server):
     now = server_time(server)
     assert datetime(2026, 12, 1, 10, 0, tzinfo=UTC) <= now < datetime(2026, 12, 1, 11, 0, tzinfo=UTC), now
     assert json.loads((server.data / "clock.json").read_text())["clockStart"] == "2026-12-01T10:00:00.000Z"
+
+
+# --------------------------------------------------------------------------- the per-agent cap in the staff welcome
+
+def test_staff_welcome_limits_carry_the_agent_session_cap(make_server):
+    server = make_server({"agentSessionCap": 2})
+    assert server.staff("ann").welcome["limits"]["agentSessionCap"] == 2
+    assert server.staff("sue").welcome["limits"]["agentSessionCap"] == 2
+    assert "agentSessionCap" not in server.customer("acme", "c1").welcome["limits"]

@@ -1,8 +1,9 @@
 // The agent console: login, availability, the live queue, concurrent chats as tabs, notifications.
 // The WebSocket (reconnect, resume, resend, exactly-once events) is chat-connection.js; this file only renders.
 import { ChatConnection } from "../js/chat-connection.js";
-import { api, el, formatDuration, replaceChildren } from "../js/dom.js";
+import { el, formatDuration, replaceChildren } from "../js/dom.js";
 import { ChatView, setServiceRates } from "./chat-view.js";
+import { explainLostChat, HeldChats } from "./held-chats.js";
 import { clearAuth, loadAuth, logout, renderLogin, STAFF_AUTH_KEY } from "./staff-auth.js";
 import { StatusControl } from "./status-control.js";
 
@@ -34,8 +35,6 @@ class AgentConsole {
     /** Most chats per agent (staff welcome `limits.agentSessionCap`): transfer targets must be under it. */
     this.agentSessionCap = Infinity;
     this.welcomes = 0;
-    /** Chats followed before the latest welcome that the server has not confirmed as ours yet (see welcome()). */
-    this.unconfirmed = null;
     this.products = new Map();
     this.skewMs = 0;
     this.audio = null;
@@ -101,6 +100,7 @@ class AgentConsole {
     document.addEventListener("visibilitychange", this.focusHandler);
 
     this.connection = new ChatConnection({ token: this.auth.token, storageKey: CONNECTION_KEY });
+    this.held = new HeldChats(this.connection);
     this.connection.addEventListener("state", (e) => this.connectionState(e.detail.state));
     this.connection.addEventListener("welcome", (e) => this.welcome(e.detail.frame));
     this.connection.addEventListener("frame", (e) => this.frame(e.detail.frame));
@@ -148,11 +148,8 @@ class AgentConsole {
     this.welcomes += 1;
     this.skewMs = Date.parse(frame.serverTime) - Date.now() || 0;
     this.agentSessionCap = frame.limits?.agentSessionCap ?? Infinity;
-    // The connection resumes followed chats right after this handler. Hold them back: the server lists the chats
-    // still assigned to us (`session` frames, then `queue`), and only those are synced; the others were transferred,
-    // requeued or closed meanwhile, and are explained instead of refused with "You cannot follow chat N".
-    this.unconfirmed = new Set(this.connection.followed);
-    for (const id of this.unconfirmed) this.connection.unfollow(id);
+    // Resumed only once the server lists them as ours; the others are explained (held-chats.js).
+    this.held.holdBack();
     for (const p of frame.products ?? []) this.products.set(p.id, p.name);
     setServiceRates(frame.serviceRates);
     for (const chat of this.chats.values()) chat.renderHeader();
@@ -170,14 +167,17 @@ class AgentConsole {
     switch (frame.type) {
       case "status":
         // Right after a welcome (before its `queue`) on a reconnect: the server's status for the new connection.
-        this.statusControl.apply(frame.status, { afterReconnect: this.welcomes > 1 && this.unconfirmed != null });
+        this.statusControl.apply(frame.status, { afterReconnect: this.welcomes > 1 && this.held.settling });
         break;
       case "session":
         this.session(frame.session);
         break;
       case "queue":
         this.renderQueue(frame.entries ?? []);
-        this.settleUnconfirmed();
+        for (const id of this.held.settle()) {
+          const chat = this.chats.get(id);
+          if (chat?.isMine) explainLostChat(chat, this.auth.token);
+        }
         break;
       case "agents":
         this.agents = frame.agents ?? [];
@@ -207,11 +207,8 @@ class AgentConsole {
     const mine = summary.agent && Number(summary.agent.id) === Number(this.me.id) && summary.state === "active";
     if (!chat && !mine) return;
     if (!chat) chat = this.addChat(summary.id);
-    if (mine) {
-      this.unconfirmed?.delete(summary.id);
-      // The server follows chats assigned to this connection; a chat assigned while this page was away needs a sync.
-      if (!this.connection.followed.has(summary.id)) this.connection.follow(summary.id);
-    }
+    // The server follows chats assigned to this connection; a chat assigned while this page was away needs a sync.
+    if (mine) this.held.confirm(summary.id);
     chat.applySummary(summary);
     this.refreshUnread(chat);
   }
@@ -239,33 +236,6 @@ class AgentConsole {
   /** The chat is no longer this agent's (its view explains why): stop following it. */
   chatReleased(id) {
     this.connection.unfollow(id);
-  }
-
-  /** After a (re)connection's first `queue` frame: the followed chats the server did not list are no longer ours. */
-  settleUnconfirmed() {
-    const lost = this.unconfirmed;
-    this.unconfirmed = null;
-    for (const id of lost ?? []) {
-      if (this.chats.get(id)?.isMine) this.explainLost(id);
-    }
-  }
-
-  /** Reads what happened from the transcript (agents may read chats they handled) and shows it in the chat. */
-  async explainLost(id) {
-    const chat = this.chats.get(id);
-    try {
-      const { status, body } = await api("GET", `/api/transcripts/${id}`, { token: this.auth.token });
-      for (const event of status === 200 ? body.events ?? [] : []) {
-        if (event.seq <= chat.lastSeq) continue;
-        // Up to the event that took the chat away, the agent sees everything; after it, only who holds it now.
-        if (chat.isMine) chat.addEvent(event);
-        else chat.noteHolder(event);
-      }
-      if (!chat.isMine) return;
-    } catch {
-      /* offline: the general sentence below */
-    }
-    if (chat.isMine) chat.markReleased("This chat is no longer assigned to you.");
   }
 
   error(frame) {
