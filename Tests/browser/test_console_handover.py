@@ -156,12 +156,19 @@ def test_the_customer_closes_the_chat(server, browsers):
     assert css(driver, f"#panel-{sid}").get_attribute("data-state") == "closed"
 
 
+def go_away(driver):
+    """Ann asks to be Away (so that no chat is routed back to her when she reconnects): not announced as a change."""
+    Select(css(driver, "#status")).select_by_value("away")
+    wait(driver).until(lambda d: css(d, "#status-note").text == "You are Away: you will not receive new chats.")
+    assert "changed" not in notice(driver)
+
+
 def test_requeued_while_away_then_taken_by_bob_is_explained_after_the_reconnect(make_server, browsers):
     server = make_server({"agentGraceSeconds": 1})
     driver = open_console(browsers(), server, "ann")
-    wait(driver).until(lambda d: css(d, "#status-note").text == "You are Available: new chats are routed to you.")
     cathy, sid = routed_to_ann(server, driver)
     bob = server.staff("bob")
+    go_away(driver)
 
     # Ann's page loses its connection for longer than the grace period: the chat goes back to the queue.
     driver.execute_script("window.agentConsole.connection.stop()")
@@ -176,22 +183,14 @@ def test_requeued_while_away_then_taken_by_bob_is_explained_after_the_reconnect(
         "return [...document.querySelectorAll(arguments[0])].map((n) => n.dataset.kind)", f"#panel-{sid} .timeline .sys")]
     assert not css(driver, f"#compose-{sid}").is_enabled()
     assert sid not in followed(driver)
-    # Requeued agents are set offline by the server: the console says so, in words.
-    wait(driver).until(lambda d: "Your status changed to Offline after the reconnect" in notice(d))
-    assert css(driver, "#status-note").text == "You are Offline: you will not receive new chats or transfers."
-    assert Select(css(driver, "#status")).first_selected_option.get_attribute("value") == "offline"
     assert "cannot follow" not in notice(driver)
-
-    # Asking for a status is not announced as a change.
-    Select(css(driver, "#status")).select_by_value("away")
-    wait(driver).until(lambda d: css(d, "#status-note").text == "You are Away: you will not receive new chats.")
-    assert "changed" not in notice(driver)
 
 
 def test_requeued_while_away_is_explained_when_nobody_took_it(make_server, browsers):
     server = make_server({"agentGraceSeconds": 1})
     driver = open_console(browsers(), server, "ann")
     cathy, sid = routed_to_ann(server, driver)
+    go_away(driver)
     driver.execute_script("window.agentConsole.connection.stop()")
     cathy.expect_event(sid, "requeued", timeout=15)
     driver.execute_script("window.agentConsole.connection.start()")
@@ -202,3 +201,29 @@ def test_requeued_while_away_is_explained_when_nobody_took_it(make_server, brows
     wait(driver).until(lambda d: css(d, f"#compose-{sid}").is_enabled())
     assert note(driver, sid) == ""
     wait(driver).until(lambda d: sid in followed(d))
+
+
+def test_status_changes_nobody_asked_for_here_are_said_in_words(server, browsers):
+    driver = open_console(browsers(), server, "ann")
+    wait(driver).until(lambda d: css(d, "#status-note").text == "You are Available: new chats are routed to you.")
+    assert notice(driver) == ""
+
+    # Ann's other connection (another tab, another device) sets her Away.
+    elsewhere = server.staff("ann")
+    elsewhere.send("set_status", status="away")
+    wait(driver).until(lambda d: notice(d) == "Your status changed to Away: you will not receive new chats.")
+    assert css(driver, "#status-note").text == "You are Away: you will not receive new chats."
+    assert Select(css(driver, "#status")).first_selected_option.get_attribute("value") == "away"
+
+    # While this page is disconnected she becomes Available again: said when the page reconnects.
+    driver.execute_script("window.agentConsole.connection.stop()")
+    elsewhere.set_available()
+    driver.execute_script("window.agentConsole.connection.start()")
+    wait(driver).until(lambda d: notice(d) ==
+                       "Your status changed to Available after the reconnect: new chats are routed to you.")
+    assert css(driver, "#status-note").text == "You are Available: new chats are routed to you."
+
+    # What Ann asks for herself is not announced as a change.
+    Select(css(driver, "#status")).select_by_value("offline")
+    wait(driver).until(lambda d: css(d, "#status-note").text == "You are Offline: you will not receive new chats or transfers.")
+    assert "changed" not in notice(driver)

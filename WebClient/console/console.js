@@ -177,6 +177,11 @@ class AgentConsole {
         for (const id of this.held.settle()) {
           const chat = this.chats.get(id);
           if (chat?.isMine) explainLostChat(chat, this.auth.token);
+          // Messages still waiting for that chat can no longer be sent there.
+          for (const pending of this.connection.pending(id)) {
+            this.connection.discard(pending.clientId);
+            chat?.renderPending(pending, "this chat is no longer assigned to you");
+          }
         }
         break;
       case "agents":

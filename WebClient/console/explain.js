@@ -44,8 +44,11 @@ export function explainEvent(event, { meId, wasMine, customerName, ticketNumber 
       if (isMe(event.agent)) return byMe ? "" : `${actor} transferred this chat to you.`;
       return `${actor} transferred this chat to ${event.agent?.name ?? "another agent"}.`;
     case "requeued":
-      if (event.reason === "agent_disconnected" && wasMine) {
+      if (wasMine && event.reason === "agent_disconnected") {
         return "This chat went back to the queue because you were disconnected for too long. Take it from the queue to continue.";
+      }
+      if (wasMine && event.reason === "agent_offline") {
+        return "This chat went back to the queue because you went Offline. Take it from the queue to continue.";
       }
       return "This chat went back to the queue.";
     case "closed":
