@@ -63,7 +63,7 @@ extension ChatEngine {
             let zone = timeZone.flatMap { TimeZone(identifier: $0) != nil ? $0 : nil }
                 ?? policy.region(regionID)?.timeZone ?? "UTC"
             let described = SupportCalendar.describe(opening, inZone: zone)
-            details["nextOpening"] = ISO8601DateFormatter().string(from: opening)
+            details["nextOpening"] = ISOTime.format(opening)
             details["nextOpeningText"] = described
             details["timeZone"] = zone
             when = " We open again \(described)."

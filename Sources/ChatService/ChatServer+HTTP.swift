@@ -122,8 +122,13 @@ extension ChatServer {
     // MARK: Login
 
     private func login(_ request: HTTPRequest) {
-        guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let username = body["username"] as? String, let password = body["password"] as? String,
+        let body: [String: Any]
+        do {
+            body = try JSONBody.object(request.body)
+        } catch {
+            return respond(request, HTTPReplies.error(error))
+        }
+        guard let username = body["username"] as? String, let password = body["password"] as? String,
               !username.isEmpty, !password.isEmpty else {
             return respond(request, HTTPReplies.error(.invalidField, "Send JSON {\"username\": ..., \"password\": ...}."))
         }

@@ -60,7 +60,7 @@ extension ChatServer {
     func listTickets(_ request: HTTPRequest) {
         authenticate(request) { server, principal in
             let filter: TicketFilter
-            switch TicketRoutes.filter(request.query).flatMap({ TicketAccess.scope(principal, $0) }) {
+            switch TicketRoutes.filter(request.query, policy: server.engine.policy).flatMap({ TicketAccess.scope(principal, $0) }) {
             case .success(let scoped): filter = scoped
             case .failure(let error): return server.respond(request, HTTPReplies.error(error))
             }

@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 
 /// A small, allocation-light JSON writer for outgoing frames (the hot path of every delivered message).
@@ -66,36 +67,5 @@ struct JSONWriter {
             }
         }
         bytes.append(UInt8(ascii: "\""))
-    }
-}
-
-/// UTC timestamps as ISO 8601 with milliseconds ("2026-11-21T23:51:26.123Z"), formatted without Foundation
-/// formatters (they are slow and not needed for UTC).
-enum ISOTime {
-    static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
-        let ms = Int(millis - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
-    }
-
-    /// Parses "2026-11-21", "2026-11-21T10:00:00Z" or with fractional seconds / offsets. Nil if invalid.
-    static func parse(_ text: String) -> Date? {
-        let full = ISO8601DateFormatter()
-        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = full.date(from: text) { return date }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let date = plain.date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        return day.date(from: text)
     }
 }

@@ -12,8 +12,8 @@ struct NewTicketRequest: Equatable {
     var urgent: Bool
 }
 
-/// Parses ticket route paths, bodies and queries. Pure; safe from any thread. Every refusal is `invalid_field`
-/// with a sentence naming the field.
+/// Parses ticket route paths, bodies and queries. Pure; safe from any thread. A body that is not a JSON object is
+/// `malformed_json`; every other refusal is `invalid_field` with a sentence naming the field or parameter.
 enum TicketRoutes {
     static func number(_ text: String) -> Result<Int64, ChatError> {
         guard let number = Int64(text), number > 0 else {
@@ -69,45 +69,48 @@ enum TicketRoutes {
         }
     }
 
-    /// `GET /api/tickets` parameters: status, severity, organization, contact, urgent (true|false),
-    /// due (ISO 8601 instant: unanswered, not closed, first response due before it), limit (1-500, default 100),
-    /// offset.
-    static func filter(_ query: [String: String]) -> Result<TicketFilter, ChatError> {
+    /// `GET /api/tickets` parameters: status, severity (a level of the policy), organization, contact,
+    /// urgent (true|false), due (ISO 8601 instant: unanswered, not closed, first response due before it),
+    /// limit (1-500, default 100), offset (>= 0). A bad value is `invalid_field` naming the parameter.
+    static func filter(_ query: [String: String], policy: SupportPolicy) -> Result<TicketFilter, ChatError> {
         Result { () throws(ChatError) in
             var filter = TicketFilter()
             filter.organizationID = query["organization"].flatMap { $0.isEmpty ? nil : $0 }
             filter.contactID = query["contact"].flatMap { $0.isEmpty ? nil : $0 }
             if let text = query["status"], !text.isEmpty {
                 guard let status = TicketStatus(rawValue: text) else {
-                    throw ChatError(.invalidField, "status must be one of: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    throw .invalidParameter("status", "must be one of: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
                 }
                 filter.status = status
             }
             if let text = query["severity"], !text.isEmpty {
-                guard let severity = Int(text) else { throw ChatError(.invalidField, "severity must be an integer.") }
+                let levels = policy.severities.map(\.level).sorted()
+                guard let severity = Int(text), levels.contains(severity) else {
+                    throw .invalidParameter("severity", "must be a severity level of the policy: \(levels.map(String.init).joined(separator: ", ")).")
+                }
                 filter.severity = severity
             }
             if let text = query["urgent"], !text.isEmpty {
                 switch text {
                 case "true": filter.urgent = true
                 case "false": filter.urgent = false
-                default: throw ChatError(.invalidField, "urgent must be true or false.")
+                default: throw .invalidParameter("urgent", "must be true or false.")
                 }
             }
             if let text = query["due"], !text.isEmpty {
                 guard let due = ISOTime.parse(text) else {
-                    throw ChatError(.invalidField, "due must be an ISO 8601 instant such as 2026-11-21T09:00:00Z.")
+                    throw .invalidParameter("due", "must be an ISO 8601 instant such as 2026-11-21T09:00:00Z.")
                 }
                 filter.dueBefore = due
             }
             if let text = query["limit"], !text.isEmpty {
                 guard let limit = Int(text), (1...TicketFilter.maxLimit).contains(limit) else {
-                    throw ChatError(.invalidField, "limit must be between 1 and \(TicketFilter.maxLimit).")
+                    throw .invalidParameter("limit", "must be an integer between 1 and \(TicketFilter.maxLimit).")
                 }
                 filter.limit = limit
             }
             if let text = query["offset"], !text.isEmpty {
-                guard let offset = Int(text), offset >= 0 else { throw ChatError(.invalidField, "offset must be ≥ 0.") }
+                guard let offset = Int(text), offset >= 0 else { throw .invalidParameter("offset", "must be an integer ≥ 0.") }
                 filter.offset = offset
             }
             return filter
@@ -115,10 +118,7 @@ enum TicketRoutes {
     }
 
     private static func object(_ body: [UInt8]) throws(ChatError) -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw ChatError(.invalidField, "Send a JSON object.")
-        }
-        return object
+        try JSONBody.object(body)
     }
 
     /// A required string field, trimmed, not empty.

@@ -4,43 +4,44 @@ import Foundation
 
 /// Parses `GET /api/transcripts` query parameters into a filter. Pure.
 /// Parameters: organization, contact, agent (staff id), from, to (ISO 8601 date or date-time; `to` exclusive),
-/// state (queued|active|closed), outcome (open|closed|converted), limit (1-500, default 100), offset.
+/// state (queued|active|closed), outcome (open|closed|converted), limit (1-500, default 100), offset (>= 0).
+/// A bad value is `invalid_field` naming the parameter (`field`).
 enum TranscriptQuery {
     static func parse(_ query: [String: String]) -> Result<TranscriptFilter, ChatError> {
         var filter = TranscriptFilter()
         filter.organizationID = query["organization"].flatMap { $0.isEmpty ? nil : $0 }
         filter.contactID = query["contact"].flatMap { $0.isEmpty ? nil : $0 }
         if let agent = query["agent"], !agent.isEmpty {
-            guard let id = StaffID(agent) else { return .failure(ChatError(.invalidField, "agent must be a staff id (integer).")) }
+            guard let id = StaffID(agent), id > 0 else { return .failure(.invalidParameter("agent", "must be a staff id (a positive integer).")) }
             filter.agentID = id
         }
         for (name, apply) in [("from", { (d: Date) in filter.from = d }), ("to", { (d: Date) in filter.to = d })] {
             guard let text = query[name], !text.isEmpty else { continue }
             guard let date = ISOTime.parse(text) else {
-                return .failure(ChatError(.invalidField, "\(name) must be an ISO 8601 date such as 2026-11-21 or 2026-11-21T09:00:00Z."))
+                return .failure(.invalidParameter(name, "must be an ISO 8601 date such as 2026-11-21 or 2026-11-21T09:00:00Z."))
             }
             apply(date)
         }
         if let state = query["state"], !state.isEmpty {
             guard let parsed = SessionState(rawValue: state) else {
-                return .failure(ChatError(.invalidField, "state must be queued, active or closed."))
+                return .failure(.invalidParameter("state", "must be queued, active or closed."))
             }
             filter.state = parsed
         }
         if let outcome = query["outcome"], !outcome.isEmpty {
             guard let parsed = TranscriptOutcome(rawValue: outcome) else {
-                return .failure(ChatError(.invalidField, "outcome must be open, closed or converted."))
+                return .failure(.invalidParameter("outcome", "must be open, closed or converted."))
             }
             filter.outcome = parsed
         }
         if let limit = query["limit"], !limit.isEmpty {
             guard let value = Int(limit), (1...500).contains(value) else {
-                return .failure(ChatError(.invalidField, "limit must be between 1 and 500."))
+                return .failure(.invalidParameter("limit", "must be an integer between 1 and 500."))
             }
             filter.limit = value
         }
         if let offset = query["offset"], !offset.isEmpty {
-            guard let value = Int(offset), value >= 0 else { return .failure(ChatError(.invalidField, "offset must be ≥ 0.")) }
+            guard let value = Int(offset), value >= 0 else { return .failure(.invalidParameter("offset", "must be an integer ≥ 0.")) }
             filter.offset = value
         }
         return .success(filter)

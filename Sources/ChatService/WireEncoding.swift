@@ -217,6 +217,8 @@ extension WireEncoding {
         json.field("maxMessageLength", config.maxMessageLength)
         json.key("messagesPerSecond"); json.double(config.messagesPerSecond)
         json.key("messageBurst"); json.double(config.messageBurst)
+        // Staff: the most chats one agent holds, so a console offers transfers only to agents under it.
+        if principal.isStaff { json.field("agentSessionCap", config.agentSessionCap) }
         json.endObject()
         json.endObject()
         return json.bytes

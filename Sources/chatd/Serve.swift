@@ -23,7 +23,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("clock-speed"), help: "Run the domain clock this many times faster (demos and tests).")
     var clockSpeed: Double?
 
-    @Option(name: .customLong("clock-start"), help: "Start the domain clock at this ISO 8601 instant (demos and tests).")
+    @Option(name: .customLong("clock-start"), help: "Start the domain clock at this ISO 8601 instant, e.g. 2026-11-21T18:00:00Z or 2026-11-21T18:00:00.250Z (demos and tests; a restart continues it).")
     var clockStart: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
@@ -51,14 +51,17 @@ struct Serve: ParsableCommand {
         }
         let logger = Logger(label: "chatd")
         let policy = try PolicyLoader.load(path: config.policyFile)
-        let clock = config.makeClock()
+        // A demo/test clock continues across restarts (DATA/clock.json) instead of going back to clockStart.
+        let resolution = try ClockAnchor.resolve(config)
+        let clock = resolution.clock
+        if let warning = resolution.warning { logger.warning("\(warning)") }
 
         let server = try ChatServer(config: config, policy: policy, clock: clock, logger: logger)
         let port = try server.start()
         logger.notice("listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(port)", "chat.data": "\(config.dataDirectory)",
             "chat.web_root": "\(config.webRoot ?? "none")", "chat.clock_speed": "\(config.clockSpeed)",
-            "chat.clock_now": "\(ISO8601DateFormatter().string(from: clock.now()))"])
+            "chat.clock_now": "\(ISOTime.format(clock.now()))", "chat.clock_resumed": "\(resolution.resumed)"])
         // A line scripts and tests can wait for.
         FileHandle.standardOutput.write(Data("chatd listening on http://\(config.host):\(port)\n".utf8))
 

@@ -17,7 +17,7 @@ final class SupportHoursEngineTests: XCTestCase {
         let error = try XCTUnwrap(h.errors(to: c).last)
         XCTAssertEqual(error.code, .chatOffline)
         XCTAssertEqual(error.alternative, "ticket")
-        XCTAssertEqual(error.details["nextOpening"], "2026-11-23T15:00:00Z", "Monday 9:00 in Chicago")
+        XCTAssertEqual(error.details["nextOpening"], "2026-11-23T15:00:00.000Z", "Monday 9:00 in Chicago")
         XCTAssertEqual(error.details["timeZone"], "Europe/Madrid")
         XCTAssertEqual(error.details["nextOpeningText"], SupportCalendar.describe(at("2026-11-23T15:00:00Z"), inZone: "Europe/Madrid"))
         XCTAssertTrue(h.writes.isEmpty, "nothing is created for an offline request")
@@ -27,7 +27,7 @@ final class SupportHoursEngineTests: XCTestCase {
         let h = EngineHarness(clock: ManualClock(at("2026-11-26T16:00:00Z")))   // Thursday 10:00 Chicago
         let c = h.connectCustomer(alice, org: Fixture.org())
         h.send(.requestChat(productID: "pressero", subject: "Help", firstMessage: "Hi", clientID: "r1"), from: c)
-        XCTAssertEqual(h.errors(to: c).last?.details["nextOpening"], "2026-11-30T15:00:00Z")
+        XCTAssertEqual(h.errors(to: c).last?.details["nextOpening"], "2026-11-30T15:00:00.000Z")
     }
 
     func testUrgentOutsideHoursOpensAnUrgentTicketForOnCall() throws {

@@ -69,7 +69,13 @@ final class TicketRoutesTests: XCTestCase {
                 XCTAssertTrue((error as? ChatError)?.message.hasPrefix(field) ?? false, "\(error)")
             }
         }
-        XCTAssertThrowsError(try TicketRoutes.newTicket(Array("[1]".utf8), policy: policy).get())
+        for raw in ["[1]", "{not json", "", "\"text\""] {
+            XCTAssertThrowsError(try TicketRoutes.newTicket(Array(raw.utf8), policy: policy).get(), raw) { error in
+                XCTAssertEqual((error as? ChatError)?.code, .malformedJSON)
+            }
+            XCTAssertEqual(failureCode(TicketRoutes.replyText(Array(raw.utf8))), .malformedJSON, raw)
+            XCTAssertEqual(failureCode(TicketRoutes.status(Array(raw.utf8))), .malformedJSON, raw)
+        }
         XCTAssertThrowsError(try TicketRoutes.newTicket(Array("{".utf8), policy: policy).get())
     }
 
@@ -85,15 +91,16 @@ final class TicketRoutesTests: XCTestCase {
         let filter = try TicketRoutes.filter([
             "status": "on_hold", "severity": "2", "organization": "acme", "contact": "c1", "urgent": "true",
             "due": "2026-11-21T09:00:00Z", "limit": "10", "offset": "20",
-        ]).get()
+        ], policy: .defaults).get()
         XCTAssertEqual(filter, TicketFilter(organizationID: "acme", contactID: "c1", status: .onHold, severity: 2,
                                             urgent: true, dueBefore: ISOTime.parse("2026-11-21T09:00:00Z"),
                                             limit: 10, offset: 20))
-        XCTAssertEqual(try TicketRoutes.filter([:]).get(), TicketFilter())
-        for (name, value) in [("status", "bogus"), ("severity", "x"), ("urgent", "1"), ("due", "soon"),
-                              ("limit", "0"), ("limit", "501"), ("offset", "-1")] {
-            XCTAssertThrowsError(try TicketRoutes.filter([name: value]).get(), name) { error in
+        XCTAssertEqual(try TicketRoutes.filter([:], policy: .defaults).get(), TicketFilter())
+        for (name, value) in [("status", "bogus"), ("severity", "x"), ("severity", "9"), ("severity", "0"),
+                              ("urgent", "1"), ("due", "soon"), ("limit", "0"), ("limit", "501"), ("offset", "-1")] {
+            XCTAssertThrowsError(try TicketRoutes.filter([name: value], policy: .defaults).get(), name) { error in
                 XCTAssertEqual((error as? ChatError)?.code, .invalidField)
+                XCTAssertEqual((error as? ChatError)?.details["field"], name)
             }
         }
     }
@@ -147,4 +154,9 @@ final class TicketRoutesTests: XCTestCase {
             "fromStatus":"new","toStatus":"open"}
             """)
     }
+}
+
+private func failureCode<T>(_ result: Result<T, ChatError>) -> ChatErrorCode? {
+    if case .failure(let error) = result { return error.code }
+    return nil
 }

@@ -7,7 +7,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from views import agent_says, css, message_texts, open_console, unread, wait, wait_for_chat, wait_for_message
+from views import (agent_says, choose_transfer_target, css, message_texts, open_console, transfer_options, unread, wait,
+                   wait_for_chat, wait_for_message)
 
 XSS = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
 
@@ -112,20 +113,22 @@ def test_one_agent_serves_two_customers_with_unread_counts_and_title_badge(serve
 
 
 def test_transfer_to_another_agent_and_convert_to_ticket(server, browsers):
-    bob = server.staff("bob")  # connected and away: a valid transfer target, but routing skips him
+    bob = server.staff("bob")  # connected but away until Ann has the chat, so routing gives it to Ann
     driver = open_console(browsers(), server, "ann")
     cathy = server.customer("acme", "c1", name="Cathy")
     sid = cathy.request_chat("r1", text="Please help", subject="Transfer me")["sessionId"]
     cathy.expect_event(sid, "joined", timeout=10)
     wait_for_chat(driver, sid)
+    bob.set_available()  # only available agents are transfer targets
 
     css(driver, f"#panel-{sid} details.transfer summary").click()
-    target = Select(css(driver, f"#transfer-{sid}"))
-    wait(driver).until(lambda d: any(o.get_attribute("value") == str(bob.welcome["staff"]["id"]) for o in target.options))
-    names = [o.text for o in target.options]
+    bob_id = str(bob.welcome["staff"]["id"])
+    wait(driver).until(lambda d: any(value == bob_id for value, _ in transfer_options(d, sid)))
+    names = [text for _, text in transfer_options(driver, sid)]
     assert any(n.startswith("Bob") for n in names) and not any(n.startswith("Ann") for n in names)
+    assert names[0] == "Choose an agent…" and not css(driver, f"#panel-{sid} .transfer-submit").is_enabled()
     assert not any(n.startswith("Cat") for n in names)  # not connected
-    target.select_by_value(str(bob.welcome["staff"]["id"]))
+    choose_transfer_target(driver, sid, bob_id)
     css(driver, f"#panel-{sid} .transfer-submit").click()
 
     moved = bob.expect_event(sid, "transferred", timeout=10)
@@ -231,18 +234,18 @@ def test_budget_warning_offer_decline_continue_and_services_proposal(make_server
 
 def test_login_survives_a_reload_and_logout_ends_the_staff_session(server, browsers):
     driver = open_console(browsers(), server, "ann", available=False)
-    token = driver.execute_script("return JSON.parse(sessionStorage.getItem('chatd.console.auth')).token")
+    token = driver.execute_script("return JSON.parse(localStorage.getItem('chatd.staff.auth')).token")
     assert server.http("GET", "/api/me", token)[0] == 200
     driver.refresh()
     wait(driver).until(lambda d: "Signed in as Ann" in css(d, "#who").text)
     wait(driver).until(lambda d: not css(d, "#connection-banner").is_displayed())
     css(driver, "#logout").click()
     wait(driver).until(EC.visibility_of_element_located((By.ID, "login-username")))
-    assert driver.execute_script("return sessionStorage.getItem('chatd.console.auth')") is None
+    assert driver.execute_script("return localStorage.getItem('chatd.staff.auth')") is None
     wait(driver).until(lambda d: server.http("GET", "/api/me", token)[0] == 401)
     # Wrong password: an error, no session.
     css(driver, "#login-username").send_keys("ann")
     css(driver, "#login-password").send_keys("wrong")
     css(driver, "#login-submit").click()
     wait(driver).until(lambda d: css(d, "#login-error").text != "")
-    assert driver.execute_script("return sessionStorage.getItem('chatd.console.auth')") is None
+    assert driver.execute_script("return localStorage.getItem('chatd.staff.auth')") is None

@@ -122,6 +122,12 @@ def test_conversation_both_ways_then_server_restart_mid_conversation(server, bro
              message="widget reconnected")
     wait(console, RESTART_WAIT).until(lambda d: not css(d, "#connection-banner").is_displayed())
     assert not q(widget, ".cw-banner").is_displayed()
+    # Whatever availability the restarted server gives Ann, the console says it in words.
+    wait(console).until(lambda d: text_of(d, "#status-note") == {
+        "available": "You are Available: new chats are routed to you.",
+        "away": "You are Away: you will not receive new chats.",
+        "offline": "You are Offline: you will not receive new chats or transfers.",
+    }[Select(css(d, "#status")).first_selected_option.get_attribute("value")])
     wait_for(widget, lambda d: widget_has(d, "agent", from_console), timeout=RESTART_WAIT,
              message="console's message reached the widget")
     wait_for_message(console, sid, "customer", from_widget, timeout=RESTART_WAIT)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import time
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 __all__ = ["wait", "css", "open_console", "wait_for_chat", "message_texts", "wait_for_message", "agent_says",
-           "unread", "open_supervisor", "text_of", "start_server_on", "Select"]
+           "unread", "transfer_options", "choose_transfer_target", "open_supervisor", "text_of", "start_server_on", "Select"]
 
 
 def wait(driver, timeout=10):
@@ -58,6 +59,21 @@ def agent_says(driver, sid, text):
     box = css(driver, f"#compose-{sid}")
     box.send_keys(text)
     box.send_keys(Keys.ENTER)
+
+
+def transfer_options(driver, sid):
+    """[value, text] of a chat's transfer choices, read in one script (the list is rebuilt on every agents frame)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map((o) => [o.value, o.textContent])",
+        f"#transfer-{sid} option")
+
+
+def choose_transfer_target(driver, sid, value):
+    """Selects an agent in a chat's transfer list like a user, again if an agents frame rebuilt the list meanwhile."""
+    def choose(d):
+        Select(css(d, f"#transfer-{sid}")).select_by_value(value)
+        return css(d, f"#transfer-{sid}").get_attribute("value") == value
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(choose)
 
 
 def unread(driver, sid):

@@ -169,14 +169,14 @@ class ChatServer:
         return sign_jwt(self.secret, customer_claims(org, contact, **kw))
 
     # -- process
-    def start(self, timeout: float = 20, port: int | None = None):
+    def start(self, timeout: float = 20, port: int | None = None, args: tuple[str, ...] = ()):
         """Starts chatd; port=None picks a free port, port=P listens on P (e.g. the previous port after a kill,
-        so that browser pages reconnect to the same address)."""
+        so that browser pages reconnect to the same address); `args` are extra `chatd serve` options."""
         assert self.proc is None or self.proc.poll() is not None
         self._stderr = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
             [str(CHATD_BIN), "serve", "--data", str(self.data), "--config", str(self.config_path),
-             "--port", str(port or 0)],
+             "--port", str(port or 0), *args],
             stdout=subprocess.PIPE, stderr=self._stderr, cwd=str(self.root))
         deadline = time.monotonic() + timeout
         line = b""

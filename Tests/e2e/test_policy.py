@@ -385,11 +385,11 @@ def test_support_hours_saturday_offline_then_a_ticket(make_server):
     cust = customer(server)
 
     err = offline_error(cust, "r1")
-    assert (err["nextOpening"], err["region"], err["timeZone"]) == ("2026-11-23T15:00:00Z", "usa", "America/Chicago")
+    assert (err["nextOpening"], err["region"], err["timeZone"]) == ("2026-11-23T15:00:00.000Z", "usa", "America/Chicago")
     assert err["nextOpeningText"].startswith("Monday, November 23 at 9:00 AM"), err
 
     err = offline_error(cust, "r2", timeZone="Europe/Madrid")
-    assert (err["nextOpening"], err["timeZone"]) == ("2026-11-23T15:00:00Z", "Europe/Madrid")
+    assert (err["nextOpening"], err["timeZone"]) == ("2026-11-23T15:00:00.000Z", "Europe/Madrid")
     assert err["nextOpeningText"].startswith("Monday, November 23 at 4:00 PM"), err
 
     err = offline_error(cust, "r3", timeZone="Not/AZone")
@@ -417,7 +417,7 @@ def test_support_hours_saturday_offline_then_a_ticket(make_server):
 def test_support_hours_thanksgiving_and_a_weekday(make_server):
     thanksgiving = start_server(make_server, {"clockStart": "2026-11-26T16:00:00Z"}, regions={"acme": "usa"})
     err = offline_error(customer(thanksgiving), "r1")
-    assert err["nextOpening"] == "2026-11-30T15:00:00Z"
+    assert err["nextOpening"] == "2026-11-30T15:00:00.000Z"
     assert err["nextOpeningText"].startswith("Monday, November 30 at 9:00 AM"), err
 
     # Tuesday 10:00 Chicago (17:00 Madrid, just closed there).
@@ -429,7 +429,7 @@ def test_support_hours_thanksgiving_and_a_weekday(make_server):
     assert weekday.transcript(sid, cust.token)["session"]["state"] == "active"
 
     err = offline_error(customer(weekday, org="globex", contact="g1"), "g-r1")
-    assert (err["region"], err["timeZone"], err["nextOpening"]) == ("spain", "Europe/Madrid", "2026-11-25T08:00:00Z")
+    assert (err["region"], err["timeZone"], err["nextOpening"]) == ("spain", "Europe/Madrid", "2026-11-25T08:00:00.000Z")
 
 
 # --------------------------------------------------------------------------- 6. urgent, on-call webhook

@@ -2,6 +2,8 @@
 // and the state derived from session frames, budget frames and events. Every user string goes through el()
 // (text nodes), never innerHTML.
 import { el, formatClock, formatDuration, replaceChildren } from "../js/dom.js";
+import { explainEvent, mayEndHold } from "./explain.js";
+import { TransferControl } from "./transfer-control.js";
 
 /**
  * The policy's professional-service rates, from the staff `welcome` frame (`serviceRates`); set by the console
@@ -48,6 +50,8 @@ export class ChatView {
     this.ticketNumber = null;
     this.agent = null;
     this.state = "active";
+    /** Set when the server no longer counts this chat as this agent's, without an event saying why. */
+    this.released = false;
     this.typingActive = false;
     this.timers = { typingIdle: 0, typingHide: 0 };
     this.build();
@@ -59,7 +63,7 @@ export class ChatView {
 
   /** Whether this agent can still act in the chat. */
   get isMine() {
-    return this.state !== "closed" && this.agent != null && Number(this.agent.id) === Number(this.app.me.id);
+    return !this.released && this.state !== "closed" && this.agent != null && Number(this.agent.id) === Number(this.app.me.id);
   }
 
   // ---- DOM
@@ -88,8 +92,10 @@ export class ChatView {
         "Continue chat"),
       el("button", { type: "button", class: "danger close-after-decline", onclick: () => this.close() }, "Close chat"));
     this.ticketBanner = el("p", { class: "ticket-banner", role: "status" });
+    // What happened to the chat (transferred away, requeued, taken, closed), in words.
+    this.note = el("p", { class: "state-note", id: `state-note-${id}`, role: "status", hidden: true });
     const head = el("header", { class: "chat-head" },
-      this.title, this.details,
+      this.title, this.note, this.details,
       el("div", { class: "budget" }, el("span", {}, "Quick-question time:"), this.clock, this.stageBox),
       this.offerBox, this.ticketBanner);
 
@@ -153,19 +159,15 @@ export class ChatView {
         this.servicesError,
         el("button", { type: "submit", class: "services-submit" }, "Propose")));
 
-    // Transfer
-    this.transferTo = el("select", { id: `transfer-${id}`, name: "toAgent" });
-    const transfer = el("details", { class: "transfer" },
-      el("summary", {}, "Transfer"),
-      el("form", { onsubmit: (e) => { e.preventDefault(); this.transfer(); } },
-        el("div", { class: "field" }, el("label", { for: `transfer-${id}` }, "To agent"), this.transferTo),
-        el("button", { type: "submit", class: "transfer-submit" }, "Transfer")));
+    // Transfer (enables its own controls: only with a target that qualifies)
+    this.transferControl = new TransferControl(id, (toAgent) => this.app.command("transfer", { sessionId: id, toAgent }));
+    const transfer = this.transferControl.element;
 
     this.closeButton = el("button", { type: "button", class: "danger close-chat", onclick: () => this.close() }, "Close chat");
     this.dismissButton = el("button", {
       type: "button", class: "secondary dismiss", hidden: true, onclick: () => this.app.dismiss(this.id),
     }, "Remove from view");
-    this.actionParts = [convert, services, transfer];
+    this.actionParts = [convert, services];
     return el("aside", { class: "actions", "aria-label": "Chat actions" },
       convert, services, transfer, el("div", { class: "close-row" }, this.closeButton, this.dismissButton));
   }
@@ -193,6 +195,7 @@ export class ChatView {
     const mine = this.isMine;
     let endedText = "";
     if (ended) endedText = this.ticketNumber ? `ticket #${this.ticketNumber}` : "closed";
+    else if (this.released) endedText = "no longer yours";
     else if (!mine && this.agent) endedText = `with ${this.agent.name}`;
     else if (!mine) endedText = "queued";
     this.tabEnded.textContent = endedText ? `(${endedText})` : "";
@@ -227,13 +230,30 @@ export class ChatView {
   }
 
   renderTransferTargets() {
-    const current = this.transferTo.value;
-    const targets = this.app.agents.filter((a) =>
-      Number(a.id) !== Number(this.app.me.id) && a.connected && a.status !== "offline");
-    replaceChildren(this.transferTo, targets.length
-      ? targets.map((a) => el("option", { value: String(a.id) }, `${a.name} (${a.status}, ${a.activeSessions.length} chats)`))
-      : el("option", { value: "" }, "No other agent is available"));
-    if (targets.some((a) => String(a.id) === current)) this.transferTo.value = current;
+    this.transferControl.render({ agents: this.app.agents, meId: this.app.me.id, cap: this.app.agentSessionCap,
+      enabled: this.isMine });
+  }
+
+  /** Shows what happened to the chat in words ("" hides the sentence). */
+  setNote(text) {
+    this.note.textContent = text;
+    this.note.hidden = !text;
+  }
+
+  /** A later change of hands in a chat that is no longer this agent's: only the sentence, not the event. */
+  noteHolder(event) {
+    if (event.kind === "converted") this.ticketNumber = event.ticketNumber;
+    if (!mayEndHold(event.kind)) return;
+    const text = explainEvent(event, { meId: this.app.me.id, wasMine: false, customerName: this.customerName,
+      ticketNumber: this.ticketNumber });
+    if (text) this.setNote(text);
+  }
+
+  /** The server no longer counts the chat as this agent's and no event said why (see the console's reconnect). */
+  markReleased(text) {
+    this.released = true;
+    this.setNote(text);
+    this.renderState();
   }
 
   renderUnread() {
@@ -274,11 +294,13 @@ export class ChatView {
     if (this.events.has(event.seq)) return false;
     this.events.set(event.seq, event);
     this.lastSeq = Math.max(this.lastSeq, event.seq);
+    const wasMine = this.isMine;
     switch (event.kind) {
       case "joined":
       case "transferred":
         this.agent = event.agent;
         this.state = "active";
+        this.released = false;
         break;
       case "requeued":
         this.agent = null;
@@ -313,6 +335,13 @@ export class ChatView {
     if (event.clientId) this.timeline.querySelector(`[data-client-id="${CSS.escape(event.clientId)}"]`)?.remove();
     this.timeline.append(this.renderEvent(event));
     this.timeline.scrollTop = this.timeline.scrollHeight;
+    if (mayEndHold(event.kind)) {
+      const text = explainEvent(event, { meId: this.app.me.id, wasMine, customerName: this.customerName,
+        ticketNumber: this.ticketNumber });
+      if (text != null) this.setNote(text);
+      // No longer this agent's: stop following it (a reload or reconnect would only be refused).
+      if (!this.isMine) this.app.chatReleased(this.id);
+    }
     this.renderState();
     const fromCustomer = (event.kind === "message" || event.kind === "requested") && event.author?.role === "customer";
     if (fromCustomer) this.setTyping(false);
@@ -429,12 +458,6 @@ export class ChatView {
     if (this.app.command("propose_services", { sessionId: this.id, rate: this.rate.value, description, estimateHours: hours })) {
       this.description.value = "";
     }
-  }
-
-  transfer() {
-    const to = Number(this.transferTo.value);
-    if (!to) { this.app.notify("Choose an agent to transfer to."); return; }
-    this.app.command("transfer", { sessionId: this.id, toAgent: to });
   }
 
   close() {

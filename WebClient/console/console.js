@@ -3,9 +3,11 @@
 import { ChatConnection } from "../js/chat-connection.js";
 import { el, formatDuration, replaceChildren } from "../js/dom.js";
 import { ChatView, setServiceRates } from "./chat-view.js";
-import { loadAuth, logout, renderLogin } from "./staff-auth.js";
+import { explainLostChat, HeldChats } from "./held-chats.js";
+import { clearAuth, loadAuth, logout, renderLogin, STAFF_AUTH_KEY } from "./staff-auth.js";
+import { StatusControl } from "./status-control.js";
 
-const AUTH_KEY = "chatd.console.auth";
+const AUTH_KEY = STAFF_AUTH_KEY; // the same login as the supervisor view
 const CONNECTION_KEY = "chatd.console.connection";
 const BASE_TITLE = "Agent console — chatd";
 const BEEP_GAP_MS = 800;
@@ -30,6 +32,9 @@ class AgentConsole {
     this.queue = [];
     this.knownQueue = new Set();
     this.agents = [];
+    /** Most chats per agent (staff welcome `limits.agentSessionCap`): transfer targets must be under it. */
+    this.agentSessionCap = Infinity;
+    this.welcomes = 0;
     this.products = new Map();
     this.skewMs = 0;
     this.audio = null;
@@ -41,9 +46,9 @@ class AgentConsole {
   // ---- setup
 
   mount() {
-    this.statusSelect = el("select", { id: "status", onchange: () => this.command("set_status", { status: this.statusSelect.value }) },
-      ["available", "away", "offline"].map((s) => el("option", { value: s }, s[0].toUpperCase() + s.slice(1))));
-    this.statusSelect.value = "away";
+    this.statusControl = new StatusControl({
+      send: (status) => this.command("set_status", { status }), notify: (text) => this.notify(text) });
+    this.statusSelect = this.statusControl.select;
     this.sound = el("input", { type: "checkbox", id: "sound", checked: true });
     this.banner = el("div", { class: "banner", id: "connection-banner", role: "status", hidden: true });
     this.noticeBox = el("div", { class: "notice", id: "notice", role: "status", "aria-live": "polite" });
@@ -61,6 +66,7 @@ class AgentConsole {
         el("h1", {}, "Agent console"),
         el("span", { class: "who", id: "who" }, `Signed in as ${this.me.name} (${this.me.username})`),
         el("span", { class: "field-inline", style: "margin:0" }, el("label", { for: "status" }, "My status"), this.statusSelect),
+        this.statusControl.note,
         el("span", { class: "field-inline", style: "margin:0" }, this.sound, el("label", { for: "sound" }, "Sound")),
         el("button", { type: "button", class: "secondary", id: "logout", onclick: () => this.logout() }, "Log out")),
       this.banner,
@@ -94,6 +100,7 @@ class AgentConsole {
     document.addEventListener("visibilitychange", this.focusHandler);
 
     this.connection = new ChatConnection({ token: this.auth.token, storageKey: CONNECTION_KEY });
+    this.held = new HeldChats(this.connection);
     this.connection.addEventListener("state", (e) => this.connectionState(e.detail.state));
     this.connection.addEventListener("welcome", (e) => this.welcome(e.detail.frame));
     this.connection.addEventListener("frame", (e) => this.frame(e.detail.frame));
@@ -132,13 +139,17 @@ class AgentConsole {
       document.removeEventListener("keydown", this.keyHandler);
       this.connection.stop();
       this.connection.forget();
-      sessionStorage.removeItem(AUTH_KEY);
+      clearAuth(AUTH_KEY, this.auth.token);
       showLogin("Your session has ended. Please log in again.");
     }
   }
 
   welcome(frame) {
+    this.welcomes += 1;
     this.skewMs = Date.parse(frame.serverTime) - Date.now() || 0;
+    this.agentSessionCap = frame.limits?.agentSessionCap ?? Infinity;
+    // Resumed only once the server lists them as ours; the others are explained (held-chats.js).
+    this.held.holdBack();
     for (const p of frame.products ?? []) this.products.set(p.id, p.name);
     setServiceRates(frame.serviceRates);
     for (const chat of this.chats.values()) chat.renderHeader();
@@ -155,13 +166,23 @@ class AgentConsole {
   frame(frame) {
     switch (frame.type) {
       case "status":
-        this.statusSelect.value = frame.status;
+        // Right after a welcome (before its `queue`) on a reconnect: the server's status for the new connection.
+        this.statusControl.apply(frame.status, { afterReconnect: this.welcomes > 1 && this.held.settling });
         break;
       case "session":
         this.session(frame.session);
         break;
       case "queue":
         this.renderQueue(frame.entries ?? []);
+        for (const id of this.held.settle()) {
+          const chat = this.chats.get(id);
+          if (chat?.isMine) explainLostChat(chat, this.auth.token);
+          // Messages still waiting for that chat can no longer be sent there.
+          for (const pending of this.connection.pending(id)) {
+            this.connection.discard(pending.clientId);
+            chat?.renderPending(pending, "this chat is no longer assigned to you");
+          }
+        }
         break;
       case "agents":
         this.agents = frame.agents ?? [];
@@ -190,11 +211,9 @@ class AgentConsole {
     let chat = this.chats.get(summary.id);
     const mine = summary.agent && Number(summary.agent.id) === Number(this.me.id) && summary.state === "active";
     if (!chat && !mine) return;
-    if (!chat) {
-      chat = this.addChat(summary.id);
-      // The server follows chats assigned to this connection; a chat assigned while this page was away needs a sync.
-      if (!this.connection.followed.has(summary.id)) this.connection.follow(summary.id);
-    }
+    if (!chat) chat = this.addChat(summary.id);
+    // The server follows chats assigned to this connection; a chat assigned while this page was away needs a sync.
+    if (mine) this.held.confirm(summary.id);
     chat.applySummary(summary);
     this.refreshUnread(chat);
   }
@@ -217,6 +236,11 @@ class AgentConsole {
     if (event.kind === "closed" && this.activeId === chat.id) this.announcer.textContent = `Chat with ${chat.customerName} ended`;
     const pending = this.connection.pending(event.sessionId);
     for (const frame of pending) chat.renderPending(frame);
+  }
+
+  /** The chat is no longer this agent's (its view explains why): stop following it. */
+  chatReleased(id) {
+    this.connection.unfollow(id);
   }
 
   error(frame) {

@@ -1,11 +1,16 @@
-// Staff sign-in shared by the agent console and the supervisor view: the login form, the session token kept in
-// sessionStorage (per tab, gone when the tab closes), and logout.
+// Staff sign-in shared by the agent console and the supervisor view: the login form, the session token, and logout.
+// Both pages keep the login under one localStorage key, so a supervisor signed in on /supervisor/ is signed in on
+// /console/ too (and in other tabs) until logout or the token's expiry; logging out ends it everywhere (the server
+// closes every WebSocket using the token with 4401).
 import { api, el, replaceChildren } from "../js/dom.js";
 
+/** The storage key of the staff login, shared by the console and the supervisor view. */
+export const STAFF_AUTH_KEY = "chatd.staff.auth";
+
 /** The stored login ({token, role, staff, expiresAt}) or null. */
-export function loadAuth(key) {
+export function loadAuth(key = STAFF_AUTH_KEY) {
   try {
-    const auth = JSON.parse(sessionStorage.getItem(key) ?? "null");
+    const auth = JSON.parse(localStorage.getItem(key) ?? "null");
     if (!auth?.token) return null;
     if (auth.expiresAt && Date.parse(auth.expiresAt) <= Date.now()) return null;
     return auth;
@@ -15,16 +20,24 @@ export function loadAuth(key) {
 }
 
 export function saveAuth(key, auth) {
-  sessionStorage.setItem(key, JSON.stringify(auth));
+  localStorage.setItem(key, JSON.stringify(auth));
 }
 
-export function clearAuth(key) {
-  sessionStorage.removeItem(key);
+/** Forgets the stored login; with `token`, only if it is still that login (another tab may have logged in since). */
+export function clearAuth(key, token = null) {
+  if (token) {
+    try {
+      if (JSON.parse(localStorage.getItem(key) ?? "null")?.token !== token) return;
+    } catch {
+      /* unreadable: remove it */
+    }
+  }
+  localStorage.removeItem(key);
 }
 
 /** Ends the staff session on the server (best effort: the local session is forgotten either way). */
 export async function logout(key, token) {
-  clearAuth(key);
+  clearAuth(key, token);
   try {
     await api("POST", "/api/logout", { token });
   } catch {
@@ -73,6 +86,7 @@ export function renderLogin(container, { title, storageKey, roles, notice = "", 
       }
       const auth = { token: body.token, role: body.role, staff: body.staff, expiresAt: body.expiresAt };
       saveAuth(storageKey, auth);
+      window.removeEventListener("storage", otherTab);
       onLoggedIn(auth);
     } catch {
       error.textContent = "The server cannot be reached. Try again.";
@@ -80,6 +94,15 @@ export function renderLogin(container, { title, storageKey, roles, notice = "", 
       submit.disabled = false;
     }
   });
+  // Signed in meanwhile in another tab (with a role this page accepts): use that login.
+  const otherTab = (e) => {
+    if (e.key !== storageKey || !container.contains(form)) return;
+    const auth = loadAuth(storageKey);
+    if (!auth || !roles.includes(auth.role)) return;
+    window.removeEventListener("storage", otherTab);
+    onLoggedIn(auth);
+  };
+  window.addEventListener("storage", otherTab);
   replaceChildren(container, el("main", { id: "main" }, form));
   username.focus();
 }

@@ -27,6 +27,8 @@ export function defaultSocketUrl(base = location.href) {
  * Events (EventTarget): "state" {state}, "welcome" {frame}, "event" {event} (each seq once, in order),
  * "ack" {clientId, event}, "frame" {frame} (every other server frame), "outbox" {pending}.
  * States: "connecting", "open", "reconnecting", "auth_failed", "stopped".
+ * "welcome" listeners run before the followed sessions are resumed: a page may `unfollow` the ones it does not want
+ * synced (the agent console holds them back until the server lists them as still assigned).
  */
 export class ChatConnection extends EventTarget {
   constructor({ token, url = defaultSocketUrl(), storageKey = "chatd", storage = sessionStorage } = {}) {
@@ -163,12 +165,14 @@ export class ChatConnection extends EventTarget {
     return this.sendReliably("request_chat", { product, subject, text, urgent, timeZone });
   }
 
-  /** Follow a session: replay what this page has not seen, then live events. */
+  /** Follow a session: replay what this page has not seen, then live events (and resend what waits for it). */
   follow(sessionId) {
     const first = !this.followed.has(sessionId);
     this.followed.add(sessionId);
     this.persist();
-    if (first || this.state === "open") this.send("sync", { sessionId, afterSeq: this.lastSeq.get(sessionId) ?? 0 });
+    if (first || this.state === "open") {
+      if (this.send("sync", { sessionId, afterSeq: this.lastSeq.get(sessionId) ?? 0 })) this.resend(sessionId);
+    }
   }
 
   /** Stop following (the page no longer shows it). */
@@ -208,7 +212,9 @@ export class ChatConnection extends EventTarget {
         break;
       case "ack":
         this.acknowledge(frame.clientId, frame.event);
-        if (frame.event) this.deliver(frame.event);
+        // In seq order only: an ack that overtakes a replay still in progress leaves its event to that replay.
+        if (frame.event && (!this.followed.has(frame.event.sessionId)
+          || frame.event.seq <= (this.lastSeq.get(frame.event.sessionId) ?? 0) + 1)) this.deliver(frame.event);
         break;
       case "ticket_created":
         // Answers an urgent request_chat outside hours: that request is acknowledged.
@@ -228,12 +234,22 @@ export class ChatConnection extends EventTarget {
     }
   }
 
-  /** After welcome: resume every followed session, then resend what was never acknowledged. */
+  /**
+   * After welcome: resume every followed session, then resend what was never acknowledged. A message for a session
+   * the page does not follow (now) waits until it does: resent before its sync, its ack could overtake the replay.
+   */
   resume() {
     for (const sessionId of this.followed) {
       this.sendRaw({ type: "sync", sessionId, afterSeq: this.lastSeq.get(sessionId) ?? 0 });
     }
-    for (const frame of this.outbox.values()) this.sendRaw(frame);
+    for (const frame of this.outbox.values()) {
+      if (frame.sessionId == null || this.followed.has(frame.sessionId)) this.sendRaw(frame);
+    }
+  }
+
+  /** Resends the unacknowledged messages of one session, in send order. */
+  resend(sessionId) {
+    for (const frame of this.outbox.values()) if (frame.sessionId === sessionId) this.sendRaw(frame);
   }
 
   deliver(event) {

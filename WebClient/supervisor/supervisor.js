@@ -2,9 +2,9 @@
 // `agents` frames a supervisor receives), and the transcript archive (GET /api/transcripts with filters).
 import { ChatConnection } from "../js/chat-connection.js";
 import { api, el, formatDateTime, formatDuration, replaceChildren } from "../js/dom.js";
-import { loadAuth, logout, renderLogin } from "../console/staff-auth.js";
+import { clearAuth, loadAuth, logout, renderLogin, STAFF_AUTH_KEY } from "../console/staff-auth.js";
 
-const AUTH_KEY = "chatd.supervisor.auth";
+const AUTH_KEY = STAFF_AUTH_KEY; // the same login as the agent console
 const CONNECTION_KEY = "chatd.supervisor.connection";
 
 const app = document.getElementById("app");
@@ -118,7 +118,7 @@ class SupervisorView {
       clearInterval(this.ticker);
       this.connection.stop();
       this.connection.forget();
-      sessionStorage.removeItem(AUTH_KEY);
+      clearAuth(AUTH_KEY, this.auth.token);
       showLogin("Your session has ended. Please log in again.");
     }
   }
@@ -315,4 +315,5 @@ class SupervisorView {
 
 const stored = loadAuth(AUTH_KEY);
 if (stored && stored.role === "supervisor") new SupervisorView(stored).mount();
+else if (stored) showLogin(`You are signed in as ${stored.staff?.name ?? "an agent"} (${stored.role}); this page needs a supervisor account.`);
 else showLogin();

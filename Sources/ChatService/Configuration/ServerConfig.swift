@@ -57,9 +57,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var sessionTokenTTLSeconds: Double = 43_200
     /// Clock skew tolerated on customer tokens' `exp` and `nbf`.
     public var tokenLeewaySeconds: Double = 30
-    /// The domain clock these settings ask for: real time, or started at `clockStart` and/or sped up.
+    /// The domain clock these settings ask for: real time, or started at `clockStart` and/or sped up, from now.
+    /// `chatd serve` uses `ClockAnchor.resolve` instead, which continues the clock across restarts.
     public func makeClock() -> any WallClock {
-        let start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) }
+        let start = clockStart.flatMap(ISOTime.parseInstant)
         return clockSpeed == 1 && start == nil ? SystemClock() : AcceleratedClock(speed: clockSpeed, start: start)
     }
 
@@ -152,8 +153,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         guard (0...100).contains(commitLingerMillis) else {
             throw ConfigurationError("commitLingerMillis: must be between 0 and 100, found \(commitLingerMillis)")
         }
-        if let clockStart, ISO8601DateFormatter().date(from: clockStart) == nil {
-            throw ConfigurationError("clockStart: \"\(clockStart)\" is not an ISO 8601 instant such as 2026-11-21T18:00:00Z")
+        if let clockStart, ISOTime.parseInstant(clockStart) == nil {
+            throw ConfigurationError(
+                "clockStart: \"\(clockStart)\" is not an ISO 8601 instant such as 2026-11-21T18:00:00Z or 2026-11-21T18:00:00.250Z")
         }
         func require(_ ok: Bool, _ key: CodingKeys, _ rule: String) throws {
             if !ok { throw ConfigurationError("\(key.stringValue): must be \(rule)") }
