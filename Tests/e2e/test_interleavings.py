@@ -692,6 +692,13 @@ def test_identity_is_checked_before_state(server):
     assert not [f for f in stranger.frames if isinstance(f, dict) and f.get("type") in ("event", "ack", "session",
                                                                                        "synced", "typing", "read")]
 
+    # Once the closed chat is only on disk (after a restart), the answer is the same.
+    server.restart()
+    stranger = server.customer("globex", "g1")
+    after = {type_: refusal(stranger, type_, sessionId=closed, **fields)["code"] for type_, fields in requests}
+    wrong = {k: v for k, v in after.items() if v != "not_your_session"}
+    assert wrong == {}, wrong
+
 
 # --------------------------------------------------------------------------- 10. transfers and going offline
 
@@ -802,13 +809,20 @@ def test_availability_survives_a_restart(make_server):
     ann.drain(0.3)
     stop_and_start(server)
 
-    again = server.staff("ann")          # hello only, no set_status
-    assert again.expect("status")["status"] == "available"
+    # Available but not connected: nothing is routed to her meanwhile.
     cust = server.customer("acme", "c1")
     sid = cust.request_chat("r1")["sessionId"]
+    cust.drain(0.5)
+    assert server.transcript(sid, cust.token)["session"]["state"] == "queued"
+
+    again = server.staff("ann")          # hello only, no set_status
+    assert again.expect("status")["status"] == "available"
     joined = cust.expect_event(sid, "joined", timeout=10)
     assert joined["agent"]["id"] == staff_id(again)
     again.expect_event(sid, "joined")
+    cust2 = server.customer("acme", "c2")
+    sid2 = cust2.request_chat("r1")["sessionId"]
+    assert cust2.expect_event(sid2, "joined", timeout=10)["agent"]["id"] == staff_id(again)
 
 
 def test_two_agents_taking_the_same_chat_at_once(server):
