@@ -119,8 +119,10 @@ extension ChatEngine {
         staff[target] = receiver
         let actorParticipant = staff[actor.id]?.participant
             ?? Participant(role: actor.role == .supervisor ? .supervisor : .agent, id: String(actor.id), name: actor.name)
-        append(id, kind: .transferred, author: actorParticipant,
-               text: "\(current.name) transferred the chat to \(receiver.identity.name).", agent: receiver.ref)
+        let text = actor.id == current.id
+            ? "\(current.name) transferred the chat to \(receiver.identity.name)."
+            : "\(actorParticipant.name) transferred the chat from \(current.name) to \(receiver.identity.name)."
+        append(id, kind: .transferred, author: actorParticipant, text: text, agent: receiver.ref)
         out.persist(.updateSession(live.record))
         for connection in receiver.connections.sorted() { subscribe(connection, to: id, afterSeq: 0) }
         boardChanged = true

@@ -6,10 +6,17 @@ extension ChatStore {
     /// seq, its last `tailSize` events (oldest first), all its client message ids (by author) and its read
     /// markers; the organizations of those sessions; every staff member's last stored availability.
     ///
-    /// Read from one consistent snapshot. Blocking; call it before the service thread starts.
+    /// First removes open sessions without any event: chats whose request was never stored (a crash came
+    /// between the failed write and the engine abandoning the row), which nobody was ever told of.
+    ///
+    /// One transaction. Blocking; call it before the service thread starts.
     public func recoverState(tailSize: Int) throws -> RecoveredState {
         let tailSize = max(0, tailSize)
-        return try dbPool.read { db in
+        return try dbPool.write { db in
+            try db.execute(sql: """
+                DELETE FROM sessions WHERE state != 'closed'
+                AND NOT EXISTS (SELECT 1 FROM session_events WHERE session_id = sessions.id)
+                """)
             let nextSessionID = try SessionID.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM sessions") ?? 1
             let sessions = try SessionRow.fetchAll(
                 db, sql: "SELECT * FROM sessions WHERE state != 'closed' ORDER BY id")

@@ -136,8 +136,9 @@ struct ModelStorage {
         return number
     }
 
-    /// What `ChatStore.recoverState` reads after a crash.
-    func recovered(tailSize: Int, organizations: [OrganizationRecord], staff: [StaffIdentity]) -> RecoveredState {
+    /// What `ChatStore.recoverState` reads after a crash (open sessions without any event are removed first).
+    mutating func recovered(tailSize: Int, organizations: [OrganizationRecord], staff: [StaffIdentity]) -> RecoveredState {
+        for (id, record) in sessions where record.state != .closed && (events[id] ?? []).isEmpty { sessions[id] = nil }
         var open: [RecoveredSession] = []
         for (id, record) in sessions.sorted(by: { $0.key < $1.key }) where record.state != .closed {
             let list = events[id] ?? []
