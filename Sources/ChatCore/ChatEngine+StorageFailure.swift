@@ -45,6 +45,16 @@ extension ChatEngine {
         live.pending.removeAll { $0.event.seq >= seq }
         live.lastSeq = seq - 1
         for key in live.clientIDs.filter({ $0.value >= seq }).map(\.key) { live.clientIDs[key] = nil }
+        // A follower that was to stop after a withdrawn event stops before it: the seq will name another event.
+        for (connection, subscription) in live.subscribers {
+            guard let end = subscription.endsAfterSeq, end >= seq else { continue }
+            if subscription.deliveredSeq >= seq - 1 && !subscription.catchingUp {
+                live.subscribers[connection] = nil
+                connections[connection]?.sessions.remove(id)
+            } else {
+                live.subscribers[connection]?.endsAfterSeq = seq - 1
+            }
+        }
         for item in withdrawn {
             guard let origin = item.origin, connections[origin] != nil else { continue }
             refuse(origin, .storageFailed, "Your message could not be saved; nothing was stored. Send it again.",
