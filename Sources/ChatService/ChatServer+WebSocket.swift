@@ -7,8 +7,12 @@ import Foundation
 /// Every method runs on the service thread (transport callbacks and mailbox jobs).
 extension ChatServer: TransportDelegate {
     public func transport(_ t: WebSocketServer, didOpen c: TransportConnectionID, path: String) {
+        let now = Date()
         links[c] = ConnectionLink(bucket: TokenBucket(ratePerSecond: config.messagesPerSecond,
-                                                      burst: config.messageBurst, now: Date()))
+                                                      burst: config.messageBurst, now: now))
+        // Real time: the deadline protects this machine's sockets and memory.
+        helloDeadlines.add(c, deadline: now.addingTimeInterval(config.helloTimeoutSeconds))
+        armHousekeeping(now: now)
     }
 
     public func transport(_ t: WebSocketServer, didClose c: TransportConnectionID) {
@@ -68,7 +72,8 @@ extension ChatServer: TransportDelegate {
         if token.contains(".") {
             let customer: CustomerIdentity
             do {
-                customer = try customerTokens.verify(token, now: clock.now())
+                // Token times come from the host panel's real clock: checked against real time, not the domain clock.
+                customer = try customerTokens.verify(token, now: Date())
             } catch {
                 return failAuthentication(c, error)
             }
@@ -147,6 +152,46 @@ extension ChatServer: TransportDelegate {
     public func transportTimerFired(_ t: WebSocketServer) {
         armedDeadline = nil
         apply(engine.advance())
+    }
+
+    // MARK: Hello deadline
+
+    /// Closes connections that opened `helloTimeoutSeconds` ago without sending hello (4408 `hello_timeout`).
+    /// One whose hello is being checked (waiting for a worker) is left alone: the wait is ours, not theirs.
+    public func transportHousekeepingDue(_ t: WebSocketServer) {
+        housekeepingArmed = false
+        let now = Date()
+        for c in helloDeadlines.expired(now: now) {
+            guard let link = links[c], link.principal == nil, !link.authenticating else { continue }
+            metrics.recordHelloTimeout()
+            _ = transport.send(WireEncoding.error(.helloTimeout, "No hello within \(config.helloTimeoutSeconds) s; reconnect and send hello first."), to: c)
+            transport.close(c, code: 4408, reason: "hello_timeout")
+        }
+        armHousekeeping(now: now)
+    }
+
+    private func armHousekeeping(now: Date) {
+        guard !housekeepingArmed, let next = helloDeadlines.nextDeadline else { return }
+        housekeepingArmed = true
+        transport.scheduleHousekeeping(after: next.timeIntervalSince(now))
+    }
+
+    // MARK: Revocations by the admin CLI
+
+    /// Service thread: staff sessions revoked in the database (by `chatd admin`, another process): close every
+    /// WebSocket of those staff members with 4401. Their tokens are already gone from the database.
+    func revocationsArrived(_ revocations: [StaffRevocation]) {
+        var reasons: [StaffID: StaffRevocationReason] = [:]
+        for revocation in revocations { reasons[revocation.staffID] = revocation.reason }
+        for (c, link) in links {
+            guard case .staff(let staff)? = link.principal, let reason = reasons[staff.id] else { continue }
+            metrics.recordRevocation()
+            let message = reason == .accountDisabled
+                ? "Your account was disabled by an administrator." : "Your sessions were revoked by an administrator; log in again."
+            _ = transport.send(WireEncoding.error(.sessionTokenInvalid, message), to: c)
+            transport.close(c, code: 4401, reason: reason.rawValue)
+        }
+        logger.notice("staff sessions revoked", metadata: ["chat.staff": "\(reasons.keys.sorted())"])
     }
 }
 

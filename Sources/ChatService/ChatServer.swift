@@ -23,6 +23,12 @@ public final class ChatServer: @unchecked Sendable {
     var writer: GroupCommitWriter!
     let customerTokens: CustomerTokenVerifier
     let passwords: PasswordHasher
+    /// Password checks for logins, on threads of their own (see `ChatServer+Login.swift`).
+    let passwordChecks: PasswordCheckQueue
+    /// Checked instead of a real hash for unknown usernames (same cost as a wrong password).
+    let unknownAccountHash: String
+    /// Watches the revocation log written by `chatd admin` (another process).
+    let revocations: RevocationWatcher
     let metrics = ServiceMetrics()
     /// Support calendars by region, for first-response due times.
     let calendars: [String: SupportCalendar]
@@ -34,6 +40,15 @@ public final class ChatServer: @unchecked Sendable {
     /// Writes the writer could not take (its queue was full); retried after each commit. Service thread only.
     var deferredWrites: [StorageWrite] = []
     var armedDeadline: Date?
+    /// Login attempts per address and username. Service thread only.
+    var loginThrottle: LoginThrottle
+    /// Logins whose password check is queued or running, by HTTP request id. Service thread only.
+    var pendingLogins: Set<UInt64> = []
+    /// Connections that have not sent hello yet, in opening order (deadlines are opening time + a constant).
+    /// Service thread only.
+    var helloDeadlines = HelloDeadlines()
+    /// Whether the transport's housekeeping timer is armed for `helloDeadlines`. Service thread only.
+    var housekeepingArmed = false
     private(set) public var port: Int = 0
 
     /// Opens the database, recovers open sessions and prepares the transport. Blocking; call before `start()`.
@@ -42,8 +57,15 @@ public final class ChatServer: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         let secret = try DeploymentSecret.load(dataDirectory: config.dataDirectory)
-        customerTokens = CustomerTokenVerifier(secret: secret, leewaySeconds: config.tokenLeewaySeconds)
+        customerTokens = CustomerTokenVerifier(secret: secret, leewaySeconds: config.tokenLeewaySeconds,
+                                               maxLifetimeSeconds: config.customerTokenMaxLifetimeSeconds)
         passwords = PasswordHasher(iterations: config.passwordIterations)
+        unknownAccountHash = passwords.unknownAccountHash()
+        passwordChecks = PasswordCheckQueue(workers: config.loginWorkers, capacity: config.loginQueueCapacity)
+        loginThrottle = LoginThrottle(attemptsPerAddress: config.loginAttemptsPerAddress,
+                                      attemptsPerUsername: config.loginAttemptsPerUsername,
+                                      windowSeconds: config.loginThrottleWindowSeconds,
+                                      maxEntries: config.loginThrottleMaxEntries)
         store = try ChatStore(path: ChatServer.databasePath(dataDirectory: config.dataDirectory),
                               durability: config.durability == .full ? .full : .normal)
         let engineConfig = config.engineConfig()
@@ -56,9 +78,12 @@ public final class ChatServer: @unchecked Sendable {
         transport = WebSocketServer(config: TransportConfig(
             host: config.host, port: config.port, staticRoot: config.webRoot,
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
-            maxHTTPBodyBytes: config.maxHTTPBodyBytes), logger: logger)
+            maxHTTPBodyBytes: config.maxHTTPBodyBytes, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+            idlePingSeconds: config.idlePingSeconds, idleTimeoutSeconds: config.idleTimeoutSeconds), logger: logger)
         mailbox = ServiceMailbox(wake: { [transport] in transport.wake() })  // wake() is safe from any thread
         workers = BlockingWorkers(count: 3, capacity: 10_000)
+        revocations = RevocationWatcher(store: store, intervalSeconds: config.revocationPollSeconds,
+                                        from: try store.latestStaffRevocationSeq(), logger: logger)
         writer = GroupCommitWriter(
             store: store, capacity: config.writerCapacity, lingerSeconds: config.commitLingerMillis / 1000,
             onCommit: { [unowned self] receipt in
@@ -94,9 +119,13 @@ public final class ChatServer: @unchecked Sendable {
     public func start() throws -> Int {
         writer.start()
         workers.start()
+        passwordChecks.start()
         onCall?.start()
         port = try transport.start()
         rearmTimer()
+        revocations.start { [unowned self] found in
+            self.mailbox.post { self.revocationsArrived(found) }
+        }
         return port
     }
 
@@ -105,6 +134,8 @@ public final class ChatServer: @unchecked Sendable {
         transport.run()
         writer.stop()
         workers.stop()
+        passwordChecks.stop()
+        revocations.stop()
         onCall?.stop()
         logger.info("stopped; every acknowledged write is on disk")
     }

@@ -179,6 +179,7 @@ extension ChatStore {
         }
 
         registerChatPolicyMigration(&migrator)
+        registerStaffAccessMigration(&migrator)
         return migrator
     }
 }

@@ -18,4 +18,16 @@ public protocol TransportDelegate: AnyObject {
     func transportDidWake(_ t: WebSocketServer)
     /// The one-shot timer set with ``WebSocketServer/scheduleTimer(after:)`` fired.
     func transportTimerFired(_ t: WebSocketServer)
+    /// See the default implementation below.
+    func transport(_ t: WebSocketServer, didAbandon requestID: UInt64)
+    /// The housekeeping timer set with ``WebSocketServer/scheduleHousekeeping(after:)`` fired. Default: nothing.
+    func transportHousekeepingDue(_ t: WebSocketServer)
+}
+
+extension TransportDelegate {
+    /// The connection of a delivered HTTP request closed before ``WebSocketServer/respond(to:with:)`` answered it
+    /// (the client gave up). Answering it later is harmless and ignored. Default: nothing.
+    public func transport(_ t: WebSocketServer, didAbandon requestID: UInt64) {}
+
+    public func transportHousekeepingDue(_ t: WebSocketServer) {}
 }

@@ -28,6 +28,13 @@ public struct TransportConfig: Sendable {
     public var maxHTTPBodyBytes: Int
     /// The event loop; ``TransportEventLoop/libev`` by default (falls back to poll when unavailable).
     public var eventLoop: TransportEventLoop
+    /// Most WebSockets open at once from one source address. One more completes its handshake and is closed at
+    /// once with 1013 "too_many_connections"; the delegate never sees it.
+    public var maxConnectionsPerAddress: Int
+    /// lws pings a WebSocket after this many seconds without receiving anything from it...
+    public var idlePingSeconds: Int
+    /// ...and drops it after this many seconds without receiving anything (a pong counts). 1...65535, > ping.
+    public var idleTimeoutSeconds: Int
     /// Test hooks: lws's libev plugin and libev itself, loaded by name (a bogus name simulates a missing package).
     var eventLibPluginName = "libwebsockets-evlib_ev.so"
     var libevLibraryName = "libev.so.4"
@@ -39,7 +46,10 @@ public struct TransportConfig: Sendable {
         maxFrameBytes: Int = 64 * 1024,
         maxQueuedBytesPerConnection: Int = 4 * 1024 * 1024,
         maxHTTPBodyBytes: Int = 1024 * 1024,
-        eventLoop: TransportEventLoop = .libev
+        eventLoop: TransportEventLoop = .libev,
+        maxConnectionsPerAddress: Int = 200,
+        idlePingSeconds: Int = 30,
+        idleTimeoutSeconds: Int = 75
     ) {
         self.host = host
         self.port = port
@@ -48,6 +58,9 @@ public struct TransportConfig: Sendable {
         self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
         self.maxHTTPBodyBytes = maxHTTPBodyBytes
         self.eventLoop = eventLoop
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
+        self.idlePingSeconds = idlePingSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }
 
@@ -68,9 +81,12 @@ public struct HTTPRequest: Sendable {
     /// Request headers by lowercased name (e.g. "authorization", "content-type").
     public let headers: [String: String]
     public let body: [UInt8]
+    /// The client's IP address as text ("127.0.0.1", "::1"); empty if lws could not tell.
+    public let peerAddress: String
 
     public init(id: UInt64, method: HTTPMethod, path: String, query: [String: String],
-                headers: [String: String], body: [UInt8]) {
+                headers: [String: String], body: [UInt8], peerAddress: String = "") {
+        self.peerAddress = peerAddress
         self.id = id
         self.method = method
         self.path = path

@@ -3,6 +3,10 @@ final class WebSocketConnection {
     let id: TransportConnectionID
     /// The lws handle; valid until `LWS_CALLBACK_CLOSED` for this connection.
     let wsi: OpaquePointer
+    /// The client's IP address as text.
+    let peerAddress: String
+    /// False for a connection over its address's cap: it is closing and the delegate never hears of it.
+    let admitted: Bool
     var outgoing = OutgoingFrameQueue()
 
     /// Fragments of the message being received (text only; binary payload is counted, not kept).
@@ -15,9 +19,11 @@ final class WebSocketConnection {
     var pendingClose: (code: UInt16, reason: String)?
     var isClosing: Bool { pendingClose != nil }
 
-    init(id: TransportConnectionID, wsi: OpaquePointer) {
+    init(id: TransportConnectionID, wsi: OpaquePointer, peerAddress: String, admitted: Bool) {
         self.id = id
         self.wsi = wsi
+        self.peerAddress = peerAddress
+        self.admitted = admitted
     }
 
     func resetIncoming() {

@@ -31,6 +31,9 @@ public final class WebSocketServer: @unchecked Sendable {
     private var memory: LWSContextMemory?
     var connections: [TransportConnectionID: WebSocketConnection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
+    /// Open WebSockets per source address (admitted ones only); an address is removed when its count drops to 0,
+    /// so the table is bounded by the number of open connections.
+    var openPerAddress: [String: Int] = [:]
     private var lastID: UInt64 = 0
     var isStopping = false
     private var stopDeadlinePassed = false
@@ -39,12 +42,13 @@ public final class WebSocketServer: @unchecked Sendable {
     private let userTimer: UnsafeMutablePointer<chat_lws_timer>
     private let stopTimer: UnsafeMutablePointer<chat_lws_timer>
     private let stopCheckTimer: UnsafeMutablePointer<chat_lws_timer>
+    private let housekeepingTimer: UnsafeMutablePointer<chat_lws_timer>
     /// libev entry points (loaded at run time) and the loop lws runs on; nil loop with poll.
     private let evAPI: UnsafeMutablePointer<chat_ev_api>
     private var evLoop: UnsafeMutableRawPointer?
     /// `info.foreign_loops`: one slot, for the service thread's loop.
     private let foreignLoops: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    /// The three timers (user, stop deadline, stop check; index = kind - 1) when running on libev.
+    /// The four timers (user, stop deadline, stop check, housekeeping; index = kind - 1) when running on libev.
     private let evTimers: UnsafeMutablePointer<chat_ev_timer>
     /// With libev: the stop condition held and `ev_break` was called, so ``run()``'s loop ends.
     private var loopEndRequested = false
@@ -54,6 +58,8 @@ public final class WebSocketServer: @unchecked Sendable {
     static let userTimerKind: Int32 = 1
     static let stopTimerKind: Int32 = 2
     static let stopCheckTimerKind: Int32 = 3
+    static let housekeepingTimerKind: Int32 = 4
+    static let timerKindCount = 4
     /// While stopping, the stop condition is re-checked at least this often (and as soon as a connection closes).
     static let stopCheckIntervalMicroseconds: lws_usec_t = 50_000
     /// How long a graceful stop waits for WebSockets to finish their close handshake.
@@ -68,17 +74,18 @@ public final class WebSocketServer: @unchecked Sendable {
         userTimer = .allocate(capacity: 1)
         stopTimer = .allocate(capacity: 1)
         stopCheckTimer = .allocate(capacity: 1)
+        housekeepingTimer = .allocate(capacity: 1)
         evAPI = .allocate(capacity: 1)
         memset(evAPI, 0, MemoryLayout<chat_ev_api>.stride)
         foreignLoops = .allocate(capacity: 1)
         foreignLoops.initialize(to: nil)
-        evTimers = .allocate(capacity: 3)
+        evTimers = .allocate(capacity: Self.timerKindCount)
         let me = Unmanaged.passUnretained(self).toOpaque()
-        for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind] {
+        for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind, Self.housekeepingTimerKind] {
             chat_ev_timer_init(evTimers + Int(kind - 1), chatTransportEvTimerFired, me, kind)
         }
         for (timer, kind) in [(userTimer, Self.userTimerKind), (stopTimer, Self.stopTimerKind),
-                              (stopCheckTimer, Self.stopCheckTimerKind)] {
+                              (stopCheckTimer, Self.stopCheckTimerKind), (housekeepingTimer, Self.housekeepingTimerKind)] {
             memset(timer, 0, MemoryLayout<chat_lws_timer>.stride)
             timer.pointee.kind = kind
             timer.pointee.owner = me
@@ -95,6 +102,7 @@ public final class WebSocketServer: @unchecked Sendable {
         userTimer.deallocate()
         stopTimer.deallocate()
         stopCheckTimer.deallocate()
+        housekeepingTimer.deallocate()
         evAPI.deallocate()
         foreignLoops.deallocate()
         evTimers.deallocate()
@@ -104,7 +112,7 @@ public final class WebSocketServer: @unchecked Sendable {
     /// ``run()`` ends it with `ev_break` and frees it here, after `lws_context_destroy`.
     private func destroyEventLoop() {
         if let loop = evLoop {
-            for i in 0..<3 { chat_ev_timer_stop(evAPI, loop, evTimers + i) }
+            for i in 0..<Self.timerKindCount { chat_ev_timer_stop(evAPI, loop, evTimers + i) }
             chat_ev_loop_destroy(evAPI, loop)
         }
         evLoop = nil
@@ -145,6 +153,8 @@ public final class WebSocketServer: @unchecked Sendable {
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.gid = -1
         info.uid = -1
+        // Idle WebSockets are pinged, and dropped when nothing (not even a pong) arrives in time.
+        info.retry_and_idle_policy = UnsafePointer(memory.idlePolicy)
         // Invalid UTF-8 in a text message closes the connection (1007) inside lws, before the delegate sees it.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
         // With IPv6 enabled lws binds an AF_INET6 socket and silently ignores an IPv4 literal in `iface`
@@ -259,6 +269,7 @@ public final class WebSocketServer: @unchecked Sendable {
         memory = nil
         connections.removeAll()
         exchanges.removeAll()
+        openPerAddress.removeAll()
         logger.info("transport stopped", metadata: ["transport.forced_closes": "\(leftover)"])
     }
 
@@ -287,6 +298,9 @@ public final class WebSocketServer: @unchecked Sendable {
 
     /// Service thread only. Number of open WebSocket connections (including ones closing).
     public var connectionCount: Int { connections.count }
+
+    /// Service thread only. The source address of an open WebSocket, or nil.
+    public func peerAddress(of c: TransportConnectionID) -> String? { connections[c]?.peerAddress }
 
     /// Service thread only. Queues one text message for `c`; messages are written in order, as frames of their own,
     /// several per writeable callback while the socket accepts them. The bytes are copied once, into a buffer with
@@ -342,6 +356,15 @@ public final class WebSocketServer: @unchecked Sendable {
         armTimer(Self.userTimerKind, ctx, afterMicroseconds: lws_usec_t(max(0, seconds) * 1_000_000))
     }
 
+    /// Service thread only. A second one-shot timer, independent of ``scheduleTimer(after:)``, for the
+    /// application's housekeeping (deadlines kept in real time): ``TransportDelegate/transportHousekeepingDue(_:)``
+    /// after `seconds`. Replaces any housekeeping timer scheduled before. Negative values count as 0.
+    public func scheduleHousekeeping(after seconds: Double) {
+        assertServiceThread()
+        guard let ctx = context, !isTearingDown, !isStopping else { return }
+        armTimer(Self.housekeepingTimerKind, ctx, afterMicroseconds: lws_usec_t(max(0, seconds) * 1_000_000))
+    }
+
     /// Service thread only. Cancels the timer set with ``scheduleTimer(after:)``, if any.
     public func cancelTimer() {
         assertServiceThread()
@@ -378,6 +401,7 @@ public final class WebSocketServer: @unchecked Sendable {
         isStopping = true
         logger.info("transport stopping", metadata: ["transport.open_connections": "\(connections.count)"])
         cancelTimer()
+        disarmTimer(Self.housekeepingTimerKind, ctx)
         for conn in connections.values where !conn.isClosing {
             beginClose(conn, code: code, reason: "going away")
         }
@@ -407,6 +431,7 @@ public final class WebSocketServer: @unchecked Sendable {
         switch kind {
         case Self.userTimerKind: return userTimer
         case Self.stopTimerKind: return stopTimer
+        case Self.housekeepingTimerKind: return housekeepingTimer
         default: return stopCheckTimer
         }
     }
@@ -417,6 +442,8 @@ public final class WebSocketServer: @unchecked Sendable {
             checkStop()
         } else if kind == Self.stopCheckTimerKind {
             checkStop()
+        } else if kind == Self.housekeepingTimerKind {
+            if !isTearingDown && !isStopping { delegate?.transportHousekeepingDue(self) }
         } else if !isTearingDown {
             delegate?.transportTimerFired(self)
         }
