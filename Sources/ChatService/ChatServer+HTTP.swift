@@ -62,6 +62,7 @@ extension ChatServer {
             json.key("meanBatch"); json.double(metrics.meanBatch)
             json.field("largestBatch", metrics.largestBatch)
             json.key("meanCommitMillis"); json.double(metrics.meanCommitMillis)
+            json.field("loginsPending", pendingLogins.count)
             json.field("loginsThrottled", metrics.loginsThrottled)
             json.field("loginsRefusedBusy", metrics.loginsRefusedBusy)
             json.field("loginsSkipped", passwordChecks.skippedCount)

@@ -9,7 +9,8 @@ import Foundation
 struct Admin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administer organizations, staff and tokens.",
-        subcommands: [CreateOrganization.self, SetPlan.self, SetRegion.self, CreateStaff.self, CustomerToken.self, ShowPolicy.self])
+        subcommands: [CreateOrganization.self, SetPlan.self, SetRegion.self, CreateStaff.self, DisableStaff.self,
+                      RevokeSessions.self, CustomerToken.self, ShowPolicy.self])
 }
 
 func openStore(_ config: ServerConfig) throws -> ChatStore {

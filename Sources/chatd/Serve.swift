@@ -53,6 +53,7 @@ struct Serve: ParsableCommand {
         let policy = try PolicyLoader.load(path: config.policyFile)
         let clock = config.makeClock()
 
+        raiseOpenFileLimit(logger: logger)
         let server = try ChatServer(config: config, policy: policy, clock: clock, logger: logger)
         let port = try server.start()
         logger.notice("listening", metadata: [

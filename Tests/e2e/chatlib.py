@@ -67,7 +67,9 @@ POLICY = {
 }
 
 # Generous limits by default so that only the rate-limit test meets the limiter.
-BASE_CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 10000, "messageBurst": 10000}
+BASE_CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 10000, "messageBurst": 10000,
+               # likewise for the login throttle (every test logs in from 127.0.0.1; tests/test_hardening.py meets it)
+               "loginAttemptsPerAddress": 100000, "loginAttemptsPerUsername": 100000, "loginQueueCapacity": 1000}
 
 
 # --------------------------------------------------------------------------- tokens
