@@ -51,7 +51,7 @@ extension WebSocketServer {
             logger.debug("WebSocket closed", metadata: ["ws.connection": "\(conn.id)"])
             delegate?.transport(self, didClose: conn.id)
         }
-        if isStopping { connectionClosedWhileStopping() }
+        if isStopping { connectionClosedWhileStopping() } else { noteClosedForMemoryTrim() }
     }
 
     /// The peer's IP address as text (lws_get_peer_simple; an IPv4 client of an IPv6 socket reads "::ffff:a.b.c.d").

@@ -43,12 +43,18 @@ public final class WebSocketServer: @unchecked Sendable {
     private let stopTimer: UnsafeMutablePointer<chat_lws_timer>
     private let stopCheckTimer: UnsafeMutablePointer<chat_lws_timer>
     private let housekeepingTimer: UnsafeMutablePointer<chat_lws_timer>
+    private let memoryTrimTimer: UnsafeMutablePointer<chat_lws_timer>
+    /// WebSockets closed since the last memory trim, whether a trim is armed, and when the last one ran
+    /// (monotonic seconds). Service thread only.
+    var closedSinceTrim = 0
+    var memoryTrimArmed = false
+    var lastMemoryTrim: Double = -Double.infinity
     /// libev entry points (loaded at run time) and the loop lws runs on; nil loop with poll.
     private let evAPI: UnsafeMutablePointer<chat_ev_api>
     private var evLoop: UnsafeMutableRawPointer?
     /// `info.foreign_loops`: one slot, for the service thread's loop.
     private let foreignLoops: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    /// The four timers (user, stop deadline, stop check, housekeeping; index = kind - 1) when running on libev.
+    /// The timers (user, stop deadline, stop check, housekeeping, memory trim; index = kind - 1) when running on libev.
     private let evTimers: UnsafeMutablePointer<chat_ev_timer>
     /// With libev: the stop condition held and `ev_break` was called, so ``run()``'s loop ends.
     private var loopEndRequested = false
@@ -59,7 +65,8 @@ public final class WebSocketServer: @unchecked Sendable {
     static let stopTimerKind: Int32 = 2
     static let stopCheckTimerKind: Int32 = 3
     static let housekeepingTimerKind: Int32 = 4
-    static let timerKindCount = 4
+    static let memoryTrimTimerKind: Int32 = 5
+    static let timerKindCount = 5
     /// While stopping, the stop condition is re-checked at least this often (and as soon as a connection closes).
     static let stopCheckIntervalMicroseconds: lws_usec_t = 50_000
     /// How long a graceful stop waits for WebSockets to finish their close handshake.
@@ -75,17 +82,20 @@ public final class WebSocketServer: @unchecked Sendable {
         stopTimer = .allocate(capacity: 1)
         stopCheckTimer = .allocate(capacity: 1)
         housekeepingTimer = .allocate(capacity: 1)
+        memoryTrimTimer = .allocate(capacity: 1)
         evAPI = .allocate(capacity: 1)
         memset(evAPI, 0, MemoryLayout<chat_ev_api>.stride)
         foreignLoops = .allocate(capacity: 1)
         foreignLoops.initialize(to: nil)
         evTimers = .allocate(capacity: Self.timerKindCount)
         let me = Unmanaged.passUnretained(self).toOpaque()
-        for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind, Self.housekeepingTimerKind] {
+        for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind, Self.housekeepingTimerKind,
+                     Self.memoryTrimTimerKind] {
             chat_ev_timer_init(evTimers + Int(kind - 1), chatTransportEvTimerFired, me, kind)
         }
         for (timer, kind) in [(userTimer, Self.userTimerKind), (stopTimer, Self.stopTimerKind),
-                              (stopCheckTimer, Self.stopCheckTimerKind), (housekeepingTimer, Self.housekeepingTimerKind)] {
+                              (stopCheckTimer, Self.stopCheckTimerKind), (housekeepingTimer, Self.housekeepingTimerKind),
+                              (memoryTrimTimer, Self.memoryTrimTimerKind)] {
             memset(timer, 0, MemoryLayout<chat_lws_timer>.stride)
             timer.pointee.kind = kind
             timer.pointee.owner = me
@@ -103,6 +113,7 @@ public final class WebSocketServer: @unchecked Sendable {
         stopTimer.deallocate()
         stopCheckTimer.deallocate()
         housekeepingTimer.deallocate()
+        memoryTrimTimer.deallocate()
         evAPI.deallocate()
         foreignLoops.deallocate()
         evTimers.deallocate()
@@ -402,6 +413,7 @@ public final class WebSocketServer: @unchecked Sendable {
         logger.info("transport stopping", metadata: ["transport.open_connections": "\(connections.count)"])
         cancelTimer()
         disarmTimer(Self.housekeepingTimerKind, ctx)
+        disarmTimer(Self.memoryTrimTimerKind, ctx)
         for conn in connections.values where !conn.isClosing {
             beginClose(conn, code: code, reason: "going away")
         }
@@ -411,7 +423,7 @@ public final class WebSocketServer: @unchecked Sendable {
 
     /// One-shot timer `kind`, replacing any earlier arming: an lws sul with poll, a libev timer of our own with libev
     /// (see `chat_ev_timer` in shim.h for why not a sul there).
-    private func armTimer(_ kind: Int32, _ ctx: OpaquePointer, afterMicroseconds usec: lws_usec_t) {
+    func armTimer(_ kind: Int32, _ ctx: OpaquePointer, afterMicroseconds usec: lws_usec_t) {
         if let loop = evLoop {
             chat_ev_timer_arm(evAPI, loop, evTimers + Int(kind - 1), Double(usec) / 1_000_000)
         } else {
@@ -432,6 +444,7 @@ public final class WebSocketServer: @unchecked Sendable {
         case Self.userTimerKind: return userTimer
         case Self.stopTimerKind: return stopTimer
         case Self.housekeepingTimerKind: return housekeepingTimer
+        case Self.memoryTrimTimerKind: return memoryTrimTimer
         default: return stopCheckTimer
         }
     }
@@ -444,6 +457,8 @@ public final class WebSocketServer: @unchecked Sendable {
             checkStop()
         } else if kind == Self.housekeepingTimerKind {
             if !isTearingDown && !isStopping { delegate?.transportHousekeepingDue(self) }
+        } else if kind == Self.memoryTrimTimerKind {
+            if !isTearingDown && !isStopping { trimMemory() }
         } else if !isTearingDown {
             delegate?.transportTimerFired(self)
         }
