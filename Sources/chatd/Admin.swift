@@ -109,6 +109,9 @@ struct CustomerToken: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
+        guard ttl <= config.customerTokenMaxLifetimeSeconds else {
+            throw ValidationError("--ttl \(ttl) is longer than customerTokenMaxLifetimeSeconds (\(config.customerTokenMaxLifetimeSeconds)); the server would refuse the token.")
+        }
         let secret = try DeploymentSecret.load(dataDirectory: config.dataDirectory)
         let now = Date()
         let token = CustomerTokenSigner(secret: secret).sign(

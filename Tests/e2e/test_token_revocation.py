@@ -104,3 +104,16 @@ def test_unknown_username_is_an_admin_error(server):
         assert "No staff member" in str(error)
     else:
         raise AssertionError("disable-staff of an unknown username succeeded")
+
+
+def test_admin_refuses_to_sign_a_token_the_server_would_refuse(server):
+    try:
+        server.admin("customer-token", "--org", "acme", "--contact", "c1", "--name", "C", "--email", "c@a.x",
+                     "--ttl", str(2 * 86400))
+    except RuntimeError as error:
+        assert "customerTokenMaxLifetimeSeconds" in str(error)
+    else:
+        raise AssertionError("a token longer-lived than the maximum was signed")
+    token = server.admin("customer-token", "--org", "acme", "--contact", "c1", "--name", "C", "--email", "c@a.x",
+                         "--ttl", "86400")
+    server.client().hello(token)
