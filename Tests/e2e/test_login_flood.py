@@ -8,6 +8,7 @@ import time
 from chatlib import PASSWORD
 
 SLOW_HASH = 2_000_000   # PBKDF2 iterations of the stand-in hash for unknown usernames: a check takes a while
+VERY_SLOW_HASH = 12_000_000   # a check that surely outlasts the steps of a test that needs the queue to stay full
 
 
 def login(server, username, password, source="127.0.0.1"):
@@ -100,7 +101,7 @@ def test_full_login_queue_answers_503_and_hello_is_not_delayed(make_server):
 
 
 def test_busy_answer_carries_retry_after(make_server):
-    server = make_server({"passwordIterations": SLOW_HASH, "loginWorkers": 1, "loginQueueCapacity": 1})
+    server = make_server({"passwordIterations": VERY_SLOW_HASH, "loginWorkers": 1, "loginQueueCapacity": 1})
     socks = [raw_login(server.port, f"nobody{i}") for i in range(3)]
     wait_health(server, "loginsRefusedBusy", lambda n: n >= 1)    # one checking, one queued, the third refused
     status, body, headers = login(server, "nobody-x", "x")
@@ -147,7 +148,7 @@ def test_unknown_username_costs_as_much_as_wrong_password(make_server):
 
 
 def test_login_whose_client_left_is_not_hashed(make_server):
-    server = make_server({"passwordIterations": SLOW_HASH, "loginWorkers": 1, "loginQueueCapacity": 100})
+    server = make_server({"passwordIterations": VERY_SLOW_HASH, "loginWorkers": 1, "loginQueueCapacity": 100})
     first = raw_login(server.port, "nobody-first")        # occupies the one password worker
     wait_health(server, "loginsPending", lambda n: n == 1)
     leavers = [raw_login(server.port, f"leaver{i}") for i in range(5)]
