@@ -153,46 +153,6 @@ extension ChatServer: TransportDelegate {
         armedDeadline = nil
         apply(engine.advance())
     }
-
-    // MARK: Hello deadline
-
-    /// Closes connections that opened `helloTimeoutSeconds` ago without sending hello (4408 `hello_timeout`).
-    /// One whose hello is being checked (waiting for a worker) is left alone: the wait is ours, not theirs.
-    public func transportHousekeepingDue(_ t: WebSocketServer) {
-        housekeepingArmed = false
-        let now = Date()
-        for c in helloDeadlines.expired(now: now) {
-            guard let link = links[c], link.principal == nil, !link.authenticating else { continue }
-            metrics.recordHelloTimeout()
-            _ = transport.send(WireEncoding.error(.helloTimeout, "No hello within \(config.helloTimeoutSeconds) s; reconnect and send hello first."), to: c)
-            transport.close(c, code: 4408, reason: "hello_timeout")
-        }
-        armHousekeeping(now: now)
-    }
-
-    private func armHousekeeping(now: Date) {
-        guard !housekeepingArmed, let next = helloDeadlines.nextDeadline else { return }
-        housekeepingArmed = true
-        transport.scheduleHousekeeping(after: next.timeIntervalSince(now))
-    }
-
-    // MARK: Revocations by the admin CLI
-
-    /// Service thread: staff sessions revoked in the database (by `chatd admin`, another process): close every
-    /// WebSocket of those staff members with 4401. Their tokens are already gone from the database.
-    func revocationsArrived(_ revocations: [StaffRevocation]) {
-        var reasons: [StaffID: StaffRevocationReason] = [:]
-        for revocation in revocations { reasons[revocation.staffID] = revocation.reason }
-        for (c, link) in links {
-            guard case .staff(let staff)? = link.principal, let reason = reasons[staff.id] else { continue }
-            metrics.recordRevocation()
-            let message = reason == .accountDisabled
-                ? "Your account was disabled by an administrator." : "Your sessions were revoked by an administrator; log in again."
-            _ = transport.send(WireEncoding.error(.sessionTokenInvalid, message), to: c)
-            transport.close(c, code: 4401, reason: reason.rawValue)
-        }
-        logger.notice("staff sessions revoked", metadata: ["chat.staff": "\(reasons.keys.sorted())"])
-    }
 }
 
 extension ClientCommand {

@@ -8,7 +8,8 @@ import Logging
 ///
 /// Threading: `start()` and `run()` are called on one dedicated thread, which becomes the lws service thread.
 /// Every mutable property below is touched only on that thread: transport callbacks arrive there, and the
-/// writer thread and the blocking workers hand results back through `mailbox`, which runs them there.
+/// writer thread, the blocking workers, the password-check threads and the revocation watcher hand results back
+/// through `mailbox`, which runs them there.
 /// That confinement is why the class is `@unchecked Sendable`: closures that cross threads capture it only
 /// to post work back to the service thread. `requestStop()` is safe from any thread.
 public final class ChatServer: @unchecked Sendable {
