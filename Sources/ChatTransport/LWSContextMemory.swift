@@ -16,17 +16,11 @@ final class LWSContextMemory {
     private var options: [UnsafeMutablePointer<lws_protocol_vhost_options>] = []
     private var strings: [UnsafeMutablePointer<CChar>] = []
     let host: UnsafeMutablePointer<CChar>
-    /// `retry_and_idle_policy`: only its idle part (ping after, hang up after) applies to server connections.
-    let idlePolicy: UnsafeMutablePointer<lws_retry_bo_t>
 
     init(config: TransportConfig) {
         protocols = .allocate(capacity: 2)
         memset(protocols, 0, MemoryLayout<lws_protocols>.stride * 2)
         host = strdup(config.host)
-        idlePolicy = .allocate(capacity: 1)
-        memset(idlePolicy, 0, MemoryLayout<lws_retry_bo_t>.stride)
-        idlePolicy.pointee.secs_since_valid_ping = UInt16(clamping: config.idlePingSeconds)
-        idlePolicy.pointee.secs_since_valid_hangup = UInt16(clamping: config.idleTimeoutSeconds)
         let name = strdup(Self.protocolName)!
         strings.append(name)
         protocols[0].name = UnsafePointer(name)
@@ -89,7 +83,6 @@ final class LWSContextMemory {
 
     deinit {
         protocols.deallocate()
-        idlePolicy.deallocate()
         for m in mounts { m.deallocate() }
         for o in options { o.deallocate() }
         for s in strings { free(s) }

@@ -31,9 +31,10 @@ public struct TransportConfig: Sendable {
     /// Most WebSockets open at once from one source address. One more completes its handshake and is closed at
     /// once with 1013 "too_many_connections"; the delegate never sees it.
     public var maxConnectionsPerAddress: Int
-    /// lws pings a WebSocket after this many seconds without receiving anything from it...
+    /// A WebSocket is pinged after this many seconds without receiving anything from it...
     public var idlePingSeconds: Int
-    /// ...and drops it after this many seconds without receiving anything (a pong counts). 1...65535, > ping.
+    /// ...and dropped (no close handshake) after this many seconds without receiving anything (a pong counts).
+    /// Must be > `idlePingSeconds`. Both are checked by a sweep every `min(ping, timeout - ping) / 2` seconds.
     public var idleTimeoutSeconds: Int
     /// Test hooks: lws's libev plugin and libev itself, loaded by name (a bogus name simulates a missing package).
     var eventLibPluginName = "libwebsockets-evlib_ev.so"

@@ -7,6 +7,12 @@ final class WebSocketConnection {
     let peerAddress: String
     /// False for a connection over its address's cap: it is closing and the delegate never hears of it.
     let admitted: Bool
+    /// When anything (a frame, a pong) last arrived, in `WebSocketServer.monotonicSeconds()`.
+    var lastHeard: Double
+    /// A ping is to be written at the next writeable callback.
+    var pingDue = false
+    /// When the last ping was queued; nil if none since `lastHeard`.
+    var pingedAt: Double?
     var outgoing = OutgoingFrameQueue()
 
     /// Fragments of the message being received (text only; binary payload is counted, not kept).
@@ -24,6 +30,13 @@ final class WebSocketConnection {
         self.wsi = wsi
         self.peerAddress = peerAddress
         self.admitted = admitted
+        self.lastHeard = WebSocketServer.monotonicSeconds()
+    }
+
+    /// Something arrived from the peer: it is alive (see the idle sweep).
+    func heard() {
+        lastHeard = WebSocketServer.monotonicSeconds()
+        pingedAt = nil
     }
 
     func resetIncoming() {

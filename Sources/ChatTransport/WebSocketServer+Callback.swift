@@ -21,14 +21,10 @@ func chatTransportCallback(
 
     // WebSocket
     case LWS_CALLBACK_ESTABLISHED:
-        // Starts the idle clock of retry_and_idle_policy: lws pings after idlePingSeconds, hangs up after
-        // idleTimeoutSeconds unless a pong (below) confirms the peer is alive. Not confirmed on every message:
-        // each confirmation re-sorts a timer list (O(connections)), so an active peer is simply pinged too.
-        lws_validity_confirmed(wsi)
         server.webSocketOpened(wsi, pss)
         return 0
     case LWS_CALLBACK_RECEIVE_PONG:
-        lws_validity_confirmed(wsi)
+        server.connection(pss)?.heard()
         return 0
     case LWS_CALLBACK_RECEIVE:
         guard let conn = server.connection(pss) else { return -1 }

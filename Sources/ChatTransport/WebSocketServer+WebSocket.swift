@@ -38,6 +38,7 @@ extension WebSocketServer {
             return
         }
         openPerAddress[address] = open + 1
+        armIdleSweep()
         logger.debug("WebSocket open", metadata: ["ws.connection": "\(id)"])
         delegate?.transport(self, didOpen: id, path: Self.webSocketPath)
     }
@@ -52,6 +53,7 @@ extension WebSocketServer {
             delegate?.transport(self, didClose: conn.id)
         }
         if isStopping { connectionClosedWhileStopping() } else { noteClosedForMemoryTrim() }
+        if connections.isEmpty { idleSweepArmed = false }
     }
 
     /// The peer's IP address as text (lws_get_peer_simple; an IPv4 client of an IPv6 socket reads "::ffff:a.b.c.d").
@@ -65,6 +67,7 @@ extension WebSocketServer {
     func received(on conn: WebSocketConnection, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         let wsi = conn.wsi
         if !conn.admitted { return 0 }  // closing at once; what it says is not read
+        conn.heard()
         if !conn.receivingMessage {
             conn.receivingMessage = true
             conn.incomingIsBinary = lws_frame_is_binary(wsi) != 0
@@ -114,6 +117,12 @@ extension WebSocketServer {
     /// per service turn (an agent receiving from many customers) would grow its queue until the slow-consumer cap
     /// hit even though the peer reads promptly.
     func writeNextFrame(_ conn: WebSocketConnection) -> Int32 {
+        if conn.pingDue {
+            conn.pingDue = false
+            if writePing(conn) != 0 { return -1 }
+            if !conn.outgoing.isEmpty || conn.isClosing { lws_callback_on_writable(conn.wsi) }
+            return 0
+        }
         var written = 0
         while let frame = conn.outgoing.pop() {
             let n = lws_write(conn.wsi, frame.payload, frame.count, LWS_WRITE_TEXT)

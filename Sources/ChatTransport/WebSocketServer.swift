@@ -44,10 +44,13 @@ public final class WebSocketServer: @unchecked Sendable {
     private let stopCheckTimer: UnsafeMutablePointer<chat_lws_timer>
     private let housekeepingTimer: UnsafeMutablePointer<chat_lws_timer>
     private let memoryTrimTimer: UnsafeMutablePointer<chat_lws_timer>
+    private let idleSweepTimer: UnsafeMutablePointer<chat_lws_timer>
     /// WebSockets closed since the last memory trim, whether a trim is armed, and when the last one ran
     /// (monotonic seconds). Service thread only.
     var closedSinceTrim = 0
     var memoryTrimArmed = false
+    /// Whether the idle sweep timer is armed (it re-arms itself while connections are open). Service thread only.
+    var idleSweepArmed = false
     var lastMemoryTrim: Double = -Double.infinity
     /// libev entry points (loaded at run time) and the loop lws runs on; nil loop with poll.
     private let evAPI: UnsafeMutablePointer<chat_ev_api>
@@ -66,7 +69,8 @@ public final class WebSocketServer: @unchecked Sendable {
     static let stopCheckTimerKind: Int32 = 3
     static let housekeepingTimerKind: Int32 = 4
     static let memoryTrimTimerKind: Int32 = 5
-    static let timerKindCount = 5
+    static let idleSweepTimerKind: Int32 = 6
+    static let timerKindCount = 6
     /// While stopping, the stop condition is re-checked at least this often (and as soon as a connection closes).
     static let stopCheckIntervalMicroseconds: lws_usec_t = 50_000
     /// How long a graceful stop waits for WebSockets to finish their close handshake.
@@ -83,6 +87,7 @@ public final class WebSocketServer: @unchecked Sendable {
         stopCheckTimer = .allocate(capacity: 1)
         housekeepingTimer = .allocate(capacity: 1)
         memoryTrimTimer = .allocate(capacity: 1)
+        idleSweepTimer = .allocate(capacity: 1)
         evAPI = .allocate(capacity: 1)
         memset(evAPI, 0, MemoryLayout<chat_ev_api>.stride)
         foreignLoops = .allocate(capacity: 1)
@@ -90,12 +95,12 @@ public final class WebSocketServer: @unchecked Sendable {
         evTimers = .allocate(capacity: Self.timerKindCount)
         let me = Unmanaged.passUnretained(self).toOpaque()
         for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind, Self.housekeepingTimerKind,
-                     Self.memoryTrimTimerKind] {
+                     Self.memoryTrimTimerKind, Self.idleSweepTimerKind] {
             chat_ev_timer_init(evTimers + Int(kind - 1), chatTransportEvTimerFired, me, kind)
         }
         for (timer, kind) in [(userTimer, Self.userTimerKind), (stopTimer, Self.stopTimerKind),
                               (stopCheckTimer, Self.stopCheckTimerKind), (housekeepingTimer, Self.housekeepingTimerKind),
-                              (memoryTrimTimer, Self.memoryTrimTimerKind)] {
+                              (memoryTrimTimer, Self.memoryTrimTimerKind), (idleSweepTimer, Self.idleSweepTimerKind)] {
             memset(timer, 0, MemoryLayout<chat_lws_timer>.stride)
             timer.pointee.kind = kind
             timer.pointee.owner = me
@@ -114,6 +119,7 @@ public final class WebSocketServer: @unchecked Sendable {
         stopCheckTimer.deallocate()
         housekeepingTimer.deallocate()
         memoryTrimTimer.deallocate()
+        idleSweepTimer.deallocate()
         evAPI.deallocate()
         foreignLoops.deallocate()
         evTimers.deallocate()
@@ -164,8 +170,6 @@ public final class WebSocketServer: @unchecked Sendable {
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.gid = -1
         info.uid = -1
-        // Idle WebSockets are pinged, and dropped when nothing (not even a pong) arrives in time.
-        info.retry_and_idle_policy = UnsafePointer(memory.idlePolicy)
         // Invalid UTF-8 in a text message closes the connection (1007) inside lws, before the delegate sees it.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
         // With IPv6 enabled lws binds an AF_INET6 socket and silently ignores an IPv4 literal in `iface`
@@ -414,6 +418,7 @@ public final class WebSocketServer: @unchecked Sendable {
         cancelTimer()
         disarmTimer(Self.housekeepingTimerKind, ctx)
         disarmTimer(Self.memoryTrimTimerKind, ctx)
+        disarmTimer(Self.idleSweepTimerKind, ctx)
         for conn in connections.values where !conn.isClosing {
             beginClose(conn, code: code, reason: "going away")
         }
@@ -445,6 +450,7 @@ public final class WebSocketServer: @unchecked Sendable {
         case Self.stopTimerKind: return stopTimer
         case Self.housekeepingTimerKind: return housekeepingTimer
         case Self.memoryTrimTimerKind: return memoryTrimTimer
+        case Self.idleSweepTimerKind: return idleSweepTimer
         default: return stopCheckTimer
         }
     }
@@ -459,6 +465,9 @@ public final class WebSocketServer: @unchecked Sendable {
             if !isTearingDown && !isStopping { delegate?.transportHousekeepingDue(self) }
         } else if kind == Self.memoryTrimTimerKind {
             if !isTearingDown && !isStopping { trimMemory() }
+        } else if kind == Self.idleSweepTimerKind {
+            idleSweepArmed = false
+            if !isTearingDown && !isStopping { sweepIdleConnections() }
         } else if !isTearingDown {
             delegate?.transportTimerFired(self)
         }

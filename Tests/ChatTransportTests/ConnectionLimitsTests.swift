@@ -59,4 +59,15 @@ final class ConnectionLimitsTests: XCTestCase {
         XCTAssertTrue(h.delegate.waitFor { $0.contains(.housekeeping) })
         XCTAssertFalse(h.delegate.events.contains(.timer))
     }
+
+    func testSilentWebSocketIsPingedThenDropped() throws {
+        let h = try ServerHarness(config: TransportConfig(idlePingSeconds: 1, idleTimeoutSeconds: 2))
+        let client = try RawWebSocketClient(port: h.port)
+        let id = try XCTUnwrap({ h.delegate.waitFor { !$0.openedIDs.isEmpty }; return h.delegate.events.openedIDs.first }())
+        // Never answers: the server's ping is the only thing received, then the connection ends without a close frame.
+        let received = try client.socket.readToEOF()
+        XCTAssertEqual(received.first, 0x89, "expected a ping frame, got \(received)")
+        XCTAssertEqual(Array(received.dropFirst(2)), Array("idle".utf8))
+        XCTAssertTrue(h.delegate.waitFor { $0.contains(.close(id)) })
+    }
 }
