@@ -20,9 +20,14 @@ extension ChatServer {
         armHousekeeping(now: now)
     }
 
+    /// Arms the housekeeping timer for the earliest deadline, a little late on purpose: deadlines a tenth of a
+    /// second apart are then handled in one wake-up (a burst of new connections would otherwise wake the service
+    /// thread once per connection).
     func armHousekeeping(now: Date) {
         guard !housekeepingArmed, let next = helloDeadlines.nextDeadline else { return }
         housekeepingArmed = true
-        transport.scheduleHousekeeping(after: next.timeIntervalSince(now))
+        transport.scheduleHousekeeping(after: next.timeIntervalSince(now) + Self.helloDeadlineSlackSeconds)
     }
+
+    static let helloDeadlineSlackSeconds = 0.1
 }
