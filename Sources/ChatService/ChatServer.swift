@@ -80,7 +80,9 @@ public final class ChatServer: @unchecked Sendable {
             host: config.host, port: config.port, staticRoot: config.webRoot,
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
             maxHTTPBodyBytes: config.maxHTTPBodyBytes, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-            idlePingSeconds: config.idlePingSeconds, idleTimeoutSeconds: config.idleTimeoutSeconds), logger: logger)
+            idlePingSeconds: config.idlePingSeconds, idleTimeoutSeconds: config.idleTimeoutSeconds,
+            // A socket that has not even sent its request gets the same allowance as one that has not said hello.
+            handshakeTimeoutSeconds: Int(config.helloTimeoutSeconds.rounded(.up))), logger: logger)
         mailbox = ServiceMailbox(wake: { [transport] in transport.wake() })  // wake() is safe from any thread
         workers = BlockingWorkers(count: 3, capacity: 10_000)
         revocations = RevocationWatcher(store: store, intervalSeconds: config.revocationPollSeconds,

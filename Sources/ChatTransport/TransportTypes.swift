@@ -36,6 +36,10 @@ public struct TransportConfig: Sendable {
     /// ...and dropped (no close handshake) after this many seconds without receiving anything (a pong counts).
     /// Must be > `idlePingSeconds`. Both are checked by a sweep every `min(ping, timeout - ping) / 2` seconds.
     public var idleTimeoutSeconds: Int
+    /// lws's `timeout_secs` and `timeout_secs_ah_idle`: how long a new TCP connection may take to send its HTTP
+    /// request (a WebSocket upgrade or an API call) before lws drops it. 0 keeps lws's defaults (measured: 10 s, and
+    /// 28 s on the libev loop before the transport's lws heartbeat).
+    public var handshakeTimeoutSeconds: Int
     /// Test hooks: lws's libev plugin and libev itself, loaded by name (a bogus name simulates a missing package).
     var eventLibPluginName = "libwebsockets-evlib_ev.so"
     var libevLibraryName = "libev.so.4"
@@ -50,7 +54,8 @@ public struct TransportConfig: Sendable {
         eventLoop: TransportEventLoop = .libev,
         maxConnectionsPerAddress: Int = 200,
         idlePingSeconds: Int = 30,
-        idleTimeoutSeconds: Int = 75
+        idleTimeoutSeconds: Int = 75,
+        handshakeTimeoutSeconds: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -62,6 +67,7 @@ public struct TransportConfig: Sendable {
         self.maxConnectionsPerAddress = maxConnectionsPerAddress
         self.idlePingSeconds = idlePingSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.handshakeTimeoutSeconds = handshakeTimeoutSeconds
     }
 }
 

@@ -45,6 +45,8 @@ public final class WebSocketServer: @unchecked Sendable {
     private let housekeepingTimer: UnsafeMutablePointer<chat_lws_timer>
     private let memoryTrimTimer: UnsafeMutablePointer<chat_lws_timer>
     private let idleSweepTimer: UnsafeMutablePointer<chat_lws_timer>
+    /// A sul that re-arms itself every second while running on libev (see `WebSocketServer+LWSHeartbeat.swift`).
+    let lwsHeartbeat: UnsafeMutablePointer<chat_lws_timer>
     /// WebSockets closed since the last memory trim, whether a trim is armed, and when the last one ran
     /// (monotonic seconds). Service thread only.
     var closedSinceTrim = 0
@@ -71,6 +73,8 @@ public final class WebSocketServer: @unchecked Sendable {
     static let memoryTrimTimerKind: Int32 = 5
     static let idleSweepTimerKind: Int32 = 6
     static let timerKindCount = 6
+    /// Not one of the libev timers: always an lws sul.
+    static let lwsHeartbeatKind: Int32 = 100
     /// While stopping, the stop condition is re-checked at least this often (and as soon as a connection closes).
     static let stopCheckIntervalMicroseconds: lws_usec_t = 50_000
     /// How long a graceful stop waits for WebSockets to finish their close handshake.
@@ -88,6 +92,7 @@ public final class WebSocketServer: @unchecked Sendable {
         housekeepingTimer = .allocate(capacity: 1)
         memoryTrimTimer = .allocate(capacity: 1)
         idleSweepTimer = .allocate(capacity: 1)
+        lwsHeartbeat = .allocate(capacity: 1)
         evAPI = .allocate(capacity: 1)
         memset(evAPI, 0, MemoryLayout<chat_ev_api>.stride)
         foreignLoops = .allocate(capacity: 1)
@@ -100,7 +105,8 @@ public final class WebSocketServer: @unchecked Sendable {
         }
         for (timer, kind) in [(userTimer, Self.userTimerKind), (stopTimer, Self.stopTimerKind),
                               (stopCheckTimer, Self.stopCheckTimerKind), (housekeepingTimer, Self.housekeepingTimerKind),
-                              (memoryTrimTimer, Self.memoryTrimTimerKind), (idleSweepTimer, Self.idleSweepTimerKind)] {
+                              (memoryTrimTimer, Self.memoryTrimTimerKind), (idleSweepTimer, Self.idleSweepTimerKind),
+                              (lwsHeartbeat, Self.lwsHeartbeatKind)] {
             memset(timer, 0, MemoryLayout<chat_lws_timer>.stride)
             timer.pointee.kind = kind
             timer.pointee.owner = me
@@ -120,6 +126,7 @@ public final class WebSocketServer: @unchecked Sendable {
         housekeepingTimer.deallocate()
         memoryTrimTimer.deallocate()
         idleSweepTimer.deallocate()
+        lwsHeartbeat.deallocate()
         evAPI.deallocate()
         foreignLoops.deallocate()
         evTimers.deallocate()
@@ -170,6 +177,11 @@ public final class WebSocketServer: @unchecked Sendable {
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.gid = -1
         info.uid = -1
+        if config.handshakeTimeoutSeconds > 0 {
+            // Measured: a connection that sends no request (or half of one) is dropped after timeout_secs_ah_idle.
+            info.timeout_secs = UInt32(config.handshakeTimeoutSeconds)
+            info.timeout_secs_ah_idle = UInt32(config.handshakeTimeoutSeconds)
+        }
         // Invalid UTF-8 in a text message closes the connection (1007) inside lws, before the delegate sees it.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
         // With IPv6 enabled lws binds an AF_INET6 socket and silently ignores an IPv4 literal in `iface`
@@ -211,6 +223,7 @@ public final class WebSocketServer: @unchecked Sendable {
         activeEventLoop = eventLoop
         context = ctx
         crossThreadLock.withLock { contextForOtherThreads = ctx }
+        startLWSHeartbeat()
         logger.info("transport listening", metadata: [
             "transport.host": "\(config.host)", "transport.port": "\(port)",
             "transport.static_root": "\(config.staticRoot ?? "-")",
@@ -456,7 +469,9 @@ public final class WebSocketServer: @unchecked Sendable {
     }
 
     func timerFired(kind: Int32) {
-        if kind == Self.stopTimerKind {
+        if kind == Self.lwsHeartbeatKind {
+            lwsHeartbeatFired()
+        } else if kind == Self.stopTimerKind {
             stopDeadlinePassed = true
             checkStop()
         } else if kind == Self.stopCheckTimerKind {

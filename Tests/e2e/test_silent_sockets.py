@@ -146,3 +146,17 @@ def test_open_file_limit_raised_to_the_hard_limit(server):
     assert soft == hard or int(soft) == 1 << 20, line
     log = server.stderr_path.read_text()
     assert "open file limit" in log and f"os.nofile={soft}" in log, log[-2000:]
+
+
+def test_tcp_connection_without_a_request_is_dropped_at_the_deadline(make_server):
+    server = make_server({"helloTimeoutSeconds": 2})
+    silent = socket.create_connection(("127.0.0.1", server.port), timeout=15)
+    partial = socket.create_connection(("127.0.0.1", server.port), timeout=15)
+    partial.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\n")          # never finishes its headers
+    started = time.monotonic()
+    for s in (silent, partial):
+        assert s.recv(100) == b""
+    # lws's own timeout, set to the hello allowance (it used to fire only after ~28 s on the libev loop).
+    assert time.monotonic() - started < 10
+    silent.close()
+    partial.close()
