@@ -21,7 +21,8 @@ extension WebSocketServer {
         guard closedSinceTrim >= Self.memoryTrimAfterCloses, !memoryTrimArmed, !isStopping, !isTearingDown,
               let ctx = context else { return }
         memoryTrimArmed = true
-        let wait = max(1, lastMemoryTrim + Self.memoryTrimIntervalSeconds - Self.monotonicSeconds())
+        // A couple of seconds late on purpose: a wave of closes (all reaching one deadline) is then over.
+        let wait = max(2, lastMemoryTrim + Self.memoryTrimIntervalSeconds - Self.monotonicSeconds())
         armTimer(Self.memoryTrimTimerKind, ctx, afterMicroseconds: lws_usec_t(wait * 1_000_000))
     }
 
