@@ -159,6 +159,7 @@ extension ServerConfigTests {
         for (json, key) in [(#"{"loginWorkers": 0}"#, "loginWorkers"), (#"{"loginQueueCapacity": 0}"#, "loginQueueCapacity"),
                             (#"{"loginAttemptsPerUsername": 0.5}"#, "loginAttemptsPerUsername"),
                             (#"{"helloTimeoutSeconds": 0}"#, "helloTimeoutSeconds"),
+                            (#"{"helloTimeoutSeconds": 1e12}"#, "helloTimeoutSeconds"),
                             (#"{"idlePingSeconds": 30, "idleTimeoutSeconds": 30}"#, "idleTimeoutSeconds"),
                             (#"{"idlePingSeconds": 70000}"#, "idlePingSeconds"),
                             (#"{"maxConnectionsPerAddress": 0}"#, "maxConnectionsPerAddress"),

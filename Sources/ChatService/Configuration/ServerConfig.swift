@@ -207,7 +207,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(loginAttemptsPerUsername >= 1 && loginAttemptsPerUsername.isFinite, .loginAttemptsPerUsername, ">= 1")
         try require(loginThrottleWindowSeconds > 0 && loginThrottleWindowSeconds.isFinite, .loginThrottleWindowSeconds, "> 0")
         try require(loginThrottleMaxEntries >= 2, .loginThrottleMaxEntries, ">= 2")
-        try require(helloTimeoutSeconds > 0 && helloTimeoutSeconds.isFinite, .helloTimeoutSeconds, "> 0")
+        try require(helloTimeoutSeconds > 0 && helloTimeoutSeconds <= 86_400, .helloTimeoutSeconds, "in 0...86400, above 0")
         // lws keeps these in 16-bit fields; the ping must come before the hang-up.
         try require((1...65_535).contains(idlePingSeconds), .idlePingSeconds, "in 1...65535")
         try require((1...65_535).contains(idleTimeoutSeconds) && idleTimeoutSeconds > idlePingSeconds,
