@@ -45,7 +45,10 @@ POLICY = {
 CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 1000000, "messageBurst": 1000000,
           "agentSessionCap": 3, "agentGraceSeconds": 600, "writerCapacity": 1000000,
           # set-up broadcasts `agents`/`queue` to every agent on every change (O(agents^2) bytes)
-          "maxQueuedBytesPerConnection": 67108864}
+          "maxQueuedBytesPerConnection": 67108864,
+          # thousands of connections and agent logins come from a few loopback addresses
+          "maxConnectionsPerAddress": 1000000, "loginAttemptsPerAddress": 1000000,
+          "loginQueueCapacity": 100000}
 # Extra chatd settings for experiments, e.g. BENCH_CHATD_CONFIG='{"commitLingerMillis": 0.5}'.
 CONFIG.update(json.loads(os.environ.get("BENCH_CHATD_CONFIG", "{}")))
 

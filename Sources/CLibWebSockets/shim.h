@@ -29,6 +29,11 @@ static inline lws_sorted_usec_list_t *chat_lws_timer_sul(struct chat_lws_timer *
 /* LWS_SET_TIMER_USEC_CANCEL is a cast expression Swift does not import. */
 static inline lws_usec_t chat_lws_timer_cancel_value(void) { return LWS_SET_TIMER_USEC_CANCEL; }
 
+/* glibc's malloc_trim (malloc.h is not part of Swift's Glibc module). Consolidates freed chunks and returns free
+ * pages to the system; see WebSocketServer's memory trim. */
+#include <malloc.h>
+static inline int chat_malloc_trim(void) { return malloc_trim(0); }
+
 /* The variadic logger, for the rare message the transport wants lws-formatted. */
 static inline void chat_lws_log_err(const char *msg) { lwsl_err("%s\n", msg); }
 

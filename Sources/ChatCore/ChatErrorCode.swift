@@ -9,6 +9,10 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case rateLimited = "rate_limited"
     case serverBusy = "server_busy"
     case storageFailed = "storage_failed"
+    /// Too many login attempts from one address or for one username; `Retry-After` says when to try again.
+    case loginThrottled = "login_throttled"
+    /// The connection did not send `hello` within the configured time; it is closed with 4408.
+    case helloTimeout = "hello_timeout"
     // Identity and access
     case notAuthenticated = "not_authenticated"
     case alreadyAuthenticated = "already_authenticated"
@@ -16,6 +20,10 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case tokenMalformed = "token_malformed"
     case tokenInvalidSignature = "token_invalid_signature"
     case tokenExpired = "token_expired"
+    /// The customer token's `exp` lies further ahead than the configured maximum lifetime.
+    case tokenLifetimeExceeded = "token_lifetime_exceeded"
+    /// The customer token's `iat` lies in the future (beyond the clock-skew leeway).
+    case tokenIssuedInFuture = "token_issued_in_future"
     case sessionTokenInvalid = "session_token_invalid"
     case invalidCredentials = "invalid_credentials"
     case forbidden = "forbidden"

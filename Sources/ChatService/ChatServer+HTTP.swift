@@ -3,7 +3,7 @@ import ChatStorage
 import ChatTransport
 import Foundation
 
-/// The HTTP API: health, staff login/logout, transcripts. Runs on the service thread; anything that touches
+/// The HTTP API: health, transcripts (staff login/logout: `ChatServer+Login.swift`). Runs on the service thread; anything that touches
 /// the database or hashes a password goes to the blocking workers and answers later.
 extension ChatServer {
     public func transport(_ t: WebSocketServer, didReceive request: HTTPRequest) {
@@ -64,6 +64,12 @@ extension ChatServer {
             json.key("meanBatch"); json.double(metrics.meanBatch)
             json.field("largestBatch", metrics.largestBatch)
             json.key("meanCommitMillis"); json.double(metrics.meanCommitMillis)
+            json.field("loginsPending", pendingLogins.count)
+            json.field("loginsThrottled", metrics.loginsThrottled)
+            json.field("loginsRefusedBusy", metrics.loginsRefusedBusy)
+            json.field("loginsSkipped", passwordChecks.skippedCount)
+            json.field("helloTimeouts", metrics.helloTimeouts)
+            json.field("revocationsApplied", metrics.revocationsApplied)
         }
     }
 
@@ -76,7 +82,7 @@ extension ChatServer {
         }
         if token.contains(".") {
             do {
-                next(self, .customer(try customerTokens.verify(token, now: clock.now())))
+                next(self, .customer(try customerTokens.verify(token, now: Date())))
             } catch {
                 respond(request, HTTPReplies.error(error))
             }
@@ -96,7 +102,7 @@ extension ChatServer {
         }
     }
 
-    private func bearerToken(_ request: HTTPRequest) -> String? {
+    func bearerToken(_ request: HTTPRequest) -> String? {
         guard let header = request.headers["authorization"] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { return nil }
@@ -117,61 +123,6 @@ extension ChatServer {
             self.mailbox.post { continuation(self) }
         }
         if !accepted { respond(request, HTTPReplies.error(.serverBusy, "The server is busy; try again shortly.")) }
-    }
-
-    // MARK: Login
-
-    private func login(_ request: HTTPRequest) {
-        let body: [String: Any]
-        do {
-            body = try JSONBody.object(request.body)
-        } catch {
-            return respond(request, HTTPReplies.error(error))
-        }
-        guard let username = body["username"] as? String, let password = body["password"] as? String,
-              !username.isEmpty, !password.isEmpty else {
-            return respond(request, HTTPReplies.error(.invalidField, "Send JSON {\"username\": ..., \"password\": ...}."))
-        }
-        let store = self.store
-        let passwords = self.passwords
-        let now = clock.now()
-        let ttl = config.sessionTokenTTLSeconds
-        blocking(request) {
-            guard let account = try store.staffAccount(username: username),
-                  passwords.verify(password, against: account.passwordHash) else {
-                // Same answer for unknown user and wrong password.
-                return { server in server.respond(request, HTTPReplies.error(.invalidCredentials, "Wrong username or password.")) }
-            }
-            let token = SessionToken.generate()
-            let expires = now.addingTimeInterval(ttl)
-            try store.insertStaffToken(hash: SessionToken.storageHash(token), staffID: account.identity.id,
-                                       createdAt: now, expiresAt: expires)
-            return { server in
-                server.respond(request, HTTPReplies.json(200) { json in
-                    json.field("token", token)
-                    json.field("expiresAt", date: expires)
-                    WireEncoding.writePrincipal(.staff(account.identity), into: &json)
-                })
-            }
-        }
-    }
-
-    private func logout(_ request: HTTPRequest) {
-        guard let token = bearerToken(request), !token.contains(".") else {
-            return respond(request, HTTPReplies.error(.notAuthenticated, "Send Authorization: Bearer <session token>."))
-        }
-        let hash = SessionToken.storageHash(token)
-        let store = self.store
-        blocking(request) {
-            let removed = try store.deleteStaffToken(hash: hash)
-            return { server in
-                guard removed else {
-                    return server.respond(request, HTTPReplies.error(.sessionTokenInvalid, "That session token is not valid."))
-                }
-                server.closeConnections(usingTokenHash: hash)
-                server.respond(request, HTTPReplies.json(200) { json in json.field("loggedOut", true) })
-            }
-        }
     }
 
     /// One accepted professional-services order of a transcript (docs/PROTOCOL.md §7).

@@ -7,8 +7,12 @@ import Foundation
 /// Every method runs on the service thread (transport callbacks and mailbox jobs).
 extension ChatServer: TransportDelegate {
     public func transport(_ t: WebSocketServer, didOpen c: TransportConnectionID, path: String) {
+        let now = Date()
         links[c] = ConnectionLink(bucket: TokenBucket(ratePerSecond: config.messagesPerSecond,
-                                                      burst: config.messageBurst, now: Date()))
+                                                      burst: config.messageBurst, now: now))
+        // Real time: the deadline protects this machine's sockets and memory.
+        helloDeadlines.add(c, deadline: now.addingTimeInterval(config.helloTimeoutSeconds))
+        armHousekeeping(now: now)
     }
 
     public func transport(_ t: WebSocketServer, didClose c: TransportConnectionID) {
@@ -80,7 +84,8 @@ extension ChatServer: TransportDelegate {
         if token.contains(".") {
             let customer: CustomerIdentity
             do {
-                customer = try customerTokens.verify(token, now: clock.now())
+                // Token times come from the host panel's real clock: checked against real time, not the domain clock.
+                customer = try customerTokens.verify(token, now: Date())
             } catch {
                 return failAuthentication(c, error)
             }

@@ -8,7 +8,8 @@ import Logging
 ///
 /// Threading: `start()` and `run()` are called on one dedicated thread, which becomes the lws service thread.
 /// Every mutable property below is touched only on that thread: transport callbacks arrive there, and the
-/// writer thread and the blocking workers hand results back through `mailbox`, which runs them there.
+/// writer thread, the blocking workers, the password-check threads and the revocation watcher hand results back
+/// through `mailbox`, which runs them there.
 /// That confinement is why the class is `@unchecked Sendable`: closures that cross threads capture it only
 /// to post work back to the service thread. `requestStop()` is safe from any thread.
 public final class ChatServer: @unchecked Sendable {
@@ -23,6 +24,12 @@ public final class ChatServer: @unchecked Sendable {
     var writer: GroupCommitWriter!
     let customerTokens: CustomerTokenVerifier
     let passwords: PasswordHasher
+    /// Password checks for logins, on threads of their own (see `ChatServer+Login.swift`).
+    let passwordChecks: PasswordCheckQueue
+    /// Checked instead of a real hash for unknown usernames (same cost as a wrong password).
+    let unknownAccountHash: String
+    /// Watches the revocation log written by `chatd admin` (another process).
+    let revocations: RevocationWatcher
     let metrics = ServiceMetrics()
     /// Support calendars by region, for first-response due times.
     let calendars: [String: SupportCalendar]
@@ -44,6 +51,15 @@ public final class ChatServer: @unchecked Sendable {
                                                      burst: config.ticketBurst)
     /// Replay pages waiting for their connection to drain, by connection. Service thread only.
     var parkedHistoryReads: [ConnectionID: [ParkedHistoryRead]] = [:]
+    /// Login attempts per address and username. Service thread only.
+    var loginThrottle: LoginThrottle
+    /// Logins whose password check is queued or running, by HTTP request id. Service thread only.
+    var pendingLogins: Set<UInt64> = []
+    /// Connections that have not sent hello yet, in opening order (deadlines are opening time + a constant).
+    /// Service thread only.
+    var helloDeadlines = HelloDeadlines()
+    /// Whether the transport's housekeeping timer is armed for `helloDeadlines`. Service thread only.
+    var housekeepingArmed = false
     private(set) public var port: Int = 0
 
     /// Opens the database, recovers open sessions and prepares the transport. Blocking; call before `start()`.
@@ -52,8 +68,15 @@ public final class ChatServer: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         let secret = try DeploymentSecret.load(dataDirectory: config.dataDirectory)
-        customerTokens = CustomerTokenVerifier(secret: secret, leewaySeconds: config.tokenLeewaySeconds)
+        customerTokens = CustomerTokenVerifier(secret: secret, leewaySeconds: config.tokenLeewaySeconds,
+                                               maxLifetimeSeconds: config.customerTokenMaxLifetimeSeconds)
         passwords = PasswordHasher(iterations: config.passwordIterations)
+        unknownAccountHash = passwords.unknownAccountHash()
+        passwordChecks = PasswordCheckQueue(workers: config.loginWorkers, capacity: config.loginQueueCapacity)
+        loginThrottle = LoginThrottle(attemptsPerAddress: config.loginAttemptsPerAddress,
+                                      attemptsPerUsername: config.loginAttemptsPerUsername,
+                                      windowSeconds: config.loginThrottleWindowSeconds,
+                                      maxEntries: config.loginThrottleMaxEntries)
         store = try ChatStore(path: ChatServer.databasePath(dataDirectory: config.dataDirectory),
                               durability: config.durability == .full ? .full : .normal)
         let engineConfig = config.engineConfig()
@@ -68,9 +91,14 @@ public final class ChatServer: @unchecked Sendable {
         transport = WebSocketServer(config: TransportConfig(
             host: config.host, port: config.port, staticRoot: config.webRoot,
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
-            maxHTTPBodyBytes: config.maxHTTPBodyBytes), logger: logger)
+            maxHTTPBodyBytes: config.maxHTTPBodyBytes, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+            idlePingSeconds: config.idlePingSeconds, idleTimeoutSeconds: config.idleTimeoutSeconds,
+            // A socket that has not even sent its request gets the same allowance as one that has not said hello.
+            handshakeTimeoutSeconds: Int(config.helloTimeoutSeconds.rounded(.up))), logger: logger)
         mailbox = ServiceMailbox(wake: { [transport] in transport.wake() })  // wake() is safe from any thread
         workers = BlockingWorkers(count: 3, capacity: 10_000)
+        revocations = RevocationWatcher(store: store, intervalSeconds: config.revocationPollSeconds,
+                                        from: try store.latestStaffRevocationSeq(), logger: logger)
         writer = GroupCommitWriter(
             store: store, capacity: config.writerCapacity, lingerSeconds: config.commitLingerMillis / 1000,
             onCommit: { [unowned self] receipt in
@@ -115,10 +143,14 @@ public final class ChatServer: @unchecked Sendable {
     public func start() throws -> Int {
         writer.start()
         workers.start()
+        passwordChecks.start()
         onCall?.start()
         onCallOutbox?.start()
         port = try transport.start()
         rearmTimer()
+        revocations.start { [unowned self] found in
+            self.mailbox.post { self.revocationsArrived(found) }
+        }
         return port
     }
 
@@ -128,6 +160,8 @@ public final class ChatServer: @unchecked Sendable {
         writer.stop()
         workers.stop()
         onCallOutbox?.stop()
+        passwordChecks.stop()
+        revocations.stop()
         onCall?.stop()
         logger.info("stopped; every acknowledged write is on disk")
     }

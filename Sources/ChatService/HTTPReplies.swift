@@ -24,10 +24,17 @@ enum HTTPReplies {
         error(ChatError(code, message))
     }
 
+    /// An error the client should retry after `seconds` (429, 503): with a `Retry-After` header.
+    static func error(_ code: ChatErrorCode, _ message: String, retryAfterSeconds seconds: Int) -> HTTPResponse {
+        var response = error(ChatError(code, message))
+        response.headers["Retry-After"] = String(max(1, seconds))
+        return response
+    }
+
     static func status(for code: ChatErrorCode) -> Int {
         switch code {
         case .notAuthenticated, .tokenMissing, .tokenMalformed, .tokenInvalidSignature, .tokenExpired,
-             .sessionTokenInvalid, .invalidCredentials:
+             .tokenLifetimeExceeded, .tokenIssuedInFuture, .sessionTokenInvalid, .invalidCredentials:
             return 401
         case .forbidden, .notYourSession, .planExcludesChat, .productExcludesChat, .authorizedContactsExceeded:
             return 403
@@ -36,7 +43,8 @@ enum HTTPReplies {
         case .illegalTransition, .ticketClosed: return 409
         case .methodNotAllowed: return 405
         case .payloadTooLarge, .messageTooLong: return 413
-        case .rateLimited: return 429
+        case .rateLimited, .loginThrottled: return 429
+        case .helloTimeout: return 408
         case .serverBusy, .storageFailed: return 503
         case .internalError: return 500
         default: return 400

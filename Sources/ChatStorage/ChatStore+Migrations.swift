@@ -181,6 +181,7 @@ extension ChatStore {
         registerChatPolicyMigration(&migrator)
         registerLedgerMigration(&migrator)
         registerOnCallOutboxMigration(&migrator)
+        registerStaffAccessMigration(&migrator)
         return migrator
     }
 }

@@ -11,7 +11,7 @@ extension ChatStore {
     public func staffAccount(username: String) throws -> StaffAccount? {
         try dbPool.read { db in
             try StaffRow.fetchOne(db, sql: "SELECT * FROM staff WHERE username = ?", arguments: [username])
-        }.map { StaffAccount(identity: $0.identity, passwordHash: $0.passwordHash) }
+        }.map { StaffAccount(identity: $0.identity, passwordHash: $0.passwordHash, isDisabled: $0.disabledAt != nil) }
     }
 
     /// The staff member with this id, or nil.
@@ -32,15 +32,15 @@ extension ChatStore {
         }.map(\.identity)
     }
 
-    /// The staff member who owns the token with this hash, or nil if no such token exists or it has expired
-    /// (`expires_at <= now`).
+    /// The staff member who owns the token with this hash, or nil if no such token exists, it has expired
+    /// (`expires_at <= now`) or the account is disabled.
     ///
     /// Blocking; any thread but the lws service thread.
     public func staff(forTokenHash tokenHash: String, now: Date) throws -> StaffIdentity? {
         try dbPool.read { db in
             try StaffRow.fetchOne(db, sql: """
                 SELECT staff.* FROM staff_tokens JOIN staff ON staff.id = staff_tokens.staff_id
-                WHERE staff_tokens.token_hash = ? AND staff_tokens.expires_at > ?
+                WHERE staff_tokens.token_hash = ? AND staff_tokens.expires_at > ? AND staff.disabled_at IS NULL
                 """, arguments: [tokenHash, now.timeIntervalSince1970])
         }?.identity
     }

@@ -8,6 +8,7 @@ final class HTTPExchange {
     let path: String
     let query: [String: String]
     let headers: [String: String]
+    let peerAddress: String
     var body: [UInt8] = []
     /// The body went over `maxHTTPBodyBytes`: the rest is read and discarded, then 413 is sent.
     var bodyTooLarge = false
@@ -18,7 +19,8 @@ final class HTTPExchange {
     var bodyOffset = 0
 
     init(id: UInt64, wsi: OpaquePointer, method: HTTPMethod, path: String,
-         query: [String: String], headers: [String: String]) {
+         query: [String: String], headers: [String: String], peerAddress: String = "") {
+        self.peerAddress = peerAddress
         self.id = id
         self.wsi = wsi
         self.method = method
@@ -28,6 +30,6 @@ final class HTTPExchange {
     }
 
     var request: HTTPRequest {
-        HTTPRequest(id: id, method: method, path: path, query: query, headers: headers, body: body)
+        HTTPRequest(id: id, method: method, path: path, query: query, headers: headers, body: body, peerAddress: peerAddress)
     }
 }

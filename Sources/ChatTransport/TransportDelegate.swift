@@ -21,9 +21,23 @@ public protocol TransportDelegate: AnyObject {
     /// The outgoing queue of `c` fell to the low-water mark asked for with
     /// ``WebSocketServer/notifyWhenDrained(_:lowWater:)``: the next part of a long stream may be queued.
     func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID)
+    /// See the default implementation below.
+    func transport(_ t: WebSocketServer, didAbandon requestID: UInt64)
+    /// The housekeeping timer set with ``WebSocketServer/scheduleHousekeeping(after:)`` fired. Default: nothing.
+    func transportHousekeepingDue(_ t: WebSocketServer)
 }
 
 extension TransportDelegate {
+    /// The connection of a delivered HTTP request closed before ``WebSocketServer/respond(to:with:)`` answered it
+    /// (the client gave up). Answering it later is harmless and ignored. Default: nothing.
+    ///
+    /// Reported as soon as lws notices the close. Measured with lws 4.1.6: after a request with a body (a POST)
+    /// lws keeps reading and notices at once; after a body-less GET it stops reading until the request is answered,
+    /// so such a close is only noticed at the deferred-response timeout.
+    public func transport(_ t: WebSocketServer, didAbandon requestID: UInt64) {}
+
+    public func transportHousekeepingDue(_ t: WebSocketServer) {}
+
     /// Delegates that never ask for drain notifications need not implement it.
     public func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID) {}
 }

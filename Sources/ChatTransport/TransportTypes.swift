@@ -28,6 +28,18 @@ public struct TransportConfig: Sendable {
     public var maxHTTPBodyBytes: Int
     /// The event loop; ``TransportEventLoop/libev`` by default (falls back to poll when unavailable).
     public var eventLoop: TransportEventLoop
+    /// Most WebSockets open at once from one source address. One more completes its handshake and is closed at
+    /// once with 1013 "too_many_connections"; the delegate never sees it.
+    public var maxConnectionsPerAddress: Int
+    /// A WebSocket is pinged after this many seconds without receiving anything from it...
+    public var idlePingSeconds: Int
+    /// ...and dropped (no close handshake) after this many seconds without receiving anything (a pong counts).
+    /// Must be > `idlePingSeconds`. Both are checked by a sweep every `min(ping, timeout - ping) / 2` seconds.
+    public var idleTimeoutSeconds: Int
+    /// lws's `timeout_secs` and `timeout_secs_ah_idle`: how long a new TCP connection may take to send its HTTP
+    /// request (a WebSocket upgrade or an API call) before lws drops it. 0 keeps lws's defaults (measured: 10 s, and
+    /// 28 s on the libev loop before the transport's lws heartbeat).
+    public var handshakeTimeoutSeconds: Int
     /// Test hooks: lws's libev plugin and libev itself, loaded by name (a bogus name simulates a missing package).
     var eventLibPluginName = "libwebsockets-evlib_ev.so"
     var libevLibraryName = "libev.so.4"
@@ -39,7 +51,11 @@ public struct TransportConfig: Sendable {
         maxFrameBytes: Int = 64 * 1024,
         maxQueuedBytesPerConnection: Int = 4 * 1024 * 1024,
         maxHTTPBodyBytes: Int = 1024 * 1024,
-        eventLoop: TransportEventLoop = .libev
+        eventLoop: TransportEventLoop = .libev,
+        maxConnectionsPerAddress: Int = 200,
+        idlePingSeconds: Int = 30,
+        idleTimeoutSeconds: Int = 75,
+        handshakeTimeoutSeconds: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -48,6 +64,10 @@ public struct TransportConfig: Sendable {
         self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
         self.maxHTTPBodyBytes = maxHTTPBodyBytes
         self.eventLoop = eventLoop
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
+        self.idlePingSeconds = idlePingSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.handshakeTimeoutSeconds = handshakeTimeoutSeconds
     }
 }
 
@@ -68,9 +88,12 @@ public struct HTTPRequest: Sendable {
     /// Request headers by lowercased name (e.g. "authorization", "content-type").
     public let headers: [String: String]
     public let body: [UInt8]
+    /// The client's IP address as text ("127.0.0.1", "::1"); empty if lws could not tell.
+    public let peerAddress: String
 
     public init(id: UInt64, method: HTTPMethod, path: String, query: [String: String],
-                headers: [String: String], body: [UInt8]) {
+                headers: [String: String], body: [UInt8], peerAddress: String = "") {
+        self.peerAddress = peerAddress
         self.id = id
         self.method = method
         self.path = path

@@ -3,6 +3,16 @@ final class WebSocketConnection {
     let id: TransportConnectionID
     /// The lws handle; valid until `LWS_CALLBACK_CLOSED` for this connection.
     let wsi: OpaquePointer
+    /// The client's IP address as text.
+    let peerAddress: String
+    /// False for a connection over its address's cap: it is closing and the delegate never hears of it.
+    let admitted: Bool
+    /// When anything (a frame, a pong) last arrived, in `WebSocketServer.monotonicSeconds()`.
+    var lastHeard: Double
+    /// A ping is to be written at the next writeable callback.
+    var pingDue = false
+    /// When the last ping was queued; nil if none since `lastHeard`.
+    var pingedAt: Double?
     var outgoing = OutgoingFrameQueue()
     /// Set by `notifyWhenDrained`: the delegate hears `didDrain` once the queue holds at most this many bytes.
     var drainWatch: Int?
@@ -17,9 +27,18 @@ final class WebSocketConnection {
     var pendingClose: (code: UInt16, reason: String)?
     var isClosing: Bool { pendingClose != nil }
 
-    init(id: TransportConnectionID, wsi: OpaquePointer) {
+    init(id: TransportConnectionID, wsi: OpaquePointer, peerAddress: String, admitted: Bool) {
         self.id = id
         self.wsi = wsi
+        self.peerAddress = peerAddress
+        self.admitted = admitted
+        self.lastHeard = WebSocketServer.monotonicSeconds()
+    }
+
+    /// Something arrived from the peer: it is alive (see the idle sweep).
+    func heard() {
+        lastHeard = WebSocketServer.monotonicSeconds()
+        pingedAt = nil
     }
 
     func resetIncoming() {

@@ -23,6 +23,9 @@ func chatTransportCallback(
     case LWS_CALLBACK_ESTABLISHED:
         server.webSocketOpened(wsi, pss)
         return 0
+    case LWS_CALLBACK_RECEIVE_PONG:
+        server.connection(pss)?.heard()
+        return 0
     case LWS_CALLBACK_RECEIVE:
         guard let conn = server.connection(pss) else { return -1 }
         return server.received(on: conn, input, len)

@@ -47,7 +47,8 @@ extension WebSocketServer {
                 status: 404, code: "not_found", message: "No such resource."))
         }
         let exchange = HTTPExchange(id: id, wsi: wsi, method: method, path: path,
-                                    query: queryArguments(wsi), headers: requestHeaders(wsi))
+                                    query: queryArguments(wsi), headers: requestHeaders(wsi),
+                                    peerAddress: peerAddress(wsi))
         exchanges[id] = exchange
 
         var contentLength = 0
@@ -189,11 +190,15 @@ extension WebSocketServer {
         return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 
-    /// LWS_CALLBACK_CLOSED_HTTP: forget the pending request; a later respond(to:) is then ignored.
+    /// LWS_CALLBACK_CLOSED_HTTP: forget the pending request; a later respond(to:) is then ignored. A request the
+    /// delegate has but has not answered is reported abandoned, so it can skip work nobody will read.
     func httpClosed(_ pss: UnsafeMutablePointer<chat_lws_pss>?) {
         guard let pss, pss.pointee.id != 0 else { return }
-        exchanges.removeValue(forKey: pss.pointee.id)
+        let exchange = exchanges.removeValue(forKey: pss.pointee.id)
         pss.pointee.id = 0
+        if let exchange, exchange.delivered, exchange.response == nil, !isTearingDown {
+            delegate?.transport(self, didAbandon: exchange.id)
+        }
     }
 
     private func queryArguments(_ wsi: OpaquePointer) -> [String: String] {

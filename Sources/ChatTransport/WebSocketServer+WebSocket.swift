@@ -20,10 +20,25 @@ extension WebSocketServer {
         return connections[pss.pointee.id]
     }
 
+    /// A completed handshake. Over the per-address cap the connection is closed at once (1013
+    /// "too_many_connections", after the handshake so the client sees a clear close) and never reaches the delegate.
     func webSocketOpened(_ wsi: OpaquePointer, _ pss: UnsafeMutablePointer<chat_lws_pss>?) {
         let id = nextID()
         pss?.pointee.id = id
-        connections[id] = WebSocketConnection(id: id, wsi: wsi)
+        let address = peerAddress(wsi)
+        let open = openPerAddress[address, default: 0]
+        let admitted = open < config.maxConnectionsPerAddress
+        let conn = WebSocketConnection(id: id, wsi: wsi, peerAddress: address, admitted: admitted)
+        connections[id] = conn
+        guard admitted else {
+            logger.notice("refused WebSocket: too many connections from one address", metadata: [
+                "ws.connection": "\(id)", "ws.peer": "\(address)", "ws.limit": "\(config.maxConnectionsPerAddress)",
+            ])
+            beginClose(conn, code: 1013, reason: "too_many_connections")
+            return
+        }
+        openPerAddress[address] = open + 1
+        armIdleSweep()
         logger.debug("WebSocket open", metadata: ["ws.connection": "\(id)"])
         delegate?.transport(self, didOpen: id, path: Self.webSocketPath)
     }
@@ -31,14 +46,28 @@ extension WebSocketServer {
     func webSocketClosed(_ pss: UnsafeMutablePointer<chat_lws_pss>?) {
         guard let pss, pss.pointee.id != 0, let conn = connections.removeValue(forKey: pss.pointee.id) else { return }
         pss.pointee.id = 0
-        logger.debug("WebSocket closed", metadata: ["ws.connection": "\(conn.id)"])
-        delegate?.transport(self, didClose: conn.id)
-        if isStopping { connectionClosedWhileStopping() }
+        if conn.admitted {
+            let left = openPerAddress[conn.peerAddress, default: 1] - 1
+            openPerAddress[conn.peerAddress] = left > 0 ? left : nil
+            logger.debug("WebSocket closed", metadata: ["ws.connection": "\(conn.id)"])
+            delegate?.transport(self, didClose: conn.id)
+        }
+        if isStopping { connectionClosedWhileStopping() } else { noteClosedForMemoryTrim() }
+        if connections.isEmpty { idleSweepArmed = false }
+    }
+
+    /// The peer's IP address as text (lws_get_peer_simple; an IPv4 client of an IPv6 socket reads "::ffff:a.b.c.d").
+    func peerAddress(_ wsi: OpaquePointer) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard lws_get_peer_simple(wsi, &buffer, buffer.count) != nil else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// One piece of an incoming message (a whole frame, or part of one bigger than rx_buffer_size).
     func received(on conn: WebSocketConnection, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         let wsi = conn.wsi
+        if !conn.admitted { return 0 }  // closing at once; what it says is not read
+        conn.heard()
         if !conn.receivingMessage {
             conn.receivingMessage = true
             conn.incomingIsBinary = lws_frame_is_binary(wsi) != 0
@@ -88,6 +117,12 @@ extension WebSocketServer {
     /// per service turn (an agent receiving from many customers) would grow its queue until the slow-consumer cap
     /// hit even though the peer reads promptly.
     func writeNextFrame(_ conn: WebSocketConnection) -> Int32 {
+        if conn.pingDue {
+            conn.pingDue = false
+            if writePing(conn) != 0 { return -1 }
+            if !conn.outgoing.isEmpty || conn.isClosing { lws_callback_on_writable(conn.wsi) }
+            return 0
+        }
         var written = 0
         while let frame = conn.outgoing.pop() {
             let n = lws_write(conn.wsi, frame.payload, frame.count, LWS_WRITE_TEXT)

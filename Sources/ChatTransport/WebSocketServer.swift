@@ -31,6 +31,9 @@ public final class WebSocketServer: @unchecked Sendable {
     private var memory: LWSContextMemory?
     var connections: [TransportConnectionID: WebSocketConnection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
+    /// Open WebSockets per source address (admitted ones only); an address is removed when its count drops to 0,
+    /// so the table is bounded by the number of open connections.
+    var openPerAddress: [String: Int] = [:]
     private var lastID: UInt64 = 0
     var isStopping = false
     private var stopDeadlinePassed = false
@@ -39,12 +42,24 @@ public final class WebSocketServer: @unchecked Sendable {
     private let userTimer: UnsafeMutablePointer<chat_lws_timer>
     private let stopTimer: UnsafeMutablePointer<chat_lws_timer>
     private let stopCheckTimer: UnsafeMutablePointer<chat_lws_timer>
+    private let housekeepingTimer: UnsafeMutablePointer<chat_lws_timer>
+    private let memoryTrimTimer: UnsafeMutablePointer<chat_lws_timer>
+    private let idleSweepTimer: UnsafeMutablePointer<chat_lws_timer>
+    /// A sul that re-arms itself every second while running on libev (see `WebSocketServer+LWSHeartbeat.swift`).
+    let lwsHeartbeat: UnsafeMutablePointer<chat_lws_timer>
+    /// WebSockets closed since the last memory trim, whether a trim is armed, and when the last one ran
+    /// (monotonic seconds). Service thread only.
+    var closedSinceTrim = 0
+    var memoryTrimArmed = false
+    /// Whether the idle sweep timer is armed (it re-arms itself while connections are open). Service thread only.
+    var idleSweepArmed = false
+    var lastMemoryTrim: Double = -Double.infinity
     /// libev entry points (loaded at run time) and the loop lws runs on; nil loop with poll.
     private let evAPI: UnsafeMutablePointer<chat_ev_api>
     private var evLoop: UnsafeMutableRawPointer?
     /// `info.foreign_loops`: one slot, for the service thread's loop.
     private let foreignLoops: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    /// The three timers (user, stop deadline, stop check; index = kind - 1) when running on libev.
+    /// The timers (user, stop deadline, stop check, housekeeping, memory trim; index = kind - 1) when running on libev.
     private let evTimers: UnsafeMutablePointer<chat_ev_timer>
     /// With libev: the stop condition held and `ev_break` was called, so ``run()``'s loop ends.
     private var loopEndRequested = false
@@ -54,6 +69,12 @@ public final class WebSocketServer: @unchecked Sendable {
     static let userTimerKind: Int32 = 1
     static let stopTimerKind: Int32 = 2
     static let stopCheckTimerKind: Int32 = 3
+    static let housekeepingTimerKind: Int32 = 4
+    static let memoryTrimTimerKind: Int32 = 5
+    static let idleSweepTimerKind: Int32 = 6
+    static let timerKindCount = 6
+    /// Not one of the libev timers: always an lws sul.
+    static let lwsHeartbeatKind: Int32 = 100
     /// While stopping, the stop condition is re-checked at least this often (and as soon as a connection closes).
     static let stopCheckIntervalMicroseconds: lws_usec_t = 50_000
     /// How long a graceful stop waits for WebSockets to finish their close handshake.
@@ -68,17 +89,24 @@ public final class WebSocketServer: @unchecked Sendable {
         userTimer = .allocate(capacity: 1)
         stopTimer = .allocate(capacity: 1)
         stopCheckTimer = .allocate(capacity: 1)
+        housekeepingTimer = .allocate(capacity: 1)
+        memoryTrimTimer = .allocate(capacity: 1)
+        idleSweepTimer = .allocate(capacity: 1)
+        lwsHeartbeat = .allocate(capacity: 1)
         evAPI = .allocate(capacity: 1)
         memset(evAPI, 0, MemoryLayout<chat_ev_api>.stride)
         foreignLoops = .allocate(capacity: 1)
         foreignLoops.initialize(to: nil)
-        evTimers = .allocate(capacity: 3)
+        evTimers = .allocate(capacity: Self.timerKindCount)
         let me = Unmanaged.passUnretained(self).toOpaque()
-        for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind] {
+        for kind in [Self.userTimerKind, Self.stopTimerKind, Self.stopCheckTimerKind, Self.housekeepingTimerKind,
+                     Self.memoryTrimTimerKind, Self.idleSweepTimerKind] {
             chat_ev_timer_init(evTimers + Int(kind - 1), chatTransportEvTimerFired, me, kind)
         }
         for (timer, kind) in [(userTimer, Self.userTimerKind), (stopTimer, Self.stopTimerKind),
-                              (stopCheckTimer, Self.stopCheckTimerKind)] {
+                              (stopCheckTimer, Self.stopCheckTimerKind), (housekeepingTimer, Self.housekeepingTimerKind),
+                              (memoryTrimTimer, Self.memoryTrimTimerKind), (idleSweepTimer, Self.idleSweepTimerKind),
+                              (lwsHeartbeat, Self.lwsHeartbeatKind)] {
             memset(timer, 0, MemoryLayout<chat_lws_timer>.stride)
             timer.pointee.kind = kind
             timer.pointee.owner = me
@@ -95,6 +123,10 @@ public final class WebSocketServer: @unchecked Sendable {
         userTimer.deallocate()
         stopTimer.deallocate()
         stopCheckTimer.deallocate()
+        housekeepingTimer.deallocate()
+        memoryTrimTimer.deallocate()
+        idleSweepTimer.deallocate()
+        lwsHeartbeat.deallocate()
         evAPI.deallocate()
         foreignLoops.deallocate()
         evTimers.deallocate()
@@ -104,7 +136,7 @@ public final class WebSocketServer: @unchecked Sendable {
     /// ``run()`` ends it with `ev_break` and frees it here, after `lws_context_destroy`.
     private func destroyEventLoop() {
         if let loop = evLoop {
-            for i in 0..<3 { chat_ev_timer_stop(evAPI, loop, evTimers + i) }
+            for i in 0..<Self.timerKindCount { chat_ev_timer_stop(evAPI, loop, evTimers + i) }
             chat_ev_loop_destroy(evAPI, loop)
         }
         evLoop = nil
@@ -145,6 +177,11 @@ public final class WebSocketServer: @unchecked Sendable {
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.gid = -1
         info.uid = -1
+        if config.handshakeTimeoutSeconds > 0 {
+            // Measured: a connection that sends no request (or half of one) is dropped after timeout_secs_ah_idle.
+            info.timeout_secs = UInt32(config.handshakeTimeoutSeconds)
+            info.timeout_secs_ah_idle = UInt32(config.handshakeTimeoutSeconds)
+        }
         // Invalid UTF-8 in a text message closes the connection (1007) inside lws, before the delegate sees it.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
         // With IPv6 enabled lws binds an AF_INET6 socket and silently ignores an IPv4 literal in `iface`
@@ -186,6 +223,7 @@ public final class WebSocketServer: @unchecked Sendable {
         activeEventLoop = eventLoop
         context = ctx
         crossThreadLock.withLock { contextForOtherThreads = ctx }
+        startLWSHeartbeat()
         logger.info("transport listening", metadata: [
             "transport.host": "\(config.host)", "transport.port": "\(port)",
             "transport.static_root": "\(config.staticRoot ?? "-")",
@@ -259,6 +297,7 @@ public final class WebSocketServer: @unchecked Sendable {
         memory = nil
         connections.removeAll()
         exchanges.removeAll()
+        openPerAddress.removeAll()
         logger.info("transport stopped", metadata: ["transport.forced_closes": "\(leftover)"])
     }
 
@@ -287,6 +326,9 @@ public final class WebSocketServer: @unchecked Sendable {
 
     /// Service thread only. Number of open WebSocket connections (including ones closing).
     public var connectionCount: Int { connections.count }
+
+    /// Service thread only. The source address of an open WebSocket, or nil.
+    public func peerAddress(of c: TransportConnectionID) -> String? { connections[c]?.peerAddress }
 
     /// Service thread only. Queues one text message for `c`; messages are written in order, as frames of their own,
     /// several per writeable callback while the socket accepts them. The bytes are copied once, into a buffer with
@@ -361,6 +403,15 @@ public final class WebSocketServer: @unchecked Sendable {
         armTimer(Self.userTimerKind, ctx, afterMicroseconds: lws_usec_t(max(0, seconds) * 1_000_000))
     }
 
+    /// Service thread only. A second one-shot timer, independent of ``scheduleTimer(after:)``, for the
+    /// application's housekeeping (deadlines kept in real time): ``TransportDelegate/transportHousekeepingDue(_:)``
+    /// after `seconds`. Replaces any housekeeping timer scheduled before. Negative values count as 0.
+    public func scheduleHousekeeping(after seconds: Double) {
+        assertServiceThread()
+        guard let ctx = context, !isTearingDown, !isStopping else { return }
+        armTimer(Self.housekeepingTimerKind, ctx, afterMicroseconds: lws_usec_t(max(0, seconds) * 1_000_000))
+    }
+
     /// Service thread only. Cancels the timer set with ``scheduleTimer(after:)``, if any.
     public func cancelTimer() {
         assertServiceThread()
@@ -397,6 +448,9 @@ public final class WebSocketServer: @unchecked Sendable {
         isStopping = true
         logger.info("transport stopping", metadata: ["transport.open_connections": "\(connections.count)"])
         cancelTimer()
+        disarmTimer(Self.housekeepingTimerKind, ctx)
+        disarmTimer(Self.memoryTrimTimerKind, ctx)
+        disarmTimer(Self.idleSweepTimerKind, ctx)
         for conn in connections.values where !conn.isClosing {
             beginClose(conn, code: code, reason: "going away")
         }
@@ -406,7 +460,7 @@ public final class WebSocketServer: @unchecked Sendable {
 
     /// One-shot timer `kind`, replacing any earlier arming: an lws sul with poll, a libev timer of our own with libev
     /// (see `chat_ev_timer` in shim.h for why not a sul there).
-    private func armTimer(_ kind: Int32, _ ctx: OpaquePointer, afterMicroseconds usec: lws_usec_t) {
+    func armTimer(_ kind: Int32, _ ctx: OpaquePointer, afterMicroseconds usec: lws_usec_t) {
         if let loop = evLoop {
             chat_ev_timer_arm(evAPI, loop, evTimers + Int(kind - 1), Double(usec) / 1_000_000)
         } else {
@@ -426,16 +480,28 @@ public final class WebSocketServer: @unchecked Sendable {
         switch kind {
         case Self.userTimerKind: return userTimer
         case Self.stopTimerKind: return stopTimer
+        case Self.housekeepingTimerKind: return housekeepingTimer
+        case Self.memoryTrimTimerKind: return memoryTrimTimer
+        case Self.idleSweepTimerKind: return idleSweepTimer
         default: return stopCheckTimer
         }
     }
 
     func timerFired(kind: Int32) {
-        if kind == Self.stopTimerKind {
+        if kind == Self.lwsHeartbeatKind {
+            lwsHeartbeatFired()
+        } else if kind == Self.stopTimerKind {
             stopDeadlinePassed = true
             checkStop()
         } else if kind == Self.stopCheckTimerKind {
             checkStop()
+        } else if kind == Self.housekeepingTimerKind {
+            if !isTearingDown && !isStopping { delegate?.transportHousekeepingDue(self) }
+        } else if kind == Self.memoryTrimTimerKind {
+            if !isTearingDown && !isStopping { trimMemory() }
+        } else if kind == Self.idleSweepTimerKind {
+            idleSweepArmed = false
+            if !isTearingDown && !isStopping { sweepIdleConnections() }
         } else if !isTearingDown {
             delegate?.transportTimerFired(self)
         }

@@ -9,7 +9,8 @@ import Foundation
 struct Admin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administer organizations, staff and tokens.",
-        subcommands: [CreateOrganization.self, SetPlan.self, SetRegion.self, CreateStaff.self, CustomerToken.self, ShowPolicy.self])
+        subcommands: [CreateOrganization.self, SetPlan.self, SetRegion.self, CreateStaff.self, DisableStaff.self,
+                      RevokeSessions.self, CustomerToken.self, ShowPolicy.self])
 }
 
 func openStore(_ config: ServerConfig) throws -> ChatStore {
@@ -108,6 +109,9 @@ struct CustomerToken: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
+        guard ttl <= config.customerTokenMaxLifetimeSeconds else {
+            throw ValidationError("--ttl \(ttl) is longer than customerTokenMaxLifetimeSeconds (\(config.customerTokenMaxLifetimeSeconds)); the server would refuse the token.")
+        }
         let secret = try DeploymentSecret.load(dataDirectory: config.dataDirectory)
         let now = Date()
         let token = CustomerTokenSigner(secret: secret).sign(

@@ -56,6 +56,7 @@ struct Serve: ParsableCommand {
         let clock = resolution.clock
         if let warning = resolution.warning { logger.warning("\(warning)") }
 
+        raiseOpenFileLimit(logger: logger)
         let server = try ChatServer(config: config, policy: policy, clock: clock, logger: logger)
         let port = try server.start()
         logger.notice("listening", metadata: [

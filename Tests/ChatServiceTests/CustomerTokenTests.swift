@@ -191,3 +191,33 @@ final class CustomerTokenTests: XCTestCase {
         assertCode("", .tokenMissing)
     }
 }
+
+extension CustomerTokenTests {
+    func testLifetimeBeyondTheMaximumIsRefused() {
+        let short = CustomerTokenVerifier(secret: secret, leewaySeconds: 30, maxLifetimeSeconds: 3600)
+        func code(exp: Int) -> ChatErrorCode? {
+            do { _ = try short.verify(handMade(payload: payload(exp: String(exp))), now: now); return nil }
+            catch { return error.code }
+        }
+        XCTAssertNil(code(exp: 1_790_003_600))                 // exactly the maximum
+        XCTAssertNil(code(exp: 1_790_003_630))                 // within the leeway
+        XCTAssertEqual(code(exp: 1_790_003_631), .tokenLifetimeExceeded)
+        XCTAssertEqual(code(exp: 1_890_000_000), .tokenLifetimeExceeded)
+        // The default maximum is a day.
+        assertCode(handMade(payload: payload(exp: "1790086431")), .tokenLifetimeExceeded)
+        XCTAssertNoThrow(try verifier.verify(handMade(payload: payload(exp: "1790086400")), now: now))
+    }
+
+    func testIssuedInTheFutureIsRefusedBeyondTheLeeway() {
+        func token(iat: Int) -> String {
+            handMade(payload: #"{"org":"org-42","sub":"c-7","name":"Alice Admin","email":"alice@example.com","iat":"#
+                + String(iat) + #","exp":1790000600}"#)
+        }
+        XCTAssertNoThrow(try verifier.verify(token(iat: 1_790_000_030), now: now))
+        assertCode(token(iat: 1_790_000_031), .tokenIssuedInFuture)
+        assertCode(token(iat: 1_790_000_500), .tokenIssuedInFuture)
+        // A token without iat is still accepted (the claim is optional).
+        XCTAssertNoThrow(try verifier.verify(handMade(payload:
+            #"{"org":"org-42","sub":"c-7","name":"Alice Admin","email":"alice@example.com","exp":1790000600}"#), now: now))
+    }
+}

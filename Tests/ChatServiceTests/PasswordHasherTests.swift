@@ -72,3 +72,15 @@ final class PasswordHasherTests: XCTestCase {
         XCTAssertTrue(hasher.verify("pw", against: good))
     }
 }
+
+extension PasswordHasherTests {
+    func testUnknownAccountHashCostsTheConfiguredIterationsAndMatchesNothing() {
+        let hasher = PasswordHasher(iterations: 1234)
+        let standIn = hasher.unknownAccountHash()
+        XCTAssertEqual(PasswordHasher.iterations(of: standIn), 1234)
+        XCTAssertNotEqual(standIn, hasher.unknownAccountHash())
+        for guess in ["", "password", "secret123", standIn] {
+            XCTAssertFalse(hasher.verify(guess, against: standIn))
+        }
+    }
+}

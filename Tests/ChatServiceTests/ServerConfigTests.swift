@@ -126,3 +126,48 @@ final class ServerConfigTests: XCTestCase {
         XCTAssertEqual(engine.maxSubjectLength, EngineConfig().maxSubjectLength)
     }
 }
+
+extension ServerConfigTests {
+    func testHardeningDefaults() {
+        let config = ServerConfig()
+        XCTAssertEqual(config.customerTokenMaxLifetimeSeconds, 86_400)
+        XCTAssertEqual(config.loginWorkers, 1)
+        XCTAssertEqual(config.loginQueueCapacity, 16)
+        XCTAssertEqual(config.loginAttemptsPerAddress, 30)
+        XCTAssertEqual(config.loginAttemptsPerUsername, 10)
+        XCTAssertEqual(config.loginThrottleWindowSeconds, 60)
+        XCTAssertEqual(config.loginThrottleMaxEntries, 10_000)
+        XCTAssertEqual(config.helloTimeoutSeconds, 10)
+        XCTAssertEqual(config.idlePingSeconds, 30)
+        XCTAssertEqual(config.idleTimeoutSeconds, 75)
+        XCTAssertEqual(config.maxConnectionsPerAddress, 200)
+        XCTAssertEqual(config.revocationPollSeconds, 1)
+    }
+
+    func testHardeningKeysLoadAndAreValidated() throws {
+        let config = try ServerConfig.load(path: write("""
+            {"loginWorkers": 2, "loginQueueCapacity": 4, "loginAttemptsPerAddress": 5, "loginAttemptsPerUsername": 3,
+             "loginThrottleWindowSeconds": 30, "loginThrottleMaxEntries": 100, "helloTimeoutSeconds": 2.5,
+             "idlePingSeconds": 5, "idleTimeoutSeconds": 12, "maxConnectionsPerAddress": 50,
+             "customerTokenMaxLifetimeSeconds": 3600, "revocationPollSeconds": 0.5}
+            """))
+        XCTAssertEqual(config.loginWorkers, 2)
+        XCTAssertEqual(config.helloTimeoutSeconds, 2.5)
+        XCTAssertEqual(config.idleTimeoutSeconds, 12)
+        XCTAssertEqual(config.maxConnectionsPerAddress, 50)
+        XCTAssertEqual(config.customerTokenMaxLifetimeSeconds, 3600)
+        for (json, key) in [(#"{"loginWorkers": 0}"#, "loginWorkers"), (#"{"loginQueueCapacity": 0}"#, "loginQueueCapacity"),
+                            (#"{"loginAttemptsPerUsername": 0.5}"#, "loginAttemptsPerUsername"),
+                            (#"{"helloTimeoutSeconds": 0}"#, "helloTimeoutSeconds"),
+                            (#"{"helloTimeoutSeconds": 1e12}"#, "helloTimeoutSeconds"),
+                            (#"{"idlePingSeconds": 30, "idleTimeoutSeconds": 30}"#, "idleTimeoutSeconds"),
+                            (#"{"idlePingSeconds": 70000}"#, "idlePingSeconds"),
+                            (#"{"maxConnectionsPerAddress": 0}"#, "maxConnectionsPerAddress"),
+                            (#"{"customerTokenMaxLifetimeSeconds": -1}"#, "customerTokenMaxLifetimeSeconds"),
+                            (#"{"revocationPollSeconds": 0}"#, "revocationPollSeconds"),
+                            (#"{"loginThrottleMaxEntries": 1}"#, "loginThrottleMaxEntries")] {
+            let message = try loadError(json)
+            XCTAssertTrue(message.contains(key), message)
+        }
+    }
+}

@@ -11,6 +11,8 @@ enum TransportEvent: Equatable {
     case request(UInt64, HTTPMethod, String)
     case wake
     case timer
+    case abandoned(UInt64)
+    case housekeeping
 }
 
 /// Records every delegate call and runs optional hooks, all on the service thread. Tests read the record from their
@@ -82,6 +84,10 @@ final class RecordingDelegate: TransportDelegate, @unchecked Sendable {
         record(.timer)
         onTimer?(t)
     }
+
+    func transport(_ t: WebSocketServer, didAbandon requestID: UInt64) { record(.abandoned(requestID)) }
+
+    func transportHousekeepingDue(_ t: WebSocketServer) { record(.housekeeping) }
 }
 
 extension Array where Element == TransportEvent {

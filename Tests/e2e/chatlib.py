@@ -69,7 +69,9 @@ POLICY = {
 # Generous limits by default so that only the rate-limit test meets the limiter.
 # Limits that are not under test are set out of the way (tests of limits set their own).
 BASE_CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 10000, "messageBurst": 10000,
-               "chatRequestBurst": 10000, "ticketBurst": 10000}
+               "chatRequestBurst": 10000, "ticketBurst": 10000,
+               # likewise for the login throttle (every test logs in from 127.0.0.1; test_login_flood.py meets it)
+               "loginAttemptsPerAddress": 100000, "loginAttemptsPerUsername": 100000, "loginQueueCapacity": 1000}
 
 
 # --------------------------------------------------------------------------- tokens

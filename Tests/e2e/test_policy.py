@@ -20,7 +20,7 @@ import pytest
 
 from chatlib import POLICY
 
-LONG_TTL = 90 * 86400          # customer tokens are checked against the (pinned) domain clock
+LONG_TTL = 3600                # customer tokens are checked against real time, not the pinned domain clock
 CHICAGO = ZoneInfo("America/Chicago")
 UTC = timezone.utc
 # The harness policy's "usa" holidays that fall in the weeks these tests use.

@@ -59,6 +59,32 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var tokenLeewaySeconds: Double = 30
     /// The domain clock these settings ask for: real time, or started at `clockStart` and/or sped up, from now.
     /// `chatd serve` uses `ClockAnchor.resolve` instead, which continues the clock across restarts.
+    /// Most seconds a customer token's `exp` may lie ahead of now (a longer-lived token is refused).
+    public var customerTokenMaxLifetimeSeconds: Double = 86_400
+    /// Threads that check staff passwords (PBKDF2), apart from the workers that serve hellos and reads.
+    public var loginWorkers: Int = 1
+    /// Logins waiting for a password check beyond which `POST /api/login` is answered 503 `server_busy`.
+    public var loginQueueCapacity: Int = 16
+    /// Login attempts one source address may make at once; refilled at this many per `loginThrottleWindowSeconds`.
+    public var loginAttemptsPerAddress: Double = 30
+    /// Login attempts for one username at once; refilled at this many per `loginThrottleWindowSeconds`.
+    public var loginAttemptsPerUsername: Double = 10
+    /// The window over which the login attempt allowances refill.
+    public var loginThrottleWindowSeconds: Double = 60
+    /// Most addresses and usernames the login throttle remembers (older, idle ones are forgotten first).
+    public var loginThrottleMaxEntries: Int = 10_000
+    /// A WebSocket that has not sent `hello` this many seconds after opening is closed (4408 `hello_timeout`).
+    public var helloTimeoutSeconds: Double = 10
+    /// An idle WebSocket (nothing received for this long) is pinged.
+    public var idlePingSeconds: Int = 30
+    /// A WebSocket with nothing received (not even a pong) for this long is closed as dead.
+    public var idleTimeoutSeconds: Int = 75
+    /// Most WebSockets open at once from one source address; more are closed at once (1013 `too_many_connections`).
+    public var maxConnectionsPerAddress: Int = 200
+    /// How often the server looks for staff sessions revoked by `chatd admin` (another process).
+    public var revocationPollSeconds: Double = 1
+
+    /// The domain clock these settings ask for: real time, or started at `clockStart` and/or sped up.
     public func makeClock() -> any WallClock {
         let start = clockStart.flatMap(ISOTime.parseInstant)
         return clockSpeed == 1 && start == nil ? SystemClock() : AcceleratedClock(speed: clockSpeed, start: start)
@@ -94,6 +120,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
         case onCallAlertsPerOrganizationPerDay
+        case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
+        case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
+        case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
     }
 
     /// Decodes a config object: missing keys keep defaults; unknown keys and out-of-range values throw
@@ -145,6 +174,18 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)
         onCallInitialBackoffSeconds = try value(.onCallInitialBackoffSeconds, onCallInitialBackoffSeconds)
         onCallAlertsPerOrganizationPerDay = try value(.onCallAlertsPerOrganizationPerDay, onCallAlertsPerOrganizationPerDay)
+        customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
+        loginWorkers = try value(.loginWorkers, loginWorkers)
+        loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
+        loginAttemptsPerAddress = try value(.loginAttemptsPerAddress, loginAttemptsPerAddress)
+        loginAttemptsPerUsername = try value(.loginAttemptsPerUsername, loginAttemptsPerUsername)
+        loginThrottleWindowSeconds = try value(.loginThrottleWindowSeconds, loginThrottleWindowSeconds)
+        loginThrottleMaxEntries = try value(.loginThrottleMaxEntries, loginThrottleMaxEntries)
+        helloTimeoutSeconds = try value(.helloTimeoutSeconds, helloTimeoutSeconds)
+        idlePingSeconds = try value(.idlePingSeconds, idlePingSeconds)
+        idleTimeoutSeconds = try value(.idleTimeoutSeconds, idleTimeoutSeconds)
+        maxConnectionsPerAddress = try value(.maxConnectionsPerAddress, maxConnectionsPerAddress)
+        revocationPollSeconds = try value(.revocationPollSeconds, revocationPollSeconds)
         try validate()
     }
 
@@ -181,6 +222,22 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(sessionTokenTTLSeconds > 0 && sessionTokenTTLSeconds.isFinite, .sessionTokenTTLSeconds, "> 0")
         try require(tokenLeewaySeconds >= 0 && tokenLeewaySeconds.isFinite, .tokenLeewaySeconds, ">= 0")
         try require(clockSpeed > 0 && clockSpeed.isFinite, .clockSpeed, "> 0")
+        try require(customerTokenMaxLifetimeSeconds > 0 && customerTokenMaxLifetimeSeconds.isFinite,
+                    .customerTokenMaxLifetimeSeconds, "> 0")
+        try require((1...64).contains(loginWorkers), .loginWorkers, "in 1...64")
+        try require(loginQueueCapacity >= 1, .loginQueueCapacity, ">= 1")
+        try require(loginAttemptsPerAddress >= 1 && loginAttemptsPerAddress.isFinite, .loginAttemptsPerAddress, ">= 1")
+        try require(loginAttemptsPerUsername >= 1 && loginAttemptsPerUsername.isFinite, .loginAttemptsPerUsername, ">= 1")
+        try require(loginThrottleWindowSeconds > 0 && loginThrottleWindowSeconds.isFinite, .loginThrottleWindowSeconds, "> 0")
+        try require(loginThrottleMaxEntries >= 2, .loginThrottleMaxEntries, ">= 2")
+        try require(helloTimeoutSeconds > 0 && helloTimeoutSeconds <= 86_400, .helloTimeoutSeconds, "in 0...86400, above 0")
+        // lws keeps these in 16-bit fields; the ping must come before the hang-up.
+        try require((1...65_535).contains(idlePingSeconds), .idlePingSeconds, "in 1...65535")
+        try require((1...65_535).contains(idleTimeoutSeconds) && idleTimeoutSeconds > idlePingSeconds,
+                    .idleTimeoutSeconds, "in 1...65535 and > idlePingSeconds")
+        try require(maxConnectionsPerAddress >= 1, .maxConnectionsPerAddress, ">= 1")
+        try require(revocationPollSeconds >= 0.05 && revocationPollSeconds <= 3600, .revocationPollSeconds,
+                    "in 0.05...3600")
     }
 
     /// Reads and validates a JSON config file. Throws `ConfigurationError` naming the file and the

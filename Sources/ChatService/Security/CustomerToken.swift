@@ -35,6 +35,9 @@ struct CustomerTokenHeader: Codable {
 ///   `iat`, `nbf` optional numbers).
 /// - `token_invalid_signature`: the signature does not match the secret.
 /// - `token_expired`: `exp <= now - leeway`, or not yet valid (`nbf > now + leeway`).
+/// - `token_lifetime_exceeded`: `exp > now + maxLifetime + leeway` (a token living longer than the deployment
+///   allows: a leaked one would stay usable too long).
+/// - `token_issued_in_future`: `iat > now + leeway` (the panel's clock is ahead, or the token is forged in time).
 public struct CustomerTokenVerifier: Sendable {
     /// Longest token accepted, in bytes. Real tokens are a few hundred bytes.
     public static let maxTokenBytes = 8192
@@ -42,14 +45,19 @@ public struct CustomerTokenVerifier: Sendable {
     private let secret: [UInt8]
     /// Clock skew tolerated between the host panel and this server, in seconds.
     public let leewaySeconds: Double
+    /// Furthest `exp` may lie ahead of now, in seconds (plus the leeway).
+    public let maxLifetimeSeconds: Double
 
     /// - Parameters:
     ///   - secret: the per-deployment HS256 key (see `DeploymentSecret.load`).
-    ///   - leewaySeconds: tolerated clock skew for `exp` and `nbf`; must be >= 0.
-    public init(secret: [UInt8], leewaySeconds: Double = 30) {
+    ///   - leewaySeconds: tolerated clock skew for `exp`, `nbf` and `iat`; must be >= 0.
+    ///   - maxLifetimeSeconds: longest accepted remaining lifetime (`exp - now`); must be > 0.
+    public init(secret: [UInt8], leewaySeconds: Double = 30, maxLifetimeSeconds: Double = 86_400) {
         precondition(leewaySeconds >= 0 && leewaySeconds.isFinite, "leewaySeconds must be finite and >= 0")
+        precondition(maxLifetimeSeconds > 0 && maxLifetimeSeconds.isFinite, "maxLifetimeSeconds must be finite and > 0")
         self.secret = secret
         self.leewaySeconds = leewaySeconds
+        self.maxLifetimeSeconds = maxLifetimeSeconds
     }
 
     /// Checks `token` and returns the customer it names. `now` is the caller's clock (injected).
@@ -107,6 +115,13 @@ public struct CustomerTokenVerifier: Sendable {
         }
         if let nbf = claims.nbf, nbf > nowSeconds + leewaySeconds {
             throw ChatError(.tokenExpired, "The token is not valid yet (nbf is in the future); check the server clocks.")
+        }
+        if exp > nowSeconds + maxLifetimeSeconds + leewaySeconds {
+            throw ChatError(.tokenLifetimeExceeded,
+                            "The token expires more than \(Int(maxLifetimeSeconds)) s from now; the admin panel must issue shorter-lived tokens.")
+        }
+        if let iat = claims.iat, iat > nowSeconds + leewaySeconds {
+            throw ChatError(.tokenIssuedInFuture, "The token was issued in the future (iat); check the server clocks.")
         }
         return CustomerIdentity(organizationID: org, contactID: sub, name: name, email: email)
     }

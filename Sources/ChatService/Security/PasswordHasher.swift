@@ -42,6 +42,16 @@ public struct PasswordHasher: Sendable {
         return Crypto.constantTimeEquals(key, parsed.hash)
     }
 
+    /// A stand-in hash with this hasher's iteration count, for usernames that do not exist: verifying
+    /// against it costs as much as a wrong password for a real account, so the answer time does not tell
+    /// which usernames exist. Its key is random bytes, not the hash of any password, so nothing matches it
+    /// (short of guessing 256 random bits). Safe from any thread; fast (no hashing).
+    public func unknownAccountHash() -> String {
+        let salt = Crypto.randomBytes(count: Self.saltLength)
+        let key = Crypto.randomBytes(count: Self.keyLength)
+        return "\(Self.scheme)$\(iterations)$\(Base64URL.encode(salt))$\(Base64URL.encode(key))"
+    }
+
     /// The iteration count stored in `encoded`, or nil if it is malformed. Lets the login path
     /// re-hash passwords made with a lower cost than the configured one. Safe from any thread; fast.
     public static func iterations(of encoded: String) -> Int? {

@@ -13,11 +13,13 @@ struct StaffRow: FetchableRecord, TableRecord {
         case role
         case passwordHash = "password_hash"
         case createdAt = "created_at"
+        case disabledAt = "disabled_at"
     }
 
     var identity: StaffIdentity
     var passwordHash: String
     var createdAt: Date
+    var disabledAt: Date?
 
     init(row: Row) throws {
         let roleValue: String = row[Columns.role]
@@ -28,6 +30,7 @@ struct StaffRow: FetchableRecord, TableRecord {
                                  role: role)
         passwordHash = row[Columns.passwordHash]
         createdAt = Date(timeIntervalSince1970: row[Columns.createdAt])
+        disabledAt = (row[Columns.disabledAt] as Double?).map(Date.init(timeIntervalSince1970:))
     }
 
     static let insertSQL = """
