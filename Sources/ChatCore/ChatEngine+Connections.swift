@@ -22,12 +22,7 @@ extension ChatEngine {
             member.graceDeadline = nil
             staff[identity.id] = member
             out.send(connection, .status(member.status))
-            let visible = identity.role == .supervisor
-                ? sessions.values.filter { $0.record.state != .closed }.map(\.record.id)
-                : member.active
-            for id in visible.sorted() {
-                if let live = sessions[id], live.committedSeq > 0 { out.send(connection, .session(live.summary(at: clock.now()))) }
-            }
+            sendSessionList(connection, after: 0)
             // The newcomer gets the board now; the others learn of the new agent with the next broadcast.
             out.send(connection, .queue(queueEntries()))
             out.send(connection, .agents(agentLoads()))
@@ -108,5 +103,22 @@ extension ChatEngine {
         boardChanged = true
         routingNeeded = true
         deadlinesChanged = true
+    }
+
+    /// The `session` frames a staff connection gets after `hello` (its own chats; every open chat for supervisors),
+    /// a page at a time: a long list continues once the connection has drained (`Effect.continueSessionList`).
+    func sendSessionList(_ connection: ConnectionID, after: SessionID) {
+        guard case .staff(let identity)? = connections[connection]?.principal else { return }
+        let visible = (identity.role == .supervisor
+            ? sessions.values.filter { $0.record.state != .closed && $0.committedSeq > 0 }.map(\.record.id)
+            : (staff[identity.id]?.active ?? []).filter { (sessions[$0]?.committedSeq ?? 0) > 0 })
+            .filter { $0 > after }.sorted()
+        let page = visible.prefix(config.replayPageSize)
+        for id in page {
+            if let live = sessions[id] { out.send(connection, .session(live.summary(at: clock.now()))) }
+        }
+        if visible.count > page.count, let last = page.last {
+            out.append(.continueSessionList(connection, afterSessionID: last))
+        }
     }
 }

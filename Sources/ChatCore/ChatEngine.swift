@@ -146,6 +146,11 @@ public final class ChatEngine {
         step { handleChatRequestFound(key, session: session, firstEvent: firstEvent) }
     }
 
+    /// The answer to a `.continueSessionList` effect: the connection has drained; send the next page.
+    public func sessionListContinued(_ connection: ConnectionID, afterSessionID: SessionID) -> [Effect] {
+        step { sendSessionList(connection, after: afterSessionID) }
+    }
+
     /// A `.findChatRequest` could not be answered (storage failed or is overloaded): every request waiting on it
     /// is refused `server_busy` and may be resent.
     public func chatRequestLookupFailed(_ key: ChatRequestKey) -> [Effect] {

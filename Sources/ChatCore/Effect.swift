@@ -9,6 +9,9 @@ public enum Effect: Sendable, Equatable {
     /// of any length keeps the queue bounded); hand the page to `ChatEngine.historyLoaded`. The reader checks
     /// `SessionAccess` against the principal before reading any event.
     case loadHistory(ConnectionID, sessionID: SessionID, afterSeq: Seq)
+    /// Call `ChatEngine.sessionListContinued` once the connection's outgoing queue has drained below its
+    /// low-water mark: the next page of the `session` frames that follow `hello` (flow control for long lists).
+    case continueSessionList(ConnectionID, afterSessionID: SessionID)
     /// Find a chat created by this request (open or closed) in storage; answer with `ChatEngine.chatRequestFound`.
     case findChatRequest(ChatRequestKey)
     /// Read a session that is not in memory (closed and evicted, or unknown) and, for a resent `send`, the event

@@ -16,7 +16,7 @@ extension ChatServer: TransportDelegate {
     }
 
     public func transport(_ t: WebSocketServer, didClose c: TransportConnectionID) {
-        parkedHistoryReads[c] = nil
+        parkedStreams[c] = nil
         guard let link = links.removeValue(forKey: c) else { return }
         if link.principal != nil { apply(engine.disconnect(c)) }
     }
@@ -174,7 +174,7 @@ extension ChatServer: TransportDelegate {
     }
 
     public func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID) {
-        resumeParkedHistoryReads(c)
+        resumeParkedStreams(c)
     }
 
     public func transportDidWake(_ t: WebSocketServer) {

@@ -49,8 +49,8 @@ public final class ChatServer: @unchecked Sendable {
                                                                  burst: config.chatRequestBurst)
     lazy var ticketLimits = KeyedRateLimiter<String>(ratePerSecond: config.ticketsPerOrganizationPerHour / 3600,
                                                      burst: config.ticketBurst)
-    /// Replay pages waiting for their connection to drain, by connection. Service thread only.
-    var parkedHistoryReads: [ConnectionID: [ParkedHistoryRead]] = [:]
+    /// Parts of long streams (replay pages, session lists) waiting for their connection to drain. Service thread only.
+    var parkedStreams: [ConnectionID: [ParkedStreamPart]] = [:]
     /// Login attempts per address and username. Service thread only.
     var loginThrottle: LoginThrottle
     /// Logins whose password check is queued or running, by HTTP request id. Service thread only.
@@ -184,6 +184,8 @@ public final class ChatServer: @unchecked Sendable {
                 persist(writes)
             case let .loadHistory(connection, sessionID, afterSeq):
                 loadHistory(connection, sessionID: sessionID, afterSeq: afterSeq)
+            case let .continueSessionList(connection, after):
+                whenDrained(connection, .sessionList(after: after))
             case .findChatRequest(let key):
                 findChatRequest(key)
             case let .findSession(connection, sessionID, resend):
@@ -213,17 +215,30 @@ public final class ChatServer: @unchecked Sendable {
 
     /// Reads the next page of a replay now, or once the connection has drained (flow control).
     private func loadHistory(_ connection: ConnectionID, sessionID: SessionID, afterSeq: Seq) {
+        whenDrained(connection, .historyPage(sessionID: sessionID, afterSeq: afterSeq))
+    }
+
+    /// Runs the next part of a long stream now if the connection's queue is at most the low-water mark, else once
+    /// it has drained to it.
+    private func whenDrained(_ connection: ConnectionID, _ part: ParkedStreamPart) {
         if let queued = transport.queuedBytes(connection), queued > config.replayLowWater {
-            parkedHistoryReads[connection, default: []].append(ParkedHistoryRead(sessionID: sessionID, afterSeq: afterSeq))
+            parkedStreams[connection, default: []].append(part)
             transport.notifyWhenDrained(connection, lowWater: config.replayLowWater)
             return
         }
-        readHistoryPage(connection, sessionID: sessionID, afterSeq: afterSeq)
+        run(part, on: connection)
     }
 
-    func resumeParkedHistoryReads(_ connection: ConnectionID) {
-        for read in parkedHistoryReads.removeValue(forKey: connection) ?? [] {
-            readHistoryPage(connection, sessionID: read.sessionID, afterSeq: read.afterSeq)
+    func resumeParkedStreams(_ connection: ConnectionID) {
+        for part in parkedStreams.removeValue(forKey: connection) ?? [] { run(part, on: connection) }
+    }
+
+    private func run(_ part: ParkedStreamPart, on connection: ConnectionID) {
+        switch part {
+        case let .historyPage(sessionID, afterSeq):
+            readHistoryPage(connection, sessionID: sessionID, afterSeq: afterSeq)
+        case .sessionList(let after):
+            apply(engine.sessionListContinued(connection, afterSessionID: after))
         }
     }
 
@@ -294,10 +309,10 @@ public final class ChatServer: @unchecked Sendable {
     }
 }
 
-/// A replay page to read once its connection has drained.
-struct ParkedHistoryRead {
-    var sessionID: SessionID
-    var afterSeq: Seq
+/// The next part of a long stream, run once its connection has drained.
+enum ParkedStreamPart {
+    case historyPage(sessionID: SessionID, afterSeq: Seq)
+    case sessionList(after: SessionID)
 }
 
 /// Per-connection state kept by the service layer.

@@ -18,3 +18,27 @@ final class ErrorPrecedenceTests: XCTestCase {
         XCTAssertEqual(h.errorCodes(to: ann, since: m), [.invalidField])
     }
 }
+
+/// Long lists stream with flow control (issue 8.5): a supervisor's session list after hello comes a page at a
+/// time, each page once the connection has drained.
+final class SessionListStreamingTests: XCTestCase {
+    func testASupervisorsSessionListComesInPagesAndCoversEveryOpenChat() {
+        let h = EngineHarness(config: EngineConfig(replayPageSize: 2))
+        var ids: [SessionID] = []
+        for n in 0..<5 { ids.append(h.openChat(Fixture.customer("c\(n)"), org: Fixture.org()).1) }
+        let sue = h.connect(.staff(Fixture.supervisor(9)))
+        XCTAssertEqual(h.summaries(to: sue).map(\.record.id), Array(ids.prefix(2)))
+        var seen = h.summaries(to: sue).map(\.record.id)
+        while case .continueSessionList(let connection, let after)? = h.last.last(where: {
+            if case .continueSessionList = $0 { return true } else { return false }
+        }) {
+            XCTAssertEqual(connection, sue)
+            let m = h.mark
+            h.record(h.engine.sessionListContinued(sue, afterSessionID: after))
+            let page = h.summaries(to: sue, since: m).map(\.record.id)
+            XCTAssertLessThanOrEqual(page.count, 2)
+            seen += page
+        }
+        XCTAssertEqual(seen, ids)
+    }
+}

@@ -68,3 +68,19 @@ def test_tickets_are_limited_per_organization_with_retry_after(make_server):
     assert http(server.port, "POST", "/api/tickets", server.token("globex", "g1"), body)[0] == 201
     status, listing = http(server.port, "GET", "/api/tickets", server.login("sue"))
     assert len(listing["tickets"]) == 3
+
+
+def test_keys_are_structured_not_joined_strings(make_server):
+    """Issue 9.7: contact "x" with client id "y|cid" and contact "x|y" with client id "cid" made the same key
+    "acme|x|y|cid" when keys were joined with "|": the second got the first one's chat. Now they are two requests."""
+    server = make_server()
+    first = server.customer("acme", "x")
+    second = server.customer("acme", "x|y")
+    a = first.request_chat("y|cid", text="from x")
+    b = second.request_chat("cid", text="from x|y")
+    assert a["sessionId"] != b["sessionId"]
+    assert a["event"]["author"]["id"] == "x" and b["event"]["author"]["id"] == "x|y"
+    assert b["event"]["text"] == "from x|y"
+    # Each may read only its own chat.
+    second.send("sync", sessionId=a["sessionId"], afterSeq=0)
+    assert second.expect_error("not_your_session")

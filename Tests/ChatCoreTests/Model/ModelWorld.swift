@@ -202,7 +202,7 @@ final class ModelWorld {
                 storage.pending.append(writes)
             case .close(let connection, _, _):
                 if connections.removeValue(forKey: connection) != nil { apply(engine.disconnect(connection)) }
-            case .loadHistory, .findChatRequest, .findSession, .createTicket:
+            case .loadHistory, .findChatRequest, .findSession, .createTicket, .continueSessionList:
                 pendingIO.append(effect)
             }
         }
@@ -229,6 +229,9 @@ final class ModelWorld {
             let stored = storage.stored(id)
             let resent = stored == nil ? nil : resend.flatMap { storage.event(id, $0) }
             apply(engine.sessionFound(connection, sessionID: id, resend: resend, session: stored, resent: resent))
+        case let .continueSessionList(connection, after):
+            guard engine.principal(of: connection) != nil else { return }
+            apply(engine.sessionListContinued(connection, afterSessionID: after))
         case .createTicket(let request):
             if failIt { return apply(engine.ticketCreationFailed(requestID: request.id, message: "injected")) }
             let number = storage.createTicket(request)
