@@ -8,18 +8,10 @@ import GRDB
 //   until delivered or given up (`state`: pending, delivered, gave_up). Survives restarts: pending alerts are
 //   sent again after one. `organization_id, created_at` counts an organization's alerts for its daily limit.
 
-/// An on-call alert waiting in the outbox: what the webhook says about an urgent ticket.
+/// An on-call alert waiting in the outbox: its row id and what the webhook says about the urgent ticket.
 public struct OnCallAlert: Sendable, Equatable {
     public var id: Int64
-    public var ticketNumber: Int64
-    public var organizationID: OrganizationID
-    public var organizationName: String
-    public var contactName: String
-    public var contactEmail: String
-    public var subject: String
-    public var productID: String
-    public var severity: Int
-    public var createdAt: Date
+    public var notice: UrgentNotice
 }
 
 /// Whether an urgent ticket's alert went into the outbox.
@@ -78,9 +70,10 @@ extension ChatStore {
                 FROM oncall_outbox o JOIN tickets t ON t.number = o.ticket_number
                 WHERE o.state = 'pending' ORDER BY o.id LIMIT ?
                 """, arguments: [max(1, limit)]).map { row in
-                OnCallAlert(id: row[0], ticketNumber: row[1], organizationID: row[2], organizationName: row[3],
-                            contactName: row[4], contactEmail: row[5], subject: row[6], productID: row[7], severity: row[8],
-                            createdAt: Date(timeIntervalSince1970: row[9]))
+                OnCallAlert(id: row[0], notice: UrgentNotice(
+                    ticketNumber: row[1], organizationID: row[2], organizationName: row[3], contactName: row[4],
+                    contactEmail: row[5], subject: row[6], productID: row[7], severity: row[8],
+                    createdAt: Date(timeIntervalSince1970: row[9]), reason: "outside_hours"))
             }
         }
     }

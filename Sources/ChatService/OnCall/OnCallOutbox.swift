@@ -89,7 +89,7 @@ final class OnCallOutbox: @unchecked Sendable {
             condition.lock()
             inFlight.insert(alert.id)
             condition.unlock()
-            let accepted = notifier.notify(Self.notice(alert)) { [self] outcome in self.record(outcome, of: alert) }
+            let accepted = notifier.notify(alert.notice) { [self] outcome in self.record(outcome, of: alert) }
             if !accepted {
                 // The notifier's queue is full: it stays pending for a later pass.
                 condition.lock()
@@ -103,7 +103,7 @@ final class OnCallOutbox: @unchecked Sendable {
     private func record(_ outcome: NotificationOutcome, of alert: OnCallAlert) {
         let (kind, text) = OnCallHistory.describe(outcome)
         do {
-            try store.appendTicketHistory(number: alert.ticketNumber, kind: kind, text: text, actor: .system, at: clock.now())
+            try store.appendTicketHistory(number: alert.notice.ticketNumber, kind: kind, text: text, actor: .system, at: clock.now())
             condition.lock()
             let shuttingDown = stopping
             condition.unlock()
@@ -115,17 +115,10 @@ final class OnCallOutbox: @unchecked Sendable {
             case .failedAttempt: return
             }
         } catch {
-            logger.error("could not record an on-call outcome", metadata: ["ticket.number": "\(alert.ticketNumber)"])
+            logger.error("could not record an on-call outcome", metadata: ["ticket.number": "\(alert.notice.ticketNumber)"])
         }
         condition.lock()
         inFlight.remove(alert.id)
         condition.unlock()
-    }
-
-    static func notice(_ alert: OnCallAlert) -> UrgentNotice {
-        UrgentNotice(ticketNumber: alert.ticketNumber, organizationID: alert.organizationID,
-                     organizationName: alert.organizationName, contactName: alert.contactName,
-                     contactEmail: alert.contactEmail, subject: alert.subject, productID: alert.productID,
-                     severity: alert.severity, createdAt: alert.createdAt, reason: "outside_hours")
     }
 }

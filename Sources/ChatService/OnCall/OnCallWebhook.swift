@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 
 /// The wire format of the on-call webhook: one HTTP/1.1 POST per attempt.

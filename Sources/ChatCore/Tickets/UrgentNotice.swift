@@ -1,5 +1,5 @@
 import Foundation
-import ChatCore
+
 
 /// An urgent ticket (a customer cannot order, a job cannot be produced) submitted outside support hours,
 /// as sent to on-call staff. A plain value: safe to pass between threads.
