@@ -8,13 +8,13 @@ import XCTest
 /// storage holds. `ModelWorld` checks the invariants after every step. A failure prints its seed and a shortened
 /// step list that still fails.
 ///
-/// `MODEL_SEEDS` (default 1000) and `MODEL_STEPS` (default 200) scale the run; `MODEL_SEED` runs one seed.
+/// `MODEL_SEEDS` (default 3000) and `MODEL_STEPS` (default 200) scale the run; `MODEL_SEED` runs one seed.
 final class EngineModelTests: XCTestCase {
     func testInvariantsHoldUnderRandomInterleavings() {
         let environment = ProcessInfo.processInfo.environment
         let steps = Int(environment["MODEL_STEPS"] ?? "") ?? 200
         let seeds: [UInt64] = environment["MODEL_SEED"].flatMap(UInt64.init).map { [$0] }
-            ?? (1...UInt64(Int(environment["MODEL_SEEDS"] ?? "") ?? 1000)).map { $0 &* 0x5851_F42D_4C95_7F2D }
+            ?? (1...UInt64(Int(environment["MODEL_SEEDS"] ?? "") ?? 3000)).map { $0 &* 0x5851_F42D_4C95_7F2D }
         for seed in seeds {
             let list = ModelStep.generate(seed: seed, count: steps)
             guard let failure = ModelWorld().run(list) else { continue }
