@@ -4,6 +4,8 @@ public enum Principal: Sendable, Equatable {
     case staff(StaffIdentity)
 
     public var isStaff: Bool { if case .staff = self { return true } else { return false } }
+    /// The staff id of a staff principal, nil for customers.
+    public var staffID: StaffID? { if case .staff(let identity) = self { return identity.id } else { return nil } }
 }
 
 /// A customer: an administrator of an organization, identified by the host panel's signed token.

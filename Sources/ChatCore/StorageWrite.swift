@@ -102,7 +102,8 @@ public struct StoredSession: Sendable, Equatable {
     public var lastSeq: Seq
     public var customerReadSeq: Seq
     public var agentReadSeq: Seq
-    /// Staff ever assigned to the chat (joined or transferred to).
+    /// Staff ever assigned to the chat (joined or transferred to), among those asked about: storage checks
+    /// only the staff member asking (one index lookup), which is all the access rules need.
     public var handledBy: Set<StaffID>
 
     public init(record: ChatSessionRecord, lastSeq: Seq, customerReadSeq: Seq = 0, agentReadSeq: Seq = 0,

@@ -53,7 +53,7 @@ extension ChatServer {
         authenticate(request) { server, principal in
             let store = server.store
             server.blocking(request) {
-                guard let stored = try store.storedSession(id: id) else {
+                guard let stored = try store.storedSession(id: id, staffCandidate: principal.staffID) else {
                     return { server in server.respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id).")) }
                 }
                 guard SessionAccess.mayReadTranscript(principal, stored.record, handledBy: stored.handledBy) else {

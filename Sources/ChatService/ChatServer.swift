@@ -250,7 +250,8 @@ public final class ChatServer: @unchecked Sendable {
         let store = self.store
         let pageSize = config.replayPageSize
         let accepted = workers.submit { [unowned self] in
-            let page = (try? store.historyPage(sessionID: sessionID, afterSeq: afterSeq, limit: pageSize) { stored in
+            let page = (try? store.historyPage(sessionID: sessionID, afterSeq: afterSeq, limit: pageSize,
+                                               staffCandidate: principal.staffID) { stored in
                 !checkStored || SessionAccess.mayFollow(principal, stored.record, handledBy: stored.handledBy)
             }) ?? HistoryPage(session: nil, events: [], isLast: true)
             self.mailbox.post {
@@ -281,9 +282,10 @@ public final class ChatServer: @unchecked Sendable {
 
     private func findSession(_ connection: ConnectionID, sessionID: SessionID, resend: ClientMessageKey?) {
         let store = self.store
+        let principal = engine.principal(of: connection)
         let accepted = workers.submit { [unowned self] in
             do {
-                let session = try store.storedSession(id: sessionID)
+                let session = try store.storedSession(id: sessionID, staffCandidate: principal?.staffID)
                 let resent = try resend.flatMap { session == nil ? nil : try store.event(sessionID: sessionID, key: $0) }
                 self.mailbox.post {
                     self.apply(self.engine.sessionFound(connection, sessionID: sessionID, resend: resend,

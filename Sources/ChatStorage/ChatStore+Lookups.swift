@@ -4,9 +4,11 @@ import GRDB
 /// Reads that answer the engine about chats that are not in memory: the request ledger, resends to closed
 /// chats, pages of a replay. Blocking; any thread but the lws service thread.
 extension ChatStore {
-    /// A session with what summaries and access rules need, or nil.
-    public func storedSession(id: SessionID) throws -> StoredSession? {
-        try dbPool.read { db in try Self.storedSession(db, id) }
+    /// A session with what summaries and access rules need, or nil. `handledBy` tells whether `staffCandidate`
+    /// (the staff member asking) was ever assigned to it, one index lookup; it is empty when nil. Pass nil for
+    /// customers: their right follows from the record alone.
+    public func storedSession(id: SessionID, staffCandidate: StaffID? = nil) throws -> StoredSession? {
+        try dbPool.read { db in try Self.storedSession(db, id, staffCandidate: staffCandidate) }
     }
 
     /// The chat a `request_chat` with this key created (open or closed) and its first event, or nil.
@@ -15,7 +17,7 @@ extension ChatStore {
             guard let id = try SessionID.fetchOne(db, sql: """
                 SELECT id FROM sessions WHERE organization_id = ? AND contact_id = ? AND request_client_id = ?
                 """, arguments: [key.organizationID, key.contactID, key.clientID]),
-                let session = try Self.storedSession(db, id) else { return nil }
+                let session = try Self.storedSession(db, id) else { return nil }   // customers: no staff lookup
             let first = try SessionEventRow.fetchOne(db, sql: "SELECT * FROM session_events WHERE session_id = ? AND seq = 1",
                                                      arguments: [id])?.event
             return (session, first)
@@ -33,11 +35,11 @@ extension ChatStore {
     }
 
     /// One page of a replay: the session, then (only if `mayRead` allows the principal to see it) at most
-    /// `limit` events after `afterSeq`. A refused reader costs one row read, never the transcript.
-    public func historyPage(sessionID: SessionID, afterSeq: Seq, limit: Int,
+    /// `limit` events after `afterSeq`. A refused reader costs a few index lookups, never the transcript.
+    public func historyPage(sessionID: SessionID, afterSeq: Seq, limit: Int, staffCandidate: StaffID? = nil,
                             mayRead: (StoredSession) -> Bool) throws -> HistoryPage {
         try dbPool.read { db in
-            guard let session = try Self.storedSession(db, sessionID) else {
+            guard let session = try Self.storedSession(db, sessionID, staffCandidate: staffCandidate) else {
                 return HistoryPage(session: nil, events: [], isLast: true)
             }
             guard mayRead(session) else { return HistoryPage(session: session, events: [], isLast: true) }
@@ -51,14 +53,18 @@ extension ChatStore {
         }
     }
 
-    static func storedSession(_ db: Database, _ id: SessionID) throws -> StoredSession? {
+    static func storedSession(_ db: Database, _ id: SessionID, staffCandidate: StaffID? = nil) throws -> StoredSession? {
         guard let row = try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]) else {
             return nil
         }
         let markers = try readMarkers(db, id)
-        let handledBy = try StaffID.fetchAll(db, sql: """
-            SELECT DISTINCT agent_id FROM session_events WHERE session_id = ? AND agent_id IS NOT NULL
-            """, arguments: [id])
+        // `session_events_by_agent` (agent_id, then the key session_id, seq): one lookup, whatever the chat's length.
+        var handledBy: [StaffID] = []
+        if let staffCandidate, try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM session_events WHERE agent_id = ? AND session_id = ?)
+            """, arguments: [staffCandidate, id]) == true {
+            handledBy = [staffCandidate]
+        }
         return StoredSession(record: row.record, lastSeq: try lastSeq(db, id), customerReadSeq: markers[.customer] ?? 0,
                              agentReadSeq: markers[.agent] ?? 0, handledBy: Set(handledBy))
     }

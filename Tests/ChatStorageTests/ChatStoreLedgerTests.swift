@@ -74,9 +74,10 @@ final class ChatStoreLedgerTests: StorageTestCase {
             if page.isLast { break }
         }
         XCTAssertEqual(seen, Array(1...10))
-        let refused = try store.historyPage(sessionID: 2, afterSeq: 0, limit: 4) { _ in false }
+        let refused = try store.historyPage(sessionID: 2, afterSeq: 0, limit: 4, staffCandidate: 7) { _ in false }
         XCTAssertEqual(refused.events, [])
-        XCTAssertEqual(refused.session?.handledBy, [7])
+        XCTAssertEqual(refused.session?.handledBy, [7], "agent 7 joined it")
+        XCTAssertEqual(try store.storedSession(id: 2, staffCandidate: 8)?.handledBy, [], "agent 8 never did")
         XCTAssertNil(try store.historyPage(sessionID: 99, afterSeq: 0, limit: 4) { _ in true }.session)
     }
 
