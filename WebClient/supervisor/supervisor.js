@@ -185,12 +185,16 @@ class SupervisorView {
         .map((q) => ({ ...this.sessions.get(q.sessionId), ...q, id: q.sessionId }))
       : [...this.sessions.values()].filter((s) => s.state === "queued")
         .map((s) => ({ ...s, customerName: s.customer?.name, sessionId: s.id }));
-    replaceChildren(this.queuedBody, queued.length ? queued.map((q) => el("tr", { dataset: { sessionId: q.id } },
+    // A customer who waited past the policy's maxQueueMinutes was offered a ticket: the row is flagged.
+    const longWait = (q) => q.longWait === true || q.waitOffer === "offered" || q.waitOffer === "declined";
+    replaceChildren(this.queuedBody, queued.length ? queued.map((q) => el("tr", {
+      dataset: { sessionId: q.id, longWait: longWait(q) ? "true" : "false" }, class: longWait(q) ? "long-wait" : "" },
       el("td", {}, String(q.id)),
       el("td", {}, q.organizationId),
       el("td", {}, q.customerName ?? q.customer?.name ?? ""),
       el("td", {}, q.subject),
-      el("td", { class: "num wait" }, formatDuration((this.serverNow() - Date.parse(q.queuedAt)) / 1000))))
+      el("td", { class: "num wait" }, formatDuration((this.serverNow() - Date.parse(q.queuedAt)) / 1000),
+        longWait(q) ? el("span", { class: "alert-badge", title: "Waited past the limit: offered a ticket" }, " long wait") : "")))
       : el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No one is waiting.")));
 
     const active = [...this.sessions.values()].filter((s) => s.state === "active").sort((a, b) => a.id - b.id);

@@ -691,7 +691,7 @@ export class ChatWidget {
       default:
         break;
     }
-    if (["offer_accepted", "offer_declined", "converted", "closed", "chat_continued"].includes(event.kind)) this.settleOffer(event);
+    if (["offer_accepted", "offer_declined", "converted", "closed", "chat_continued", "wait_declined", "joined"].includes(event.kind)) this.settleOffer(event);
     if (["services_accepted", "services_declined", "closed"].includes(event.kind)) this.settleProposal(event);
     this.renderStatus();
     this.updateComposer();
@@ -711,6 +711,9 @@ export class ChatWidget {
       case "conversion_offered":
         item = this.offerItem(event);
         break;
+      case "wait_offered":
+        item = this.offerItem(event, "Sorry for the wait", "Yes, open a ticket", "No, I'll keep waiting");
+        break;
       case "services_proposed":
         item = this.proposalItem(event);
         break;
@@ -722,7 +725,7 @@ export class ChatWidget {
     this.appendItem(item);
     this.renderReceipts();
     // Keep following the conversation unless the customer scrolled up; always bring questions for them into view.
-    const card = event.kind === "conversion_offered" || event.kind === "services_proposed";
+    const card = event.kind === "conversion_offered" || event.kind === "wait_offered" || event.kind === "services_proposed";
     if (card) item.scrollIntoView({ block: "nearest" });
     else this.scrollTranscript(wasNearBottom || event.author?.role === "customer");
   }
@@ -787,12 +790,13 @@ export class ChatWidget {
       el("span", {}, this.noteText(event)));
   }
 
-  offerItem(event) {
-    const accept = el("button", { type: "button", class: "cw-primary", onclick: () => this.respond("respond_offer", true, card) }, "Yes, open a ticket");
-    const decline = el("button", { type: "button", class: "cw-secondary", onclick: () => this.respond("respond_offer", false, card) }, "No, thanks");
+  /** A question the customer answers with `respond_offer`: the quick-question time is up, or a long wait. */
+  offerItem(event, title = "Quick-question time is up", yes = "Yes, open a ticket", no = "No, thanks") {
+    const accept = el("button", { type: "button", class: "cw-primary", onclick: () => this.respond("respond_offer", true, card) }, yes);
+    const decline = el("button", { type: "button", class: "cw-secondary", onclick: () => this.respond("respond_offer", false, card) }, no);
     const outcome = el("p", { class: "cw-card-outcome", role: "status" });
     const card = el("li", { class: "cw-card cw-offer", dataset: { seq: String(event.seq), kind: event.kind } },
-      el("h3", {}, "Quick-question time is up"),
+      el("h3", {}, title),
       el("p", {}, event.text || "This needs more time than a quick question. Shall we turn the chat into a ticket? The whole conversation goes with it."),
       el("div", { class: "cw-actions" }, accept, decline),
       outcome);
@@ -839,6 +843,8 @@ export class ChatWidget {
     card.querySelector(".cw-actions")?.remove();
     const outcome = card.querySelector(".cw-card-outcome");
     outcome.textContent = event.kind === "offer_declined" || event.kind === "chat_continued" ? "You chose to continue the chat."
+      : event.kind === "wait_declined" ? "You keep your place in the queue."
+      : event.kind === "joined" ? `${event.agent?.name ?? "An agent"} joined: no ticket needed.`
       : event.kind === "closed" ? "The chat ended." : "You accepted: a ticket is being opened.";
   }
 
