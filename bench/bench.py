@@ -74,9 +74,11 @@ def sign_jwt(secret: bytes, claims: dict) -> str:
     return f"{head}.{body}.{b64url(sig)}"
 
 
-def http_json(port: int, method: str, path: str, body=None, timeout=10):
+def http_json(port: int, method: str, path: str, body=None, timeout=10, token=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
     if data is not None:
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -168,6 +170,9 @@ class ChatdTarget:
         self.admin("create-org", "--id", "bench", "--name", "Bench Org", "--plan", "bench")
         for i in range(self.nagents):
             self.admin("create-staff", "--username", f"agent{i}", "--name", f"Agent {i}", "--password", "bench-pass-1")
+        # /healthz gives its figures (commits, batches, writer queue) to staff only.
+        self.admin("create-staff", "--username", "monitor", "--name", "Bench monitor", "--role", "supervisor",
+                   "--password", "bench-pass-1")
         self.admin("customer-token", "--org", "bench", "--contact", "seed", "--name", "Seed", "--email", "s@b.example")
         log(f"  seeded {self.nagents} agents in {time.monotonic() - t:.1f}s")
 
@@ -195,7 +200,10 @@ class ChatdTarget:
         return cust, ag
 
     def health(self):
-        return http_json(self.port, "GET", "/healthz")
+        if getattr(self, "monitor_token", None) is None:
+            self.monitor_token = http_json(self.port, "POST", "/api/login",
+                                           {"username": "monitor", "password": "bench-pass-1"})["token"]
+        return http_json(self.port, "GET", "/healthz", token=self.monitor_token)
 
     def stop(self):
         stop(self.proc, timeout=20)

@@ -15,7 +15,7 @@ extension ChatServer {
         }
         switch route {
         case .health:
-            respond(request, health())
+            health(request)
         case .login:
             login(request)
         case .logout:
@@ -51,7 +51,21 @@ extension ChatServer {
         transport.respond(to: request.id, with: response)
     }
 
-    private func health() -> HTTPResponse {
+    /// Liveness for anyone (`{"status":"ok"}`, no database work); the operating figures only for staff, since
+    /// they tell an outsider how busy the desk is. A customer token gets liveness; a bad token its usual 401.
+    private func health(_ request: HTTPRequest) {
+        guard request.headers["authorization"] != nil else {
+            return respond(request, HTTPReplies.json(200) { json in json.field("status", "ok") })
+        }
+        authenticate(request) { server, principal in
+            guard case .staff = principal else {
+                return server.respond(request, HTTPReplies.json(200) { json in json.field("status", "ok") })
+            }
+            server.respond(request, server.healthFigures())
+        }
+    }
+
+    private func healthFigures() -> HTTPResponse {
         HTTPReplies.json(200) { json in
             json.field("status", "ok")
             json.field("connections", transport.connectionCount)
@@ -122,7 +136,7 @@ extension ChatServer {
     private func login(_ request: HTTPRequest) {
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
               let username = body["username"] as? String, let password = body["password"] as? String,
-              !username.isEmpty, !password.isEmpty else {
+              !username.isEmpty, !password.isEmpty, !username.hasDisallowedControlCharacters else {
             return respond(request, HTTPReplies.error(.invalidField, "Send JSON {\"username\": ..., \"password\": ...}."))
         }
         let store = self.store

@@ -7,6 +7,7 @@ import Foundation
 /// state (queued|active|closed), outcome (open|closed|converted), limit (1-500, default 100), offset.
 enum TranscriptQuery {
     static func parse(_ query: [String: String]) -> Result<TranscriptFilter, ChatError> {
+        do { try TicketRoutes.rejectControlCharacters(query) } catch { return .failure(error) }
         var filter = TranscriptFilter()
         filter.organizationID = query["organization"].flatMap { $0.isEmpty ? nil : $0 }
         filter.contactID = query["contact"].flatMap { $0.isEmpty ? nil : $0 }
