@@ -55,6 +55,7 @@ public final class ChatServer: @unchecked Sendable {
         onCall = try ChatServer.makeOnCallNotifier(config)
         transport = WebSocketServer(config: TransportConfig(
             host: config.host, port: config.port, staticRoot: config.webRoot,
+            staticHeaderRules: WebClientHeaders.rules(widgetFrameAncestors: config.widgetFrameAncestors),
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
             maxHTTPBodyBytes: config.maxHTTPBodyBytes), logger: logger)
         mailbox = ServiceMailbox(wake: { [transport] in transport.wake() })  // wake() is safe from any thread

@@ -44,6 +44,9 @@ func chatTransportCallback(
         return 0
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return server.httpWriteable(wsi, pss)
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        // A static file is sent: one request per connection, so close (lws flushes first).
+        return -1
     case LWS_CALLBACK_CLOSED_HTTP:
         server.httpClosed(pss)
         return lws_callback_http_dummy(wsi, reason, user, input, len)
@@ -54,7 +57,6 @@ func chatTransportCallback(
         return 0
 
     default:
-        // Static files (LWSMPRO_FILE) rely on the dummy for completion handling.
         return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
 }

@@ -31,6 +31,8 @@ public final class WebSocketServer: @unchecked Sendable {
     private var memory: LWSContextMemory?
     var connections: [TransportConnectionID: WebSocketConnection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
+    /// The static folder, resolved at start; nil when none is served.
+    var staticFiles: StaticFileResolver?
     private var lastID: UInt64 = 0
     var isStopping = false
     private var stopDeadlinePassed = false
@@ -141,7 +143,6 @@ public final class WebSocketServer: @unchecked Sendable {
         info.port = Int32(config.port)
         info.iface = UnsafePointer(memory.host)
         info.protocols = UnsafePointer(memory.protocols)
-        info.mounts = UnsafePointer(memory.firstMount)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.gid = -1
         info.uid = -1
@@ -183,6 +184,7 @@ public final class WebSocketServer: @unchecked Sendable {
             throw TransportError.startFailed("could not listen on \(config.host):\(config.port)")
         }
         self.memory = memory
+        staticFiles = config.staticRoot.map(StaticFileResolver.init(root:))
         activeEventLoop = eventLoop
         context = ctx
         crossThreadLock.withLock { contextForOtherThreads = ctx }
