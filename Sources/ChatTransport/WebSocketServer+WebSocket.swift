@@ -1,3 +1,4 @@
+import CFrameGuard
 import CLibWebSockets
 import Logging
 
@@ -23,14 +24,18 @@ extension WebSocketServer {
     func webSocketOpened(_ wsi: OpaquePointer, _ pss: UnsafeMutablePointer<chat_lws_pss>?) {
         let id = nextID()
         pss?.pointee.id = id
-        connections[id] = WebSocketConnection(id: id, wsi: wsi)
+        let conn = WebSocketConnection(id: id, wsi: wsi, socket: lws_get_socket_fd(wsi))
+        connections[id] = conn
         logger.debug("WebSocket open", metadata: ["ws.connection": "\(id)"])
         delegate?.transport(self, didOpen: id, path: Self.webSocketPath)
+        // Frames may have come with the handshake, before the connection existed.
+        if chat_frame_guard_violated(conn.socket) != 0 { refuseUnmaskedFrames(conn) }
     }
 
     func webSocketClosed(_ pss: UnsafeMutablePointer<chat_lws_pss>?) {
         guard let pss, pss.pointee.id != 0, let conn = connections.removeValue(forKey: pss.pointee.id) else { return }
         pss.pointee.id = 0
+        chat_frame_guard_unwatch(conn.socket)
         logger.debug("WebSocket closed", metadata: ["ws.connection": "\(conn.id)"])
         delegate?.transport(self, didClose: conn.id)
         if isStopping { connectionClosedWhileStopping() }
@@ -39,6 +44,11 @@ extension WebSocketServer {
     /// One piece of an incoming message (a whole frame, or part of one bigger than rx_buffer_size).
     func received(on conn: WebSocketConnection, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         let wsi = conn.wsi
+        if conn.unmaskedFrameRefused { return 0 }
+        if chat_frame_guard_violated(conn.socket) != 0 {
+            refuseUnmaskedFrames(conn)
+            return 0
+        }
         if !conn.receivingMessage {
             conn.receivingMessage = true
             conn.incomingIsBinary = lws_frame_is_binary(wsi) != 0

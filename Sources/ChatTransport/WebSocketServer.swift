@@ -1,3 +1,4 @@
+import CFrameGuard
 import CLibWebSockets
 import Foundation
 import Logging
@@ -31,6 +32,9 @@ public final class WebSocketServer: @unchecked Sendable {
     private var memory: LWSContextMemory?
     var connections: [TransportConnectionID: WebSocketConnection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
+    /// Whether CFrameGuard sees lws's socket reads (checked at start), and the violations already acted on.
+    var frameGuardActive = false
+    var frameGuardViolationsHandled: UInt64 = 0
     /// The static folder, resolved at start; nil when none is served.
     var staticFiles: StaticFileResolver?
     private var lastID: UInt64 = 0
@@ -185,6 +189,10 @@ public final class WebSocketServer: @unchecked Sendable {
         }
         self.memory = memory
         staticFiles = config.staticRoot.map(StaticFileResolver.init(root:))
+        frameGuardActive = chat_frame_guard_active() != 0
+        if !frameGuardActive {
+            logger.warning("unmasked WebSocket frames cannot be refused: the frame guard does not see socket reads")
+        }
         activeEventLoop = eventLoop
         context = ctx
         crossThreadLock.withLock { contextForOtherThreads = ctx }
@@ -367,6 +375,7 @@ public final class WebSocketServer: @unchecked Sendable {
     /// Called for LWS_CALLBACK_EVENT_WAIT_CANCELLED: other threads' wakes and stop requests.
     func serviceWasWoken() {
         takeStopRequestIfAny()
+        closeConnectionsWithUnmaskedFrames()
         if !isTearingDown { delegate?.transportDidWake(self) }
     }
 
