@@ -70,11 +70,33 @@ struct guarded {
     _Atomic uint8_t watched;
     struct chat_frame_scan scan;
     void *context;
+    uint64_t connection;  /* nonzero once the descriptor is a WebSocket */
 };
 
 static struct guarded *table;
 static size_t table_size;
-static _Atomic uint64_t violations;
+
+/* Reported violations not yet taken by their service thread: (context, connection) pairs. Rare, so a mutex. */
+struct report { void *context; uint64_t connection; };
+static pthread_mutex_t reports_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct report *reports;
+static size_t reports_count, reports_capacity;
+static _Atomic size_t reports_pending;
+
+static void report_violation(struct guarded *g) {
+    pthread_mutex_lock(&reports_lock);
+    if (reports_count == reports_capacity) {
+        size_t capacity = reports_capacity ? reports_capacity * 2 : 16;
+        struct report *grown = realloc(reports, capacity * sizeof(struct report));
+        if (grown) { reports = grown; reports_capacity = capacity; }
+    }
+    if (reports_count < reports_capacity) {
+        reports[reports_count++] = (struct report){g->context, g->connection};
+        atomic_fetch_add_explicit(&reports_pending, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&reports_lock);
+    if (g->context) lws_cancel_service((struct lws_context *)g->context);
+}
 static ssize_t (*libc_recv)(int, void *, size_t, int);
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -95,10 +117,8 @@ ssize_t recv(int fd, void *buf, size_t len, int flags) {
     if (n > 0 && fd >= 0 && (size_t)fd < table_size && !(flags & MSG_PEEK) &&
         atomic_load_explicit(&table[fd].watched, memory_order_acquire)) {
         struct guarded *g = &table[fd];
-        if (!g->scan.violated && chat_frame_scan_feed(&g->scan, buf, (size_t)n)) {
-            atomic_fetch_add_explicit(&violations, 1, memory_order_release);
-            if (g->context) lws_cancel_service((struct lws_context *)g->context);
-        }
+        if (!g->scan.violated && chat_frame_scan_feed(&g->scan, buf, (size_t)n) && g->connection)
+            report_violation(g);
     }
     return n;
 }
@@ -116,6 +136,7 @@ void chat_frame_guard_watch(int fd, void *context) {
     atomic_store_explicit(&g->watched, 0, memory_order_release);
     g->scan = (struct chat_frame_scan){0};
     g->context = context;
+    g->connection = 0;
     atomic_store_explicit(&g->watched, 1, memory_order_release);
 }
 
@@ -129,6 +150,35 @@ int chat_frame_guard_violated(int fd) {
     return atomic_load_explicit(&table[fd].watched, memory_order_acquire) && table[fd].scan.violated;
 }
 
-uint64_t chat_frame_guard_violation_count(void) {
-    return atomic_load_explicit(&violations, memory_order_acquire);
+void chat_frame_guard_mark_websocket(int fd, uint64_t connection) {
+    if (fd < 0 || (size_t)fd >= table_size) return;
+    table[fd].connection = connection;
+}
+
+uint64_t chat_frame_guard_next_violation(void *context) {
+    if (atomic_load_explicit(&reports_pending, memory_order_acquire) == 0) return 0;
+    uint64_t found = 0;
+    pthread_mutex_lock(&reports_lock);
+    for (size_t i = 0; i < reports_count; i++) {
+        if (reports[i].context != context) continue;
+        found = reports[i].connection;
+        reports[i] = reports[--reports_count];
+        atomic_fetch_sub_explicit(&reports_pending, 1, memory_order_release);
+        break;
+    }
+    pthread_mutex_unlock(&reports_lock);
+    return found;
+}
+
+void chat_frame_guard_forget_context(void *context) {
+    pthread_mutex_lock(&reports_lock);
+    for (size_t i = 0; i < reports_count;) {
+        if (reports[i].context == context) {
+            reports[i] = reports[--reports_count];
+            atomic_fetch_sub_explicit(&reports_pending, 1, memory_order_release);
+        } else {
+            i++;
+        }
+    }
+    pthread_mutex_unlock(&reports_lock);
 }

@@ -22,13 +22,11 @@ extension WebSocketServer {
         chat_frame_guard_unwatch(lws_get_socket_fd(wsi))
     }
 
-    /// After a wake-up: close the WebSockets the guard caught since the last look (cheap when there are none).
+    /// After a wake-up: close the WebSockets the guard reported since the last look (one atomic load when none).
     func closeConnectionsWithUnmaskedFrames() {
-        let count = chat_frame_guard_violation_count()
-        guard count != frameGuardViolationsHandled else { return }
-        frameGuardViolationsHandled = count
-        for conn in connections.values where !conn.unmaskedFrameRefused && chat_frame_guard_violated(conn.socket) != 0 {
-            refuseUnmaskedFrames(conn)
+        guard frameGuardActive, let context else { return }
+        while case let id = chat_frame_guard_next_violation(UnsafeMutableRawPointer(context)), id != 0 {
+            if let conn = connections[id] { refuseUnmaskedFrames(conn) }
         }
     }
 

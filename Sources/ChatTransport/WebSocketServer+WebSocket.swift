@@ -28,7 +28,8 @@ extension WebSocketServer {
         connections[id] = conn
         logger.debug("WebSocket open", metadata: ["ws.connection": "\(id)"])
         delegate?.transport(self, didOpen: id, path: Self.webSocketPath)
-        // Frames may have come with the handshake, before the connection existed.
+        // Frames may have come with the handshake, before the connection existed; later ones are reported.
+        chat_frame_guard_mark_websocket(conn.socket, id)
         if chat_frame_guard_violated(conn.socket) != 0 { refuseUnmaskedFrames(conn) }
     }
 

@@ -32,9 +32,8 @@ public final class WebSocketServer: @unchecked Sendable {
     private var memory: LWSContextMemory?
     var connections: [TransportConnectionID: WebSocketConnection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
-    /// Whether CFrameGuard sees lws's socket reads (checked at start), and the violations already acted on.
+    /// Whether CFrameGuard sees lws's socket reads (checked at start).
     var frameGuardActive = false
-    var frameGuardViolationsHandled: UInt64 = 0
     /// The static folder, resolved at start; nil when none is served.
     var staticFiles: StaticFileResolver?
     private var lastID: UInt64 = 0
@@ -265,6 +264,7 @@ public final class WebSocketServer: @unchecked Sendable {
         isTearingDown = true
         let leftover = connections.count
         lws_context_destroy(ctx)  // remaining connections get LWS_CALLBACK_CLOSED -> didClose
+        chat_frame_guard_forget_context(UnsafeMutableRawPointer(ctx))
         context = nil
         memory = nil
         connections.removeAll()

@@ -21,12 +21,19 @@
 int chat_frame_guard_active(void);
 /* Start watching a freshly accepted descriptor; `context` is the lws context to wake on a violation. */
 void chat_frame_guard_watch(int fd, void *context);
+/* The descriptor is now the WebSocket `connection` (a nonzero id): from here on a violation is reported to the
+ * context's service thread (woken with lws_cancel_service). Before, bytes were only scanned (a plain HTTP body
+ * that looks like an unmasked frame never wakes anyone). */
+void chat_frame_guard_mark_websocket(int fd, uint64_t connection);
 /* Stop watching (before the descriptor is closed). */
 void chat_frame_guard_unwatch(int fd);
 /* 1 when a frame without the mask bit was seen on the descriptor. */
 int chat_frame_guard_violated(int fd);
-/* Violations seen in the whole process so far: a cheap "anything new?" check for the service thread. */
-uint64_t chat_frame_guard_violation_count(void);
+/* The next WebSocket connection of `context` reported since the last call, or 0 when there is none. Cheap when
+ * nothing was reported (one atomic load). */
+uint64_t chat_frame_guard_next_violation(void *context);
+/* Drops what is still reported for `context` (call before destroying it: a later context may get its address). */
+void chat_frame_guard_forget_context(void *context);
 
 /* The frame scanner alone, for tests: feeds `len` bytes of a connection's stream (starting with its HTTP
  * request head) and returns 1 once an unmasked frame has been seen. `state` must start zeroed. */
