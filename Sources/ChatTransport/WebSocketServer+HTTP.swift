@@ -1,13 +1,6 @@
 import CLibWebSockets
 import Logging
 
-/// HTTP requests, called from `chatTransportCallback` on the service thread: dynamic routes (`/healthz`, `/api/...`)
-/// go to the delegate; other GETs are static files (WebSocketServer+StaticFiles.swift).
-///
-/// One request per connection: every response carries `Connection: close` and the connection closes once it is
-/// written. lws 4.1.6 answered only the first of several pipelined requests (the rest stalled, or a later static
-/// one got 403), so keep-alive could not be trusted; a client resends what was not answered on a new connection
-/// (RFC 9112 §9.6).
 extension String {
     fileprivate func trimmingCharacters(in set: String) -> String {
         var view = Substring(self)
@@ -17,6 +10,13 @@ extension String {
     }
 }
 
+/// HTTP requests, called from `chatTransportCallback` on the service thread: dynamic routes (`/healthz`, `/api/...`)
+/// go to the delegate; other GETs are static files (WebSocketServer+StaticFiles.swift).
+///
+/// One request per connection: every response carries `Connection: close` and the connection closes once it is
+/// written. lws 4.1.6 answered only the first of several pipelined requests (the rest stalled, or a later static
+/// one got 403), so keep-alive could not be trusted; a client resends what was not answered on a new connection
+/// (RFC 9112 §9.6).
 extension WebSocketServer {
     /// Request-line tokens lws fills in, one per method it parsed.
     private static let methodTokens: [(lws_token_indexes, HTTPMethod)] = [
