@@ -464,7 +464,7 @@ libwebsockets {m['libwebsockets']}; SQLite {m['sqlite']}. Load average (1/5/15 m
 * **Idle memory**: a fresh chatd, baseline VmRSS after start, then {results['params']['idle_connections']} customer connections
   (each after `hello` → `welcome`) spread over {results['params']['src_addrs']} source addresses 127.0.0.x; (VmRSS − baseline) / N.
 * **Server CPU per 1,000 delivered**: the server's utime+stime over the step (sending and drain) / delivered × 1000.
-* **SQLite**: chatd's `GET /healthz` after the chat run (`commits`, `meanBatch`, `largestBatch`, `meanCommitMillis`),
+* **SQLite**: chatd's `GET /healthz` (as the staff account `monitor`) after the chat run (`commits`, `meanBatch`, `largestBatch`, `meanCommitMillis`),
   cumulative over set-up and all steps.
 
 ## Reproduce
