@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -24,9 +25,11 @@ let package = Package(
             "ChatCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Refuses unmasked client WebSocket frames, which lws 4.1.6 accepts (see its header).
+        .target(name: "CFrameGuard", dependencies: ["CLibWebSockets"]),
         // The only code that touches libwebsockets.
         .target(name: "ChatTransport", dependencies: [
-            "CLibWebSockets",
+            "CLibWebSockets", "CFrameGuard",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The application: wires transport events to the core and core effects to storage and transport.
@@ -42,8 +45,19 @@ let package = Package(
 
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         .testTarget(name: "ChatStorageTests", dependencies: ["ChatStorage", "ChatCore"]),
-        .testTarget(name: "ChatTransportTests", dependencies: ["ChatTransport", "CLibWebSockets"]),
+        .testTarget(name: "ChatTransportTests", dependencies: ["ChatTransport", "CLibWebSockets", "CFrameGuard"]),
         .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "ChatCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (libFuzzer), one executable per fuzzer, declared only when Scripts/fuzz builds them
+// (CHATD_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer ...): their entry point is libFuzzer's main, so a plain
+// `swift build` of chatd neither sees nor builds them. See Fuzz/README.md.
+if ProcessInfo.processInfo.environment["CHATD_FUZZ"] == "1" {
+    for fuzzer in ["WireDecodingFuzzer", "CustomerTokenFuzzer", "HTTPRouteFuzzer", "PolicyLoaderFuzzer"] {
+        package.targets.append(.executableTarget(
+            name: fuzzer, dependencies: ["ChatService", "ChatCore", "ChatTransport"], path: "Fuzz/\(fuzzer)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    }
+}

@@ -77,9 +77,11 @@ def sign_jwt(secret: bytes, claims: dict) -> str:
     return f"{head}.{body}.{b64url(sig)}"
 
 
-def http_json(port: int, method: str, path: str, body=None, timeout=10):
+def http_json(port: int, method: str, path: str, body=None, timeout=10, token=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
     if data is not None:
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -171,6 +173,9 @@ class ChatdTarget:
         self.admin("create-org", "--id", "bench", "--name", "Bench Org", "--plan", "bench")
         for i in range(self.nagents):
             self.admin("create-staff", "--username", f"agent{i}", "--name", f"Agent {i}", "--password", "bench-pass-1")
+        # /healthz gives its figures (commits, batches, writer queue) to staff only.
+        self.admin("create-staff", "--username", "monitor", "--name", "Bench monitor", "--role", "supervisor",
+                   "--password", "bench-pass-1")
         self.admin("customer-token", "--org", "bench", "--contact", "seed", "--name", "Seed", "--email", "s@b.example")
         log(f"  seeded {self.nagents} agents in {time.monotonic() - t:.1f}s")
 
@@ -198,7 +203,10 @@ class ChatdTarget:
         return cust, ag
 
     def health(self):
-        return http_json(self.port, "GET", "/healthz")
+        if getattr(self, "monitor_token", None) is None:
+            self.monitor_token = http_json(self.port, "POST", "/api/login",
+                                           {"username": "monitor", "password": "bench-pass-1"})["token"]
+        return http_json(self.port, "GET", "/healthz", token=self.monitor_token)
 
     def stop(self):
         stop(self.proc, timeout=20)
@@ -459,7 +467,7 @@ libwebsockets {m['libwebsockets']}; SQLite {m['sqlite']}. Load average (1/5/15 m
 * **Idle memory**: a fresh chatd, baseline VmRSS after start, then {results['params']['idle_connections']} customer connections
   (each after `hello` → `welcome`) spread over {results['params']['src_addrs']} source addresses 127.0.0.x; (VmRSS − baseline) / N.
 * **Server CPU per 1,000 delivered**: the server's utime+stime over the step (sending and drain) / delivered × 1000.
-* **SQLite**: chatd's `GET /healthz` after the chat run (`commits`, `meanBatch`, `largestBatch`, `meanCommitMillis`),
+* **SQLite**: chatd's `GET /healthz` (as the staff account `monitor`) after the chat run (`commits`, `meanBatch`, `largestBatch`, `meanCommitMillis`),
   cumulative over set-up and all steps.
 
 ## Reproduce

@@ -15,7 +15,7 @@ extension ChatServer {
         }
         switch route {
         case .health:
-            respond(request, health())
+            health(request)
         case .login:
             login(request)
         case .logout:
@@ -51,7 +51,26 @@ extension ChatServer {
         transport.respond(to: request.id, with: response)
     }
 
-    private func health() -> HTTPResponse {
+    /// Liveness for anyone (`{"status":"ok"}`, or 503 `{"status":"storage_failing"}` while storage refuses
+    /// writes; no database work); the operating figures only for staff, since they tell an outsider how busy the
+    /// desk is. A customer token gets liveness; a bad token its usual 401.
+    private func health(_ request: HTTPRequest) {
+        guard request.headers["authorization"] != nil else { return respond(request, liveness()) }
+        authenticate(request) { server, principal in
+            guard case .staff = principal else { return server.respond(request, server.liveness()) }
+            server.respond(request, server.healthFigures())
+        }
+    }
+
+    private func liveness() -> HTTPResponse {
+        let failing = writer.failure != nil
+        return HTTPReplies.json(failing ? 503 : 200) { json in
+            json.field("status", failing ? "storage_failing" : "ok")
+            json.field("storage", failing ? "failing" : "ok")
+        }
+    }
+
+    private func healthFigures() -> HTTPResponse {
         let storageFailure = writer.failure
         return HTTPReplies.json(storageFailure == nil ? 200 : 503) { json in
             json.field("status", storageFailure == nil ? "ok" : "storage_failing")

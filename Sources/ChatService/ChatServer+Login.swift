@@ -19,7 +19,7 @@ extension ChatServer {
             return respond(request, HTTPReplies.error(error))
         }
         guard let username = body["username"] as? String, let password = body["password"] as? String,
-              !username.isEmpty, !password.isEmpty else {
+              !username.isEmpty, !password.isEmpty, !username.hasDisallowedControlCharacters else {
             return respond(request, HTTPReplies.error(.invalidField, "Send JSON {\"username\": ..., \"password\": ...}."))
         }
         // Throttling protects this machine: real time, whatever the domain clock says.

@@ -90,6 +90,7 @@ public final class ChatServer: @unchecked Sendable {
         onCallOutbox = notifier.map { [store] in OnCallOutbox(store: store, notifier: $0, clock: clock, logger: logger) }
         transport = WebSocketServer(config: TransportConfig(
             host: config.host, port: config.port, staticRoot: config.webRoot,
+            staticHeaderRules: WebClientHeaders.rules(widgetFrameAncestors: config.widgetFrameAncestors),
             maxFrameBytes: config.maxFrameBytes, maxQueuedBytesPerConnection: config.maxQueuedBytesPerConnection,
             maxHTTPBodyBytes: config.maxHTTPBodyBytes, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
             idlePingSeconds: config.idlePingSeconds, idleTimeoutSeconds: config.idleTimeoutSeconds,

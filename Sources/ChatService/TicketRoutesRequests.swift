@@ -74,6 +74,7 @@ enum TicketRoutes {
     /// limit (1-500, default 100), offset (>= 0). A bad value is `invalid_field` naming the parameter.
     static func filter(_ query: [String: String], policy: SupportPolicy) -> Result<TicketFilter, ChatError> {
         Result { () throws(ChatError) in
+            try rejectControlCharacters(query)
             var filter = TicketFilter()
             filter.organizationID = query["organization"].flatMap { $0.isEmpty ? nil : $0 }
             filter.contactID = query["contact"].flatMap { $0.isEmpty ? nil : $0 }
@@ -117,6 +118,14 @@ enum TicketRoutes {
         }
     }
 
+    /// Query values are compared with stored ids and bound into SQL as C strings: refuse controls (a NUL would
+    /// cut the value short) as the JSON fields do.
+    static func rejectControlCharacters(_ query: [String: String]) throws(ChatError) {
+        for (name, value) in query where name.hasDisallowedControlCharacters || value.hasDisallowedControlCharacters {
+            throw ChatError(.invalidField, WireDecoding.controlCharacterMessage(name))
+        }
+    }
+
     private static func object(_ body: [UInt8]) throws(ChatError) -> [String: Any] {
         try JSONBody.object(body)
     }
@@ -124,6 +133,9 @@ enum TicketRoutes {
     /// A required string field, trimmed, not empty.
     private static func string(_ fields: [String: Any], _ name: String) throws(ChatError) -> String {
         guard let value = fields[name] as? String else { throw ChatError(.invalidField, "\(name) (a string) is required.") }
+        if value.hasDisallowedControlCharacters {
+            throw ChatError(.invalidField, WireDecoding.controlCharacterMessage(name))
+        }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { throw ChatError(.invalidField, "\(name) must not be empty.") }
         return trimmed

@@ -8,6 +8,7 @@ import Foundation
 /// A bad value is `invalid_field` naming the parameter (`field`).
 enum TranscriptQuery {
     static func parse(_ query: [String: String]) -> Result<TranscriptFilter, ChatError> {
+        do { try TicketRoutes.rejectControlCharacters(query) } catch { return .failure(error) }
         var filter = TranscriptFilter()
         filter.organizationID = query["organization"].flatMap { $0.isEmpty ? nil : $0 }
         filter.contactID = query["contact"].flatMap { $0.isEmpty ? nil : $0 }

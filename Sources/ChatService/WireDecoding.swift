@@ -89,6 +89,11 @@ enum WireDecoding {
         }
     }
 
+    /// The refusal of a text field holding a control character other than tab, LF and CR (docs/PROTOCOL.md §5).
+    static func controlCharacterMessage(_ name: String) -> String {
+        "Field \"\(name)\" contains a control character (only tab, line feed and carriage return are allowed)."
+    }
+
     /// Whether a JSONSerialization value was a JSON true/false (not a number).
     static func isBoolean(_ value: Any) -> Bool {
         // On Linux JSON booleans decode as NSNumber with objCType "c"; numbers never do.
@@ -107,6 +112,9 @@ enum WireDecoding {
             }
             if !allowEmpty && value.isEmpty {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must not be empty.")
+            }
+            if value.hasDisallowedControlCharacters {
+                throw DecodingFailure(code: .invalidField, message: WireDecoding.controlCharacterMessage(name))
             }
             // The byte count bounds the scalar count: walk the scalars only for long strings.
             if value.utf8.count > max * 4 || (value.utf8.count > max && value.unicodeScalars.count > max) {

@@ -19,7 +19,10 @@ public struct TransportConfig: Sendable {
     /// TCP port; 0 picks a free port (``WebSocketServer/start()`` returns the one bound).
     public var port: Int
     /// Absolute path of a folder served at "/" (`index.html` is the default document); nil serves no files.
+    /// Dotfiles and anything a symlink leads to outside the folder are 404 (see ``StaticFileResolver``).
     public var staticRoot: String?
+    /// Headers sent with static files, by path prefix (the longest matching prefix wins).
+    public var staticHeaderRules: [StaticHeaderRule]
     /// Largest incoming WebSocket message after reassembly; a bigger one closes the connection with 1009.
     public var maxFrameBytes: Int
     /// Cap on the bytes waiting to be written to one WebSocket; overflow closes it with 1008 "slow_consumer".
@@ -48,6 +51,7 @@ public struct TransportConfig: Sendable {
         host: String = "127.0.0.1",
         port: Int = 0,
         staticRoot: String? = nil,
+        staticHeaderRules: [StaticHeaderRule] = StaticHeaderRule.defaults,
         maxFrameBytes: Int = 64 * 1024,
         maxQueuedBytesPerConnection: Int = 4 * 1024 * 1024,
         maxHTTPBodyBytes: Int = 1024 * 1024,
@@ -60,6 +64,7 @@ public struct TransportConfig: Sendable {
         self.host = host
         self.port = port
         self.staticRoot = staticRoot
+        self.staticHeaderRules = staticHeaderRules
         self.maxFrameBytes = maxFrameBytes
         self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
         self.maxHTTPBodyBytes = maxHTTPBodyBytes
@@ -103,7 +108,8 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-/// The answer to an ``HTTPRequest``. The transport adds `Cache-Control: no-store` and the content length.
+/// The answer to an ``HTTPRequest``. The transport adds `Cache-Control: no-store`, `X-Content-Type-Options: nosniff`,
+/// `Connection: close` and the content length.
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var contentType: String

@@ -13,6 +13,8 @@ final class WebSocketConnection {
     var pingDue = false
     /// When the last ping was queued; nil if none since `lastHeard`.
     var pingedAt: Double?
+    /// The socket, for the unmasked-frame guard (CFrameGuard).
+    let socket: Int32
     var outgoing = OutgoingFrameQueue()
     /// Set by `notifyWhenDrained`: the delegate hears `didDrain` once the queue holds at most this many bytes.
     var drainWatch: Int?
@@ -26,12 +28,15 @@ final class WebSocketConnection {
     /// Set once the connection is on its way out: nothing more is queued, the close frame follows the queue.
     var pendingClose: (code: UInt16, reason: String)?
     var isClosing: Bool { pendingClose != nil }
+    /// The peer sent a frame without the mask bit: nothing more from it is delivered.
+    var unmaskedFrameRefused = false
 
-    init(id: TransportConnectionID, wsi: OpaquePointer, peerAddress: String, admitted: Bool) {
+    init(id: TransportConnectionID, wsi: OpaquePointer, peerAddress: String, admitted: Bool, socket: Int32) {
         self.id = id
         self.wsi = wsi
         self.peerAddress = peerAddress
         self.admitted = admitted
+        self.socket = socket
         self.lastHeard = WebSocketServer.monotonicSeconds()
     }
 

@@ -15,7 +15,9 @@ func chatTransportCallback(
     switch reason {
     // Connection admission
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return server.isStopping ? 1 : 0
+        if server.isStopping { return 1 }
+        server.watchAcceptedSocket(input)
+        return 0
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return server.admitsWebSocket(wsi) ? 0 : 1
 
@@ -47,8 +49,12 @@ func chatTransportCallback(
         return 0
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return server.httpWriteable(wsi, pss)
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        // A static file is sent: one request per connection, so close (lws flushes first).
+        return -1
     case LWS_CALLBACK_CLOSED_HTTP:
         server.httpClosed(pss)
+        server.unwatchSocket(wsi)
         return lws_callback_http_dummy(wsi, reason, user, input, len)
 
     // Cross-thread wake-ups (lws_cancel_service)
@@ -57,7 +63,6 @@ func chatTransportCallback(
         return 0
 
     default:
-        // Static files (LWSMPRO_FILE) rely on the dummy for completion handling.
         return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
 }

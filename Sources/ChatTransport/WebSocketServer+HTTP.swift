@@ -1,8 +1,6 @@
 import CLibWebSockets
 import Logging
 
-/// Dynamic HTTP routes (`/healthz`, `/api/...`), called from `chatTransportCallback` on the service thread.
-/// Static files never come here: the "/" LWSMPRO_FILE mount serves them inside lws.
 extension String {
     fileprivate func trimmingCharacters(in set: String) -> String {
         var view = Substring(self)
@@ -12,6 +10,13 @@ extension String {
     }
 }
 
+/// HTTP requests, called from `chatTransportCallback` on the service thread: dynamic routes (`/healthz`, `/api/...`)
+/// go to the delegate; other GETs are static files (WebSocketServer+StaticFiles.swift).
+///
+/// One request per connection: every response carries `Connection: close` and the connection closes once it is
+/// written. lws 4.1.6 answered only the first of several pipelined requests (the rest stalled, or a later static
+/// one got 403), so keep-alive could not be trusted; a client resends what was not answered on a new connection
+/// (RFC 9112 §9.6).
 extension WebSocketServer {
     /// Request-line tokens lws fills in, one per method it parsed.
     private static let methodTokens: [(lws_token_indexes, HTTPMethod)] = [
@@ -43,6 +48,9 @@ extension WebSocketServer {
                 status: 405, code: "method_not_allowed", message: "This method is not supported."))
         }
         guard Self.isDynamicRoute(path) else {
+            if method == .get, let staticFiles {
+                return serveStatic(path, resolver: staticFiles, id: id, wsi: wsi, pss: pss)
+            }
             return answerInternally(id: id, wsi: wsi, pss: pss, HTTPResponse.jsonError(
                 status: 404, code: "not_found", message: "No such resource."))
         }
@@ -111,7 +119,7 @@ extension WebSocketServer {
         delegate.transport(self, didReceive: exchange.request)
     }
 
-    private func answerInternally(id: UInt64, wsi: OpaquePointer, pss: UnsafeMutablePointer<chat_lws_pss>,
+    func answerInternally(id: UInt64, wsi: OpaquePointer, pss: UnsafeMutablePointer<chat_lws_pss>,
                                   _ response: HTTPResponse) -> Int32 {
         let exchange = HTTPExchange(id: id, wsi: wsi, method: .get, path: "", query: [:], headers: [:])
         exchange.delivered = true
@@ -160,6 +168,8 @@ extension WebSocketServer {
     private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Bool {
         var headers = response.headers.map { (Array(($0.key.lowercased() + ":").utf8), Array($0.value.utf8)) }
         headers.append((Array("cache-control:".utf8), Array("no-store".utf8)))
+        headers.append((Array("x-content-type-options:".utf8), Array("nosniff".utf8)))
+        headers.append((Array("connection:".utf8), Array("close".utf8)))
         let size = lwsPre + 1024 + response.contentType.utf8.count
             + headers.reduce(0) { $0 + $1.0.count + $1.1.count + 4 }
         var buffer = [UInt8](repeating: 0, count: size)
@@ -186,8 +196,8 @@ extension WebSocketServer {
                                      _ exchange: HTTPExchange) -> Int32 {
         exchanges.removeValue(forKey: exchange.id)
         pss.pointee.id = 0
-        // Nonzero: the connection is not kept alive (HTTP/1.0, "Connection: close", ...).
-        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+        // One request per connection (see the top of this file). lws flushes what is still buffered, then closes.
+        return -1
     }
 
     /// LWS_CALLBACK_CLOSED_HTTP: forget the pending request; a later respond(to:) is then ignored. A request the

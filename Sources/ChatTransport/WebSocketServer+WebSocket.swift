@@ -1,3 +1,4 @@
+import CFrameGuard
 import CLibWebSockets
 import Logging
 
@@ -28,7 +29,8 @@ extension WebSocketServer {
         let address = peerAddress(wsi)
         let open = openPerAddress[address, default: 0]
         let admitted = open < config.maxConnectionsPerAddress
-        let conn = WebSocketConnection(id: id, wsi: wsi, peerAddress: address, admitted: admitted)
+        let conn = WebSocketConnection(id: id, wsi: wsi, peerAddress: address, admitted: admitted,
+                                       socket: lws_get_socket_fd(wsi))
         connections[id] = conn
         guard admitted else {
             logger.notice("refused WebSocket: too many connections from one address", metadata: [
@@ -41,11 +43,15 @@ extension WebSocketServer {
         armIdleSweep()
         logger.debug("WebSocket open", metadata: ["ws.connection": "\(id)"])
         delegate?.transport(self, didOpen: id, path: Self.webSocketPath)
+        // Frames may have come with the handshake, before the connection existed; later ones are reported.
+        chat_frame_guard_mark_websocket(conn.socket, id)
+        if chat_frame_guard_violated(conn.socket) != 0 { refuseUnmaskedFrames(conn) }
     }
 
     func webSocketClosed(_ pss: UnsafeMutablePointer<chat_lws_pss>?) {
         guard let pss, pss.pointee.id != 0, let conn = connections.removeValue(forKey: pss.pointee.id) else { return }
         pss.pointee.id = 0
+        chat_frame_guard_unwatch(conn.socket)
         if conn.admitted {
             let left = openPerAddress[conn.peerAddress, default: 1] - 1
             openPerAddress[conn.peerAddress] = left > 0 ? left : nil
@@ -67,6 +73,11 @@ extension WebSocketServer {
     func received(on conn: WebSocketConnection, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         let wsi = conn.wsi
         if !conn.admitted { return 0 }  // closing at once; what it says is not read
+        if conn.unmaskedFrameRefused { return 0 }
+        if chat_frame_guard_violated(conn.socket) != 0 {
+            refuseUnmaskedFrames(conn)
+            return 0
+        }
         conn.heard()
         if !conn.receivingMessage {
             conn.receivingMessage = true

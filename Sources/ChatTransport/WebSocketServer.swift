@@ -1,3 +1,4 @@
+import CFrameGuard
 import CLibWebSockets
 import Foundation
 import Logging
@@ -34,6 +35,10 @@ public final class WebSocketServer: @unchecked Sendable {
     /// Open WebSockets per source address (admitted ones only); an address is removed when its count drops to 0,
     /// so the table is bounded by the number of open connections.
     var openPerAddress: [String: Int] = [:]
+    /// Whether CFrameGuard sees lws's socket reads (checked at start).
+    var frameGuardActive = false
+    /// The static folder, resolved at start; nil when none is served.
+    var staticFiles: StaticFileResolver?
     private var lastID: UInt64 = 0
     var isStopping = false
     private var stopDeadlinePassed = false
@@ -173,7 +178,6 @@ public final class WebSocketServer: @unchecked Sendable {
         info.port = Int32(config.port)
         info.iface = UnsafePointer(memory.host)
         info.protocols = UnsafePointer(memory.protocols)
-        info.mounts = UnsafePointer(memory.firstMount)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.gid = -1
         info.uid = -1
@@ -220,6 +224,11 @@ public final class WebSocketServer: @unchecked Sendable {
             throw TransportError.startFailed("could not listen on \(config.host):\(config.port)")
         }
         self.memory = memory
+        staticFiles = config.staticRoot.map(StaticFileResolver.init(root:))
+        frameGuardActive = chat_frame_guard_active() != 0
+        if !frameGuardActive {
+            logger.warning("unmasked WebSocket frames cannot be refused: the frame guard does not see socket reads")
+        }
         activeEventLoop = eventLoop
         context = ctx
         crossThreadLock.withLock { contextForOtherThreads = ctx }
@@ -293,6 +302,7 @@ public final class WebSocketServer: @unchecked Sendable {
         isTearingDown = true
         let leftover = connections.count
         lws_context_destroy(ctx)  // remaining connections get LWS_CALLBACK_CLOSED -> didClose
+        chat_frame_guard_forget_context(UnsafeMutableRawPointer(ctx))
         context = nil
         memory = nil
         connections.removeAll()
@@ -435,6 +445,7 @@ public final class WebSocketServer: @unchecked Sendable {
     /// Called for LWS_CALLBACK_EVENT_WAIT_CANCELLED: other threads' wakes and stop requests.
     func serviceWasWoken() {
         takeStopRequestIfAny()
+        closeConnectionsWithUnmaskedFrames()
         if !isTearingDown { delegate?.transportDidWake(self) }
     }
 

@@ -120,32 +120,40 @@ final class RawWebSocketClient {
 
     let socket: RawSocket
 
-    init(port: Int, path: String = "/ws", receiveBufferSize: Int32? = nil) throws {
+    /// `withHandshake` bytes are sent in the same write as the handshake (a client that does not wait for 101).
+    init(port: Int, path: String = "/ws", receiveBufferSize: Int32? = nil, withHandshake early: [UInt8] = []) throws {
         socket = try RawSocket(port: port, receiveBufferSize: receiveBufferSize)
-        socket.write("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        socket.write(Array(("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8) + early)
         let head: String
         do { head = try socket.readHTTPHead() } catch { throw RawSocketError.handshakeRefused("\(error)") }
         guard head.hasPrefix("HTTP/1.1 101") else { throw RawSocketError.handshakeRefused(head) }
     }
 
-    func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true) {
+    /// `masked: false` sends the frame as a server would, which RFC 6455 §5.1 forbids a client to do.
+    func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true) {
+        socket.write(Self.frame(opcode: opcode, payload: payload, fin: fin, masked: masked))
+    }
+
+    static func frame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true) -> [UInt8] {
+        let maskBit: UInt8 = masked ? 0x80 : 0
         var frame: [UInt8] = [(fin ? 0x80 : 0) | opcode]
         let n = payload.count
         if n < 126 {
-            frame.append(0x80 | UInt8(n))
+            frame.append(maskBit | UInt8(n))
         } else if n <= 0xFFFF {
-            frame.append(0x80 | 126)
+            frame.append(maskBit | 126)
             frame += [UInt8(n >> 8), UInt8(n & 0xFF)]
         } else {
-            frame.append(0x80 | 127)
+            frame.append(maskBit | 127)
             for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((n >> shift) & 0xFF)) }
         }
+        guard masked else { return frame + payload }
         let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
         frame += mask
         frame.reserveCapacity(frame.count + n)
         for (i, b) in payload.enumerated() { frame.append(b ^ mask[i & 3]) }
-        socket.write(frame)
+        return frame
     }
 
     func sendText(_ s: String) { sendFrame(opcode: 1, payload: Array(s.utf8)) }

@@ -51,6 +51,8 @@ def new_browser(width=1280, height=860):
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 f"--window-size={width},{height}", "--lang=en-US", "--autoplay-policy=no-user-gesture-required"):
         options.add_argument(arg)
+    # Keep the page's console messages (CSP violations are logged there) for tests that check them.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(20)
     return driver

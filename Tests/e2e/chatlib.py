@@ -237,6 +237,14 @@ class ChatServer:
         assert status == 200, (status, body)
         return body["token"]
 
+    def health(self) -> dict:
+        """The detailed /healthz figures, which only staff get (anonymous callers get liveness only)."""
+        if getattr(self, "_health_token", None) is None:
+            self._health_token = self.login(SUPERVISOR)
+        status, body = self.http("GET", "/healthz", self._health_token)
+        assert status == 200, (status, body)
+        return body
+
     def client(self) -> "Client":
         c = Client(self.ws_url)
         self.clients.append(c)

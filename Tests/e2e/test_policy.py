@@ -399,8 +399,7 @@ def test_support_hours_saturday_offline_then_a_ticket(make_server):
     other = customer(server, org="globex", contact="g1")
     assert other.request_chat("g-r1")["sessionId"] >= 1
 
-    status, health = server.http("GET", "/healthz")
-    assert status == 200 and health["openSessions"] == 1
+    assert server.health()["openSessions"] == 1
 
     # The alternative: a ticket over HTTP. Its first response (severity 2: 8 business hours) is due when Monday's
     # hours are used up.
@@ -542,7 +541,7 @@ def test_urgent_request_after_hours_opens_a_ticket_and_alerts_on_call(make_serve
     assert t["description"] == "The storefront checkout is down."
     assert t["createdAt"] == body["ticket"]["createdAt"]
     # No chat was opened.
-    assert server.http("GET", "/healthz")[1]["openSessions"] == 0
+    assert server.health()["openSessions"] == 0
 
 
 def test_on_call_alert_is_retried_after_a_failure(make_server, receiver_factory):
@@ -609,8 +608,8 @@ def test_queued_chat_is_not_routed_after_closing_time(make_server):
     agents = ann.expect("agents", lambda f: any(a["name"] == "Ann" and a["status"] == "available"
                                                  for a in f["agents"]))
     assert [a["activeSessions"] for a in agents["agents"] if a["name"] == "Ann"] == [[]]
-    status, health = server.http("GET", "/healthz")
-    assert status == 200 and (health["queued"], health["openSessions"]) == (1, 1)
+    health = server.health()
+    assert (health["queued"], health["openSessions"]) == (1, 1)
     session = server.transcript(sid, cust.token)["session"]
     assert session["state"] == "queued" and session["agent"] is None
     assert not any(isinstance(f, dict) and f.get("type") == "session" and f["session"]["id"] == sid

@@ -23,6 +23,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var dataDirectory: String = "./data"
     /// Folder of the web client's static files; nil means detect it at start-up.
     public var webRoot: String? = nil
+    /// Origins (`https://host[:port]`) that may frame the customer widget and demo pages, besides this server's
+    /// own; every other page may not be framed at all.
+    public var widgetFrameAncestors: [String] = []
     /// See `Durability`.
     public var durability: Durability = .full
     /// Most active sessions routed to one agent.
@@ -113,7 +116,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
 
     /// The keys a config file may contain; each is the property of the same name.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, dataDirectory, webRoot, durability, agentSessionCap, agentGraceSeconds
+        case host, port, dataDirectory, webRoot, widgetFrameAncestors, durability, agentSessionCap, agentGraceSeconds
         case maxFrameBytes, maxMessageLength, maxHTTPBodyBytes, maxQueuedBytesPerConnection
         case messagesPerSecond, messageBurst, chatRequestsPerHour, chatRequestBurst, ticketsPerOrganizationPerHour, ticketBurst
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
@@ -142,6 +145,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         port = try value(.port, port)
         dataDirectory = try value(.dataDirectory, dataDirectory)
         webRoot = try c.decodeIfPresent(String.self, forKey: .webRoot)
+        widgetFrameAncestors = try value(.widgetFrameAncestors, widgetFrameAncestors)
         if c.contains(.durability) {
             let text = try c.decode(String.self, forKey: .durability)
             guard let parsed = Durability(rawValue: text) else {
@@ -204,6 +208,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(!host.isEmpty, .host, "a non-empty address")
         try require((0...65_535).contains(port), .port, "in 0...65535")
         try require(!dataDirectory.isEmpty, .dataDirectory, "a non-empty path")
+        if let bad = widgetFrameAncestors.first(where: { !WebClientHeaders.isValidOrigin($0) }) {
+            throw ConfigurationError("widgetFrameAncestors: \"\(bad)\" is not an origin such as https://admin.example.com")
+        }
         try require(agentSessionCap >= 1, .agentSessionCap, ">= 1")
         try require(agentGraceSeconds >= 0 && agentGraceSeconds.isFinite, .agentGraceSeconds, ">= 0")
         try require(maxFrameBytes >= 1024, .maxFrameBytes, ">= 1024")

@@ -31,7 +31,7 @@ struct CustomerTokenHeader: Codable {
 /// - `token_missing`: the token is empty.
 /// - `token_malformed`: over `maxTokenBytes`, not three base64url parts, header or payload not a JSON
 ///   object, `alg` other than `HS256` (including `none` and absent), unknown `crit`, or a claim missing,
-///   empty or of the wrong type (`org`, `sub`, `name`, `email` strings; `exp` required number;
+///   empty, holding a control character (other than tab, LF, CR) or of the wrong type (`org`, `sub`, `name`, `email` strings; `exp` required number;
 ///   `iat`, `nbf` optional numbers).
 /// - `token_invalid_signature`: the signature does not match the secret.
 /// - `token_expired`: `exp <= now - leeway`, or not yet valid (`nbf > now + leeway`).
@@ -105,6 +105,10 @@ public struct CustomerTokenVerifier: Sendable {
         guard let sub = claims.sub, !sub.isEmpty else { throw malformed("The token lacks the sub claim.") }
         guard let name = claims.name, !name.isEmpty else { throw malformed("The token lacks the name claim.") }
         guard let email = claims.email, !email.isEmpty else { throw malformed("The token lacks the email claim.") }
+        // The identity is stored with the chat (as C strings): a control character would be cut or smuggled.
+        if [org, sub, name, email].contains(where: \.hasDisallowedControlCharacters) {
+            throw malformed("The token claims contain a control character.")
+        }
         guard let exp = claims.exp, exp.isFinite else { throw malformed("The token lacks the exp claim.") }
         if let iat = claims.iat, !iat.isFinite { throw malformed("The token iat claim is not a number.") }
         if let nbf = claims.nbf, !nbf.isFinite { throw malformed("The token nbf claim is not a number.") }
