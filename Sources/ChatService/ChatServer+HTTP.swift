@@ -64,10 +64,7 @@ extension ChatServer {
 
     private func liveness() -> HTTPResponse {
         let failing = writer.failure != nil
-        return HTTPReplies.json(failing ? 503 : 200) { json in
-            json.field("status", failing ? "storage_failing" : "ok")
-            json.field("storage", failing ? "failing" : "ok")
-        }
+        return HTTPReplies.json(failing ? 503 : 200) { json in json.field("status", failing ? "storage_failing" : "ok") }
     }
 
     private func healthFigures() -> HTTPResponse {

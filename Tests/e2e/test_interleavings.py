@@ -209,7 +209,7 @@ def test_request_resent_after_the_chat_closed_returns_the_same_chat(make_server)
     last = server.customer("acme", "c1")
     _resend_request_of_closed_chat(last, sid, ack["event"])
 
-    status, health = server.http("GET", "/healthz")
+    status, health = 200, server.health()
     assert status == 200 and (health["openSessions"], health["queued"]) == (0, 0), health
     status, listing = server.http("GET", "/api/transcripts", last.token)
     assert status == 200 and [t["id"] for t in listing["transcripts"]] == [sid], listing
@@ -218,7 +218,7 @@ def test_request_resent_after_the_chat_closed_returns_the_same_chat(make_server)
     second = last.request_chat("r2")["sessionId"]
     assert second > sid
     _resend_request_of_closed_chat(last, sid, ack["event"])
-    status, health = server.http("GET", "/healthz")
+    status, health = 200, server.health()
     assert (health["openSessions"], health["queued"]) == (1, 1), health
 
 
@@ -327,7 +327,7 @@ def test_request_resent_on_two_connections_at_once_makes_one_chat(make_server):
     for c in conns:
         again = c.request_chat("r1")
         assert (again["sessionId"], again["seq"]) == (next(iter(sids)), 1)
-    status, health = server.http("GET", "/healthz")
+    status, health = 200, server.health()
     assert (health["openSessions"], health["queued"]) == (1, 1), health
 
 
@@ -373,7 +373,7 @@ def test_urgent_request_resent_after_a_restart_gets_the_same_ticket(make_server,
     assert [t["number"] for t in body["tickets"]] == [number], body["tickets"]
     time.sleep(1.0)
     assert receiver.posts.empty(), "the on-call webhook was paged more than once"
-    assert server.http("GET", "/healthz")[1]["openSessions"] == 0
+    assert server.health()["openSessions"] == 0
 
 
 def test_urgent_request_sent_on_two_connections_at_once_makes_one_ticket(make_server, receiver):

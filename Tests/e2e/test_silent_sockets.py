@@ -80,7 +80,7 @@ def test_websocket_without_hello_is_closed_at_the_deadline(make_server):
     time.sleep(0.5)
     polite.send("ping", nonce="still")
     assert polite.expect("pong")["nonce"] == "still"
-    status, body = server.http("GET", "/healthz")
+    body = server.health()
     assert body["helloTimeouts"] == 1 and body["connections"] == 1
 
 

@@ -70,7 +70,7 @@ def test_revoke_sessions_closes_sockets_and_tokens(make_server):
     # Others are untouched.
     bob.send("ping", nonce="b")
     assert bob.expect("pong")["nonce"] == "b"
-    status, body = server.http("GET", "/healthz")
+    body = server.health()
     assert body["revocationsApplied"] == 2
 
 
