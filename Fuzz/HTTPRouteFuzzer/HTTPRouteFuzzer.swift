@@ -37,7 +37,7 @@ public func httpRouteFuzzer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     if case .success(let filter) = TranscriptQuery.parse(query) {
         precondition((1...500).contains(filter.limit) && filter.offset >= 0)
     }
-    _ = TicketRoutes.filter(query)
+    _ = TicketRoutes.filter(query, policy: .defaults)
     if case .success(let ticket) = TicketRoutes.newTicket(body, policy: policy) {
         precondition(!ticket.subject.isEmpty && !ticket.description.isEmpty)
         precondition(!ticket.subject.hasDisallowedControlCharacters && !ticket.description.hasDisallowedControlCharacters)
