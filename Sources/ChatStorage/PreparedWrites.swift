@@ -5,6 +5,11 @@ import GRDB
 /// Applies `StorageWrite`s inside one open transaction, preparing each statement once per transaction.
 ///
 /// Confined to the database access closure it was made in (it holds that connection's statements).
+///
+/// Appended events also move their session's `last_seq` and `message_count` (the transcript listing reads them):
+/// `apply` only tallies them per session, and `flushAggregates()` writes each tally with one UPDATE per session.
+/// Callers run `flushAggregates()` before the transaction commits, so the aggregates commit or roll back with
+/// the events they count, at one row update per session per transaction rather than one per event.
 struct PreparedWrites {
     private let db: Database
     private var insertSession: Statement?
@@ -14,6 +19,9 @@ struct PreparedWrites {
     private var upsertReadMarker: Statement?
     private var insertServiceOrder: Statement?
     private var upsertStaffStatus: Statement?
+    private var updateAggregates: Statement?
+    /// Per session: the highest seq appended in this transaction, and how many `message` events.
+    private var pendingAggregates: [SessionID: (lastSeq: Seq, messages: Int)] = [:]
 
     init(_ db: Database) {
         self.db = db
@@ -26,6 +34,10 @@ struct PreparedWrites {
         case .appendEvent(let event):
             try statement(&insertEvent, SessionEventRow.insertSQL)
                 .execute(arguments: SessionEventRow.insertArguments(event))
+            var tally = pendingAggregates[event.sessionID] ?? (lastSeq: 0, messages: 0)
+            tally.lastSeq = max(tally.lastSeq, event.seq)
+            if event.kind == .message { tally.messages += 1 }
+            pendingAggregates[event.sessionID] = tally
         case .createSession(let record):
             try statement(&insertSession, SessionRow.insertSQL)
                 .execute(arguments: SessionRow.insertArguments(record))
@@ -55,6 +67,22 @@ struct PreparedWrites {
                 .execute(arguments: [staffID, status.rawValue, Date().timeIntervalSince1970])
         }
     }
+
+    /// Writes the aggregates of the events applied since the last flush: one UPDATE per session. Call it last in
+    /// the transaction (after every `apply`), before it commits.
+    mutating func flushAggregates() throws {
+        guard !pendingAggregates.isEmpty else { return }
+        let update = try statement(&updateAggregates, Self.updateAggregatesSQL)
+        for (sessionID, tally) in pendingAggregates {
+            try update.execute(arguments: [tally.lastSeq, tally.messages, sessionID])
+        }
+        pendingAggregates.removeAll(keepingCapacity: true)
+    }
+
+    /// `max`: a flush must never move `last_seq` back, whatever order events were applied in.
+    static let updateAggregatesSQL = """
+        UPDATE sessions SET last_seq = max(last_seq, ?1), message_count = message_count + ?2 WHERE id = ?3
+        """
 
     /// A status of a staff account deleted meanwhile is ignored (nothing to restore).
     static let upsertStaffStatusSQL = """
