@@ -11,6 +11,10 @@ import GRDB
 //   the rowid, the last key of every index), so no listing sorts the table and an offset skips index entries
 //   without reading rows: `sessions_by_state_created` (replaces `sessions_by_state`), `sessions_by_contact`,
 //   `sessions_by_outcome`. Organization and creation time already have theirs (v1).
+// - `session_agents`: every (agent, session) pair of a chat the agent handled (named by a join or transfer event,
+//   or on the session row), keyed newest first per agent with the session's `created_at` copied in, so that the
+//   agent filter pages like the others instead of sorting all of an agent's chats. Written by the writer in the
+//   same transaction (INSERT OR IGNORE, once per pair per transaction). Backfilled here.
 
 extension ChatStore {
     static func registerSessionAggregatesMigration(_ migrator: inout DatabaseMigrator) {
@@ -31,6 +35,19 @@ extension ChatStore {
                 CREATE INDEX sessions_by_state_created ON sessions(state, created_at);
                 CREATE INDEX sessions_by_contact ON sessions(contact_id, created_at);
                 CREATE INDEX sessions_by_outcome ON sessions(outcome, created_at);
+
+                CREATE TABLE session_agents (
+                    agent_id INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    session_id INTEGER NOT NULL,
+                    PRIMARY KEY (agent_id, created_at, session_id)
+                ) WITHOUT ROWID;
+                INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
+                    SELECT DISTINCT e.agent_id, s.created_at, s.id
+                    FROM session_events e JOIN sessions s ON s.id = e.session_id
+                    WHERE e.agent_id IS NOT NULL;
+                INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
+                    SELECT agent_id, created_at, id FROM sessions WHERE agent_id IS NOT NULL;
                 """)
         }
     }

@@ -38,20 +38,22 @@ extension ChatStore {
             conditions.append("s.contact_id = ?")
             arguments += [contactID]
         }
+        // The agent filter reads `session_agents` (every chat the agent handled: joined, was transferred to, or
+        // is or was assigned on the row), already newest first for that agent.
+        let fromClause = filter.agentID == nil
+            ? "FROM sessions s"
+            : "FROM session_agents a CROSS JOIN sessions s ON s.id = a.session_id"
         if let agentID = filter.agentID {
-            // Joins and transfers name the agent in session_events.agent_id; the session row names the last one
-            // (UNION of the two indexed lookups: an OR here would scan every session).
-            conditions.append("""
-                s.id IN (SELECT session_id FROM session_events WHERE agent_id = ? UNION SELECT id FROM sessions WHERE agent_id = ?)
-                """)
-            arguments += [agentID, agentID]
+            conditions.append("a.agent_id = ?")
+            arguments += [agentID]
         }
+        let createdAt = filter.agentID == nil ? "s.created_at" : "a.created_at"   // the same value; a's is in its key
         if let from = filter.from {
-            conditions.append("s.created_at >= ?")
+            conditions.append("\(createdAt) >= ?")
             arguments += [from.timeIntervalSince1970]
         }
         if let to = filter.to {
-            conditions.append("s.created_at < ?")
+            conditions.append("\(createdAt) < ?")
             arguments += [to.timeIntervalSince1970]
         }
         if let outcome = filter.outcome {
@@ -68,13 +70,13 @@ extension ChatStore {
         arguments += [filter.effectiveLimit, filter.effectiveOffset]
         // The page's ids first, from an index that holds the filter's rows newest first (v7), so that an offset
         // skips index entries and only the page's rows are read; `last_seq` and `message_count` are kept on the
-        // row by the writer. The agent filter is a set (every session the agent joined or was transferred to):
-        // its rows are sorted by id and time only, before the page's rows are read.
+        // row by the writer.
+        let order = filter.agentID == nil ? "s.created_at DESC, s.id DESC" : "a.created_at DESC, a.session_id DESC"
         let sql = """
             SELECT s.* FROM sessions s
-            WHERE s.id IN (SELECT s.id FROM sessions s
+            WHERE s.id IN (SELECT s.id \(fromClause)
                            \(whereClause)
-                           ORDER BY s.created_at DESC, s.id DESC
+                           ORDER BY \(order)
                            LIMIT ? OFFSET ?)
             ORDER BY s.created_at DESC, s.id DESC
             """

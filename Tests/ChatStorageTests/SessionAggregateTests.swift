@@ -23,7 +23,26 @@ final class SessionAggregateTests: StorageTestCase {
         }
     }
 
+    /// `session_agents` as stored, and as the old listing computed it (event agents and row agents).
+    func agentPairs(_ store: ChatStore) throws -> (stored: [String], counted: [String]) {
+        try store.dbPool.read { db in
+            let stored = try String.fetchAll(db, sql: """
+                SELECT a.agent_id || '/' || a.session_id FROM session_agents a JOIN sessions s ON s.id = a.session_id
+                WHERE a.created_at = s.created_at ORDER BY 1
+                """)
+            let counted = try String.fetchAll(db, sql: """
+                SELECT DISTINCT agent_id || '/' || session_id FROM session_events WHERE agent_id IS NOT NULL
+                UNION SELECT agent_id || '/' || id FROM sessions WHERE agent_id IS NOT NULL ORDER BY 1
+                """)
+            return (stored, counted)
+        }
+    }
+
     func assertAggregatesMatchEvents(_ store: ChatStore, file: StaticString = #filePath, line: UInt = #line) throws {
+        // The old listing's agents (named by an event, or on the row now) are all in session_agents; it may also
+        // hold an agent that was on the row before and is named by no event (the engine does not do that).
+        let pairs = try agentPairs(store)
+        XCTAssertEqual(Set(pairs.counted).subtracting(pairs.stored), [], "session_agents", file: file, line: line)
         let all = try aggregates(store)
         XCTAssertFalse(all.isEmpty, file: file, line: line)
         for (id, figures) in all.sorted(by: { $0.key < $1.key }) {
@@ -35,17 +54,23 @@ final class SessionAggregateTests: StorageTestCase {
     /// Random events (messages and others) for `sessions` sessions, numbered per session, cut into random batches.
     func randomBatches(sessions: Int, events: Int, seed: UInt64) -> [[StorageWrite]] {
         var rng = SplitMix(seed: seed)
+        let agents = (7...9).map { StaffRef(id: $0, name: "Agent \($0)") }
         var writes: [StorageWrite] = (1...sessions).map {
-            .createSession(Fixture.session(SessionID($0), contact: "c\($0)", createdAt: Double($0)))
+            .createSession(Fixture.session(SessionID($0), contact: "c\($0)", agent: $0 % 4 == 0 ? agents[2] : nil,
+                                           createdAt: Double($0)))
         }
         var next = [SessionID: Seq]()
-        let ann = StaffRef(id: 7, name: "Ann")
         for _ in 0..<events {
             let id = SessionID(1 + Int(rng.next() % UInt64(sessions)))
             let seq = (next[id] ?? 0) + 1
             next[id] = seq
-            writes.append(.appendEvent(rng.next() % 3 == 0 ? Fixture.joined(id, seq: seq, agent: ann)
+            let agent = agents[Int(rng.next() % 3)]
+            writes.append(.appendEvent(rng.next() % 3 == 0 ? Fixture.joined(id, seq: seq, agent: agent)
                                                             : Fixture.message(id, seq: seq, clientID: "m\(seq)")))
+            if rng.next() % 25 == 0 {
+                writes.append(.updateSession(Fixture.session(id, contact: "c\(id)", state: .active, agent: agent,
+                                                             createdAt: Double(id))))
+            }
             if rng.next() % 10 == 0 {
                 writes.append(.readMarker(sessionID: id, role: .customer, seq: seq))
             }
@@ -66,14 +91,30 @@ final class SessionAggregateTests: StorageTestCase {
             let log = WriterLog()
             let writer = log.makeWriter(store: store, capacity: 10_000)
             writer.start()
-            for batch in randomBatches(sessions: 12, events: 400, seed: seed) {
+            let batches = randomBatches(sessions: 12, events: 400, seed: seed)
+            for batch in batches {
                 XCTAssertTrue(writer.submit(batch))
                 if seed % 2 == 0 { usleep(200) }   // some runs in many small drains, others in a few large ones
             }
             writer.stop()
             XCTAssertEqual(log.failures.map(\.message), [])
             try assertAggregatesMatchEvents(store)
+            XCTAssertEqual(try agentPairs(store).stored, Self.agentPairs(batches.joined()), "seed \(seed)")
         }
+    }
+
+    /// Every (agent, session) pair named by the writes, as `agentPairs` spells them.
+    static func agentPairs<S: Sequence>(_ writes: S) -> [String] where S.Element == StorageWrite {
+        var pairs = Set<String>()
+        for write in writes {
+            switch write {
+            case .appendEvent(let event): if let agent = event.agent { pairs.insert("\(agent.id)/\(event.sessionID)") }
+            case .createSession(let record), .updateSession(let record):
+                if let agent = record.agent { pairs.insert("\(agent.id)/\(record.id)") }
+            default: break
+            }
+        }
+        return pairs.sorted()
     }
 
     func testAggregatesMatchAfterTheOneByOneFallback() throws {
@@ -87,13 +128,16 @@ final class SessionAggregateTests: StorageTestCase {
         }
         _ = writer.submit([.createSession(Fixture.session(1)), .createSession(Fixture.session(2, contact: "c2"))])
         // One batch: session 1 fails at seq 3 (so the batch is committed one write at a time); session 2 is whole.
-        _ = writer.submit((1...5).map { .appendEvent(Fixture.message(1, seq: $0)) }
+        _ = writer.submit((1...2).map { .appendEvent(Fixture.message(1, seq: $0)) }
+                      + [.appendEvent(Fixture.joined(1, seq: 3, agent: StaffRef(id: 9, name: "Bob")))]
+                      + (4...5).map { .appendEvent(Fixture.message(1, seq: $0)) }
                       + [.appendEvent(Fixture.joined(2, seq: 1, agent: StaffRef(id: 7, name: "Ann")))]
                       + (2...4).map { .appendEvent(Fixture.message(2, seq: $0)) })
         writer.stop()
         XCTAssertEqual(try store.events(sessionID: 1).map(\.seq), [1, 2])
         XCTAssertEqual(try aggregates(store)[1], [2, 2, 2, 2])
         XCTAssertEqual(try aggregates(store)[2], [4, 4, 3, 3])
+        XCTAssertEqual(try agentPairs(store).stored, ["7/2"], "the failed join names nobody")
         try assertAggregatesMatchEvents(store)
     }
 
@@ -137,16 +181,16 @@ final class SessionAggregateTests: StorageTestCase {
                 for (id, state, ticket) in [(1, "closed", nil), (2, "active", nil), (3, "closed", 17)] as [(Int, String, Int?)] {
                     try db.execute(sql: """
                         INSERT INTO sessions (id, organization_id, contact_id, customer_name, customer_email, product_id,
-                                              subject, state, created_at, ticket_number)
-                        VALUES (?, 'acme', 'c1', 'Ann', 'ann@example.com', 'pressero', 'S', ?, ?, ?)
-                        """, arguments: [id, state, Double(id), ticket])
+                                              subject, state, created_at, ticket_number, agent_id, agent_name)
+                        VALUES (?, 'acme', 'c1', 'Ann', 'ann@example.com', 'pressero', 'S', ?, ?, ?, ?, 'Seven')
+                        """, arguments: [id, state, Double(id), ticket, id == 2 ? nil : 7])
                 }
                 for (session, seq, kind) in [(1, 1, "message"), (1, 2, "joined"), (1, 3, "message"), (1, 4, "closed"),
                                              (3, 1, "message")] {
                     try db.execute(sql: """
-                        INSERT INTO session_events (session_id, seq, at, kind, author_role, author_id, author_name)
-                        VALUES (?, ?, 0, ?, 'customer', 'c1', 'Ann')
-                        """, arguments: [session, seq, kind])
+                        INSERT INTO session_events (session_id, seq, at, kind, author_role, author_id, author_name, agent_id)
+                        VALUES (?, ?, 0, ?, 'customer', 'c1', 'Ann', ?)
+                        """, arguments: [session, seq, kind, kind == "joined" ? 8 : nil])
                 }
             }
         }
@@ -159,6 +203,11 @@ final class SessionAggregateTests: StorageTestCase {
         XCTAssertEqual(try store.sessions(matching: TranscriptFilter(outcome: .closed)).map(\.record.id), [1])
         XCTAssertEqual(try store.sessions(matching: TranscriptFilter(outcome: .converted)).map(\.record.id), [3])
         XCTAssertEqual(try store.sessions(matching: TranscriptFilter(outcome: .open)).map(\.record.id), [2])
+        XCTAssertEqual(try store.sessions(matching: TranscriptFilter(agentID: 7)).map(\.record.id), [3, 1],
+                       "session_agents is backfilled from join events and session rows")
+        XCTAssertEqual(try store.sessions(matching: TranscriptFilter(agentID: 8)).map(\.record.id), [1])
+        let pairs = try agentPairs(store)
+        XCTAssertEqual(pairs.stored, pairs.counted)
     }
 
     func testEveryFilterReadsItsPageFromAnIndexWithoutSorting() throws {
@@ -168,11 +217,13 @@ final class SessionAggregateTests: StorageTestCase {
             ("contact", TranscriptFilter(contactID: "c1")),
             ("from/to", TranscriptFilter(from: Fixture.at(0), to: Fixture.at(10))),
             ("state", TranscriptFilter(state: .closed)), ("outcome", TranscriptFilter(outcome: .closed)),
-            ("outcome open", TranscriptFilter(outcome: .open)),
+            ("outcome open", TranscriptFilter(outcome: .open)), ("agent", TranscriptFilter(agentID: 7)),
+            ("agent and dates", TranscriptFilter(agentID: 7, from: Fixture.at(0), to: Fixture.at(10))),
         ]
         for (name, filter) in filters {
             let plan = try store.transcriptListingPlan(filter)
-            XCTAssertFalse(plan.split(separator: "\n").contains("SCAN s"), "\(name) scans the table:\n\(plan)")
+            XCTAssertFalse(plan.split(separator: "\n").contains { $0 == "SCAN s" || $0 == "SCAN a" },
+                           "\(name) scans a table:\n\(plan)")
             XCTAssertEqual(plan.components(separatedBy: "TEMP B-TREE FOR ORDER BY").count - 1, 1,
                            "\(name) sorts only the page (the outer query), not the matching rows:\n\(plan)")
         }
