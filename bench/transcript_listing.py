@@ -9,8 +9,8 @@ connection per request). Also times server start-up on that database.
 
     bench/transcript_listing.py --chatd .build/release/chatd [--data /tmp/tl-data] [--runs 7] [--keep]
 
-Works on a database at any migration: when `sessions.last_seq` exists (v7-session-aggregates) the generator
-fills the aggregates as the writer would; otherwise it leaves them to the listing's subqueries.
+Works on a database at any migration: when `sessions.last_seq` and `session_agents` exist (v7-session-aggregates)
+the generator fills them as the writer would; otherwise it leaves that to the listing's subqueries.
 """
 import argparse
 import http.client
@@ -162,6 +162,15 @@ def generate(path, seed=10):
         if len(events) >= 100_000:
             flush()
     flush()
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'session_agents'").fetchone():
+        # What the writer keeps (v7): every agent named by an event or on a session row.
+        db.execute("BEGIN")
+        db.execute("""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
+            SELECT DISTINCT e.agent_id, s.created_at, s.id FROM session_events e JOIN sessions s ON s.id = e.session_id
+            WHERE e.agent_id IS NOT NULL""")
+        db.execute("""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
+            SELECT agent_id, created_at, id FROM sessions WHERE agent_id IS NOT NULL""")
+        db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return total_events, t0

@@ -39,10 +39,15 @@ extension ChatStore {
             arguments += [contactID]
         }
         // The agent filter reads `session_agents` (every chat the agent handled: joined, was transferred to, or
-        // is or was assigned on the row), already newest first for that agent.
-        let fromClause = filter.agentID == nil
-            ? "FROM sessions s"
-            : "FROM session_agents a CROSS JOIN sessions s ON s.id = a.session_id"
+        // is or was assigned on the row), already newest first for that agent; sessions rows are joined only when
+        // another filter needs them (an offset then skips index entries of session_agents alone).
+        let sessionConditions = !conditions.isEmpty || filter.outcome != nil || filter.state != nil
+        let fromClause: String
+        switch (filter.agentID, sessionConditions) {
+        case (nil, _): fromClause = "s.id FROM sessions s"
+        case (_?, true): fromClause = "a.session_id FROM session_agents a CROSS JOIN sessions s ON s.id = a.session_id"
+        case (_?, false): fromClause = "a.session_id FROM session_agents a"
+        }
         if let agentID = filter.agentID {
             conditions.append("a.agent_id = ?")
             arguments += [agentID]
@@ -74,7 +79,7 @@ extension ChatStore {
         let order = filter.agentID == nil ? "s.created_at DESC, s.id DESC" : "a.created_at DESC, a.session_id DESC"
         let sql = """
             SELECT s.* FROM sessions s
-            WHERE s.id IN (SELECT s.id \(fromClause)
+            WHERE s.id IN (SELECT \(fromClause)
                            \(whereClause)
                            ORDER BY \(order)
                            LIMIT ? OFFSET ?)
