@@ -487,6 +487,9 @@ Profiles of chatd under load (perf): `bench/profile/`. To profile again: start a
     analysis = Path(__file__).resolve().parent / "ANALYSIS.md"
     if analysis.exists():
         md += "\n" + analysis.read_text()
+    listing = Path(__file__).resolve().parent / "TRANSCRIPT_LISTING.md"   # bench/transcript_listing.py's figures
+    if listing.exists():
+        md += listing.read_text()
     path_md.write_text(md)
 
 

@@ -10,7 +10,8 @@ import GRDB
 // - `staff`: agent and supervisor accounts; `username` is unique, compared case-insensitively.
 // - `staff_tokens`: login tokens of staff, stored only as hashes; deleted with their account.
 // - `sessions`: one row per chat session (everything but its events). `agent_*` is the current (or, once closed,
-//   last) agent. Indexed for listing by organization, by creation time and by state.
+//   last) agent. Indexed for listing by organization, by creation time and by state (v7 adds the transcript
+//   listing's indexes and the `last_seq`/`message_count` aggregates).
 // - `session_events`: the numbered events of each session, `(session_id, seq)` unique and gap-free once committed.
 //   `client_msg_id` is unique per session (idempotent resends). `agent_id` is set on joins and transfers and
 //   indexed, to find every session an agent handled.
@@ -182,6 +183,7 @@ extension ChatStore {
         registerLedgerMigration(&migrator)
         registerOnCallOutboxMigration(&migrator)
         registerStaffAccessMigration(&migrator)
+        registerSessionAggregatesMigration(&migrator)
         return migrator
     }
 }

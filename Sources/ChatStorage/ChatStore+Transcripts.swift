@@ -6,6 +6,28 @@ extension ChatStore {
     ///
     /// Blocking; any thread but the lws service thread (transcript pages are served by HTTP workers).
     public func sessions(matching filter: TranscriptFilter) throws -> [TranscriptSummary] {
+        let (sql, arguments) = Self.listingSQL(filter)
+        return try dbPool.read { db in
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            var summaries: [TranscriptSummary] = []
+            while let row = try rows.next() {
+                summaries.append(TranscriptSummary(record: try SessionRow(row: row).record,
+                                                   lastSeq: row["last_seq"], messageCount: row["message_count"]))
+            }
+            return summaries
+        }
+    }
+
+    /// SQLite's plan for the listing of `filter`, one step a line (tests check that no filter sorts its rows).
+    func transcriptListingPlan(_ filter: TranscriptFilter) throws -> String {
+        let (sql, arguments) = Self.listingSQL(filter)
+        return try dbPool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                .map { $0["detail"] as String }.joined(separator: "\n")
+        }
+    }
+
+    static func listingSQL(_ filter: TranscriptFilter) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
         if let organizationID = filter.organizationID {
@@ -16,26 +38,34 @@ extension ChatStore {
             conditions.append("s.contact_id = ?")
             arguments += [contactID]
         }
-        if let agentID = filter.agentID {
-            // Joins and transfers name the agent in session_events.agent_id; the session row names the last one.
-            conditions.append("""
-                (s.agent_id = ? OR s.id IN (SELECT session_id FROM session_events WHERE agent_id = ?))
-                """)
-            arguments += [agentID, agentID]
+        // The agent filter reads `session_agents` (every chat the agent handled: joined, was transferred to, or
+        // is or was assigned on the row), already newest first for that agent; sessions rows are joined only when
+        // another filter needs them (an offset then skips index entries of session_agents alone).
+        let sessionConditions = !conditions.isEmpty || filter.outcome != nil || filter.state != nil
+        let fromClause: String
+        switch (filter.agentID, sessionConditions) {
+        case (nil, _): fromClause = "s.id FROM sessions s"
+        case (_?, true): fromClause = "a.session_id FROM session_agents a CROSS JOIN sessions s ON s.id = a.session_id"
+        case (_?, false): fromClause = "a.session_id FROM session_agents a"
         }
+        if let agentID = filter.agentID {
+            conditions.append("a.agent_id = ?")
+            arguments += [agentID]
+        }
+        let createdAt = filter.agentID == nil ? "s.created_at" : "a.created_at"   // the same value; a's is in its key
         if let from = filter.from {
-            conditions.append("s.created_at >= ?")
+            conditions.append("\(createdAt) >= ?")
             arguments += [from.timeIntervalSince1970]
         }
         if let to = filter.to {
-            conditions.append("s.created_at < ?")
+            conditions.append("\(createdAt) < ?")
             arguments += [to.timeIntervalSince1970]
         }
-        switch filter.outcome {
-        case .open?: conditions.append("s.state <> 'closed'")
-        case .closed?: conditions.append("s.state = 'closed' AND s.ticket_number IS NULL")
-        case .converted?: conditions.append("s.ticket_number IS NOT NULL")
-        case nil: break
+        if let outcome = filter.outcome {
+            // `outcome` is generated from state and ticket_number (v7): open = not closed, closed = closed without
+            // a ticket, converted = has a ticket.
+            conditions.append("s.outcome = ?")
+            arguments += [outcome.rawValue]
         }
         if let state = filter.state {
             conditions.append("s.state = ?")
@@ -43,24 +73,18 @@ extension ChatStore {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments += [filter.effectiveLimit, filter.effectiveOffset]
+        // The page's ids first, from an index that holds the filter's rows newest first (v7), so that an offset
+        // skips index entries and only the page's rows are read; `last_seq` and `message_count` are kept on the
+        // row by the writer.
+        let order = filter.agentID == nil ? "s.created_at DESC, s.id DESC" : "a.created_at DESC, a.session_id DESC"
         let sql = """
-            SELECT s.*,
-                   (SELECT COALESCE(MAX(seq), 0) FROM session_events e WHERE e.session_id = s.id) AS last_seq,
-                   (SELECT COUNT(*) FROM session_events e
-                     WHERE e.session_id = s.id AND e.kind = 'message') AS message_count
-            FROM sessions s
-            \(whereClause)
+            SELECT s.* FROM sessions s
+            WHERE s.id IN (SELECT \(fromClause)
+                           \(whereClause)
+                           ORDER BY \(order)
+                           LIMIT ? OFFSET ?)
             ORDER BY s.created_at DESC, s.id DESC
-            LIMIT ? OFFSET ?
             """
-        return try dbPool.read { db in
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            var summaries: [TranscriptSummary] = []
-            while let row = try rows.next() {
-                summaries.append(TranscriptSummary(record: try SessionRow(row: row).record,
-                                                   lastSeq: row["last_seq"], messageCount: row["message_count"]))
-            }
-            return summaries
-        }
+        return (sql, arguments)
     }
 }

@@ -27,6 +27,7 @@ extension GroupCommitWriter {
                         try injectedFailure?(write)
                         try prepared.apply(write)
                     }
+                    try prepared.flushAggregates()
                 }
                 for write in batch { clearBroken(write) }
                 if attempt > 0 { setFailing(nil) }
@@ -70,6 +71,7 @@ extension GroupCommitWriter {
                     var prepared = PreparedWrites(db)
                     try injectedFailure?(write)
                     try prepared.apply(write)
+                    try prepared.flushAggregates()
                 }
                 committed.append(write)
             } catch {

@@ -8,7 +8,8 @@ final class ChatStoreMigrationTests: StorageTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path))
         let store = try makeStore()
         XCTAssertTrue(FileManager.default.fileExists(atPath: databasePath))
-        XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
+                                                       "v7-session-aggregates"])
 
         let tables = try store.dbPool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -49,7 +50,8 @@ final class ChatStoreMigrationTests: StorageTestCase {
             commit([.createSession(Fixture.session(1)), .appendEvent(Fixture.message(1, seq: 1))], to: store)
         }
         let reopened = try makeStore()
-        XCTAssertEqual(try reopened.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access"])
+        XCTAssertEqual(try reopened.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
+                                                       "v7-session-aggregates"])
         XCTAssertEqual(try reopened.organization(id: "acme")?.planID, "hv")
         XCTAssertEqual(try reopened.session(id: 1), Fixture.session(1))
         XCTAssertEqual(try reopened.events(sessionID: 1), [Fixture.message(1, seq: 1)])

@@ -228,7 +228,8 @@ final class TicketStoreTests: StorageTestCase {
             XCTAssertEqual(try v1.read { db in try ChatStore.migrator.appliedMigrations(db) }, ["v1-core"])
         }
         let store = try makeStore()
-        XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
+                                                       "v7-session-aggregates"])
         let acme = try store.organization(id: "acme")
         XCTAssertEqual(acme?.planID, "hv")
         XCTAssertEqual(acme?.authorizedContacts, ["c1"])
