@@ -95,6 +95,14 @@ def vmrss_kb(pid: int) -> int:
     return 0
 
 
+def write_bytes(pid: int) -> int:
+    """Bytes the process caused to be written to disk (/proc/PID/io write_bytes): WAL, checkpoints, everything."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    return 0
+
+
 def cpu_seconds(pid: int) -> float:
     raw = Path(f"/proc/{pid}/stat").read_text()
     fields = raw[raw.rindex(")") + 2:].split()
@@ -251,7 +259,7 @@ def run_chat(target, args, workdir: Path, gen_core) -> dict:
                            "--final-fraction", str(args.final_fraction), "--max-p99-ms", "100",
                            "--max-gen-cpu", str(args.max_gen_cpu), "--server-pid", str(target.pid),
                            "--setup-seconds", str(args.setup_seconds), "--out", str(out), "--label", target.name]
-    cpu0, rss0 = cpu_seconds(target.pid), vmrss_kb(target.pid)
+    cpu0, rss0, wb0 = cpu_seconds(target.pid), vmrss_kb(target.pid), write_bytes(target.pid)
     budget = args.setup_seconds + (len(args.rates) + 1) * (args.step_seconds + args.drain_seconds + 2) + args.final_seconds + 60
     log(f"  generator: {args.customers} customers + {(args.customers + 2) // 3} agents, rates {args.rates}")
     proc = subprocess.Popen(cmd)
@@ -265,6 +273,11 @@ def run_chat(target, args, workdir: Path, gen_core) -> dict:
     result["generator_exit"] = rc
     result["server_cpu_s_total"] = round(cpu_seconds(target.pid) - cpu0, 3)
     result["server_rss_kb_before"], result["server_rss_kb_after"] = rss0, vmrss_kb(target.pid)
+    # Disk bytes per message over the whole run (every step); a relay that stores nothing writes ~0.
+    result["server_write_bytes_total"] = write_bytes(target.pid) - wb0
+    delivered = result.get("totals", {}).get("delivered", 0)
+    if delivered:
+        result["server_write_bytes_per_delivered"] = round(result["server_write_bytes_total"] / delivered, 1)
     h = target.health()
     if h is not None:
         result["healthz"] = h
@@ -357,7 +370,8 @@ def summarize(name: str, res: dict) -> dict:
            "p99_at_max_ms": b["p99_ms"] if b else None,
            "gen_cpu_at_max": b["gen_cpu"] if b else None,
            "server_cpu_s_per_1000_at_max": b["server_cpu_s_per_1000"] if b else None,
-           "connections_per_s": res.get("connections_per_s")}
+           "connections_per_s": res.get("connections_per_s"),
+           "write_bytes_per_delivered": res.get("server_write_bytes_per_delivered")}
     if f:
         out.update(half_rate_target=f["target_rate"], half_rate_delivered_per_s=f["delivered_per_s"],
                    p50_ms=f["p50_ms"], p99_ms=f["p99_ms"], p999_ms=f["p999_ms"], ack_p99_ms=f["ack_p99_ms"],
@@ -397,6 +411,8 @@ def write_reports(results: dict, path_json: Path, path_md: Path):
         ("server CPU-s per 1,000 delivered (at max)", fmt(c.get("server_cpu_s_per_1000_at_max"), "{:.3f}"),
          fmt(n.get("server_cpu_s_per_1000_at_max"), "{:.3f}"), fmt(l.get("server_cpu_s_per_1000_at_max"), "{:.3f}")),
         ("generator CPU at max", fmt(c.get("gen_cpu_at_max"), "{:.0%}"), fmt(n.get("gen_cpu_at_max"), "{:.0%}"), fmt(l.get("gen_cpu_at_max"), "{:.0%}")),
+        ("bytes written to disk per delivered message (whole run, /proc/PID/io)",
+         fmt(c.get("write_bytes_per_delivered")), fmt(n.get("write_bytes_per_delivered")), fmt(l.get("write_bytes_per_delivered"))),
         ("connection set-up (conn/s, chat set-up)", fmt(c.get("connections_per_s")), fmt(n.get("connections_per_s")), fmt(l.get("connections_per_s"))),
         ("stepping stopped by", c.get("stop_reason", "n/a"), n.get("stop_reason", "n/a"), l.get("stop_reason", "n/a")),
         ("loss + dup + order errors", fmt(c.get("loss_dup_order_errors")), fmt(n.get("loss_dup_order_errors")), fmt(l.get("loss_dup_order_errors"))),

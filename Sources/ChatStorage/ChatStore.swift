@@ -26,7 +26,8 @@ public final class ChatStore: Sendable {
     /// Blocking; call it at start-up, before the service thread runs, or from a worker thread.
     /// - Throws: a file-system error if the directory cannot be created, or a GRDB `DatabaseError` if the file
     ///   cannot be opened or migrated.
-    public init(path: String, durability: Durability = .full) throws {
+    /// - Parameter walCheckpointPages: pages the WAL may hold before it is checkpointed (SQLite's default is 1,000).
+    public init(path: String, durability: Durability = .full, walCheckpointPages: Int = 20_000) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
@@ -42,6 +43,12 @@ public final class ChatStore: Sendable {
         // here lasts for the life of the store.
         try dbPool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability.pragmaValue)")
+            // Checkpoints copy every page changed since the last one into the database file: the longer the
+            // interval, the more often a hot page (a session's last leaf) is copied once for many commits.
+            // Measured (Scripts/bench, 3k-10k msgs/s): 1,000 pages (SQLite's default) 25.5 KB written per message,
+            // 20,000 pages 19.2 KB. The WAL file is cut back to `walSizeLimitBytes` after a checkpoint.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1, walCheckpointPages))")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, walCheckpointPages) * 4096 * 2)")
         }
         try Self.migrator.migrate(dbPool)
     }

@@ -110,6 +110,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     /// On-call pages per organization in any 24 hours; further urgent tickets are still tickets, not pages, and
     /// supervisors are told.
     public var onCallAlertsPerOrganizationPerDay: Int = 10
+    /// Pages (4 KiB) the SQLite write-ahead log may hold before it is checkpointed into the database file.
+    public var walCheckpointPages: Int = 20_000
 
     /// The defaults.
     public init() {}
@@ -122,7 +124,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
-        case onCallAlertsPerOrganizationPerDay
+        case onCallAlertsPerOrganizationPerDay, walCheckpointPages
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
@@ -178,6 +180,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)
         onCallInitialBackoffSeconds = try value(.onCallInitialBackoffSeconds, onCallInitialBackoffSeconds)
         onCallAlertsPerOrganizationPerDay = try value(.onCallAlertsPerOrganizationPerDay, onCallAlertsPerOrganizationPerDay)
+        walCheckpointPages = try value(.walCheckpointPages, walCheckpointPages)
         customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
         loginWorkers = try value(.loginWorkers, loginWorkers)
         loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
@@ -224,6 +227,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(ticketsPerOrganizationPerHour > 0 && ticketsPerOrganizationPerHour.isFinite, .ticketsPerOrganizationPerHour, "> 0")
         try require(ticketBurst >= 1 && ticketBurst.isFinite, .ticketBurst, ">= 1")
         try require(writerCapacity >= 1, .writerCapacity, ">= 1")
+        try require(walCheckpointPages >= 100, .walCheckpointPages, ">= 100")
         try require((1...PasswordHasher.maxIterations).contains(passwordIterations), .passwordIterations,
                     "in 1...\(PasswordHasher.maxIterations)")
         try require(sessionTokenTTLSeconds > 0 && sessionTokenTTLSeconds.isFinite, .sessionTokenTTLSeconds, "> 0")
