@@ -184,6 +184,7 @@ extension ChatStore {
         registerOnCallOutboxMigration(&migrator)
         registerStaffAccessMigration(&migrator)
         registerSessionAggregatesMigration(&migrator)
+        registerLeanEventsMigration(&migrator)
         return migrator
     }
 }

@@ -9,7 +9,7 @@ final class ChatStoreMigrationTests: StorageTestCase {
         let store = try makeStore()
         XCTAssertTrue(FileManager.default.fileExists(atPath: databasePath))
         XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates"])
+                                                       "v7-session-aggregates", "v8-lean-events"])
 
         let tables = try store.dbPool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -21,7 +21,7 @@ final class ChatStoreMigrationTests: StorageTestCase {
         let indexes = try store.dbPool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
         }
-        XCTAssertTrue(indexes.contains("session_events_by_author_client_id"))
+        XCTAssertFalse(indexes.contains("session_events_by_author_client_id"), "idempotency lives in the engine (v8)")
         XCTAssertTrue(indexes.contains("sessions_by_request"))
         XCTAssertTrue(indexes.contains("session_events_by_agent"))
         XCTAssertTrue(indexes.contains("sessions_by_organization"))
@@ -51,7 +51,7 @@ final class ChatStoreMigrationTests: StorageTestCase {
         }
         let reopened = try makeStore()
         XCTAssertEqual(try reopened.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates"])
+                                                       "v7-session-aggregates", "v8-lean-events"])
         XCTAssertEqual(try reopened.organization(id: "acme")?.planID, "hv")
         XCTAssertEqual(try reopened.session(id: 1), Fixture.session(1))
         XCTAssertEqual(try reopened.events(sessionID: 1), [Fixture.message(1, seq: 1)])
