@@ -94,6 +94,18 @@ def customer_claims(org: str, contact: str, ttl: float = 3600, name: str | None 
             "email": email or f"{contact}@{org}.example", "iat": now, "exp": now + int(ttl)}
 
 
+def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+    """Polls `predicate` until it returns something truthy (returned), or fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout}s")
+        time.sleep(interval)
+
+
 # --------------------------------------------------------------------------- HTTP
 
 def http(port: int, method: str, path: str, token: str | None = None, body=None, timeout: float = 10):

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from chatlib import POLICY
+from chatlib import POLICY, wait_for
 
 LONG_TTL = 3600                # customer tokens are checked against real time, not the pinned domain clock
 SATURDAY = "2026-11-21T18:00:00Z"   # Saturday noon in Chicago: the "usa" region is closed
@@ -50,17 +50,6 @@ def refusal(client, type_, **fields) -> dict:
 def session_events_after(client, sid, seq):
     return [f for f in client.frames if isinstance(f, dict) and f.get("type") in ("event", "ack")
             and f.get("event") and f["event"]["sessionId"] == sid and f["event"]["seq"] > seq]
-
-
-def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        time.sleep(interval)
 
 
 def stop_and_start(server):

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatlib import POLICY
+from chatlib import POLICY, wait_for
 
 LONG_TTL = 3600                # customer tokens are checked against real time, not the pinned domain clock
 CHICAGO = ZoneInfo("America/Chicago")
@@ -102,16 +102,6 @@ def arrival_kinds(client, sid):
             out.append(f["event"]["kind"])
     return out
 
-
-def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
-    deadline = walltime.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if walltime.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        walltime.sleep(interval)
 
 
 def ticket(server, number, token):
