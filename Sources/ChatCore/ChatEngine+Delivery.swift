@@ -19,7 +19,8 @@ extension ChatEngine {
 
     /// Starts (or restarts) a connection's subscription to a session, replaying what it has not seen.
     /// The caller has checked access.
-    func subscribe(_ connection: ConnectionID, to id: SessionID, afterSeq: Seq, sendSummary: Bool = true) {
+    /// `asked`: the connection sent `sync`, so `synced` answers it even before anything is committed.
+    func subscribe(_ connection: ConnectionID, to id: SessionID, afterSeq: Seq, sendSummary: Bool = true, asked: Bool = false) {
         guard let live = sessions[id], let principal = connections[connection]?.principal else { return }
         // A replay already streaming for this connection ends with `synced`: a second `sync` from a later point
         // is covered by it; one from an earlier point moves it back (the page in flight becomes stale).
@@ -42,7 +43,7 @@ extension ChatEngine {
                 out.send(connection, .event(event))
             }
             live.subscribers[connection] = Subscription(deliveredSeq: live.committedSeq)
-            if live.committedSeq > 0 { out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq)) }
+            if live.committedSeq > 0 || asked { out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq)) }
             if let position = queuePosition(of: id), live.committedSeq > 0 {
                 out.send(connection, .queuePosition(sessionID: id, position: position))
             }
@@ -82,7 +83,7 @@ extension ChatEngine {
         guard SessionAccess.mayFollow(principal, live.record) else {
             return refuse(connection, .notYourSession, "You cannot follow chat \(id).")
         }
-        subscribe(connection, to: id, afterSeq: afterSeq)
+        subscribe(connection, to: id, afterSeq: afterSeq, asked: true)
     }
 
     func handleHistory(_ connection: ConnectionID, _ id: SessionID, _ afterSeq: Seq, _ page: HistoryPage) {
@@ -98,9 +99,16 @@ extension ChatEngine {
         // Storage may already hold events whose receipt has not arrived: stop at what the engine knows is
         // committed; the live path delivers the rest.
         let before = subscription.deliveredSeq
-        for event in page.events where event.seq > subscription.deliveredSeq && event.seq <= live.committedSeq {
+        // A follower that lost the right meanwhile gets the events up to its end, no further.
+        let limit = min(live.committedSeq, subscription.endsAfterSeq ?? .max)
+        for event in page.events where event.seq > subscription.deliveredSeq && event.seq <= limit {
             if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
             subscription.deliveredSeq = event.seq
+        }
+        if let end = subscription.endsAfterSeq, subscription.deliveredSeq >= end {
+            live.subscribers[connection] = nil
+            connections[connection]?.sessions.remove(id)
+            return
         }
         // Not yet where the in-memory tail starts: read the next page once the connection has drained (also when
         // commits during the read pushed the tail past what storage returned).
@@ -111,9 +119,14 @@ extension ChatEngine {
             out.append(.loadHistory(connection, sessionID: id, afterSeq: subscription.deliveredSeq))
             return
         }
-        for event in live.tail where event.seq > subscription.deliveredSeq && event.seq <= live.committedSeq {
+        for event in live.tail where event.seq > subscription.deliveredSeq && event.seq <= limit {
             if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
             subscription.deliveredSeq = event.seq
+        }
+        if let end = subscription.endsAfterSeq, subscription.deliveredSeq >= end {
+            live.subscribers[connection] = nil
+            connections[connection]?.sessions.remove(id)
+            return
         }
         subscription.catchingUp = false
         live.subscribers[connection] = subscription
@@ -186,6 +199,12 @@ extension ChatEngine {
             }
             for (connection, var subscription) in live.subscribers where !subscription.catchingUp {
                 guard subscription.deliveredSeq < event.seq else { continue }
+                if let end = subscription.endsAfterSeq, event.seq > end {
+                    // Past the last event this follower may see (its replay caught up beyond it): it stops here.
+                    live.subscribers[connection] = nil
+                    connections[connection]?.sessions.remove(id)
+                    continue
+                }
                 subscription.deliveredSeq = event.seq
                 if connection != ackTo, audience == .everyone
                     || connections[connection].map({ SessionAccess.mayReceive($0.principal, event.kind) }) == true {

@@ -38,12 +38,14 @@ extension ChatEngine {
         for request in waiting where connections[request.connection] != nil {
             if let existing = requests[key], sessions[existing] != nil {
                 resendRequest(request.connection, existing, clientID: key.clientID)
-            } else if let session {
+            } else if let session, let firstEvent {
                 // The chat this request made has left memory (closed): the same answer as then, never a second chat.
+                // (A row without its request event is a chat whose request was never stored and is being
+                // abandoned: nobody was told of it, so the request is new.)
                 out.send(request.connection, .session(SessionSummary(
                     record: session.record, lastSeq: session.lastSeq, customerReadSeq: session.customerReadSeq,
                     agentReadSeq: session.agentReadSeq, asOf: clock.now())))
-                out.send(request.connection, .ack(clientID: key.clientID, sessionID: session.record.id, seq: 1,
+                out.send(request.connection, .ack(clientID: key.clientID, sessionID: session.record.id, seq: firstEvent.seq,
                                                   event: firstEvent))
             } else {
                 createChat(request, key: key)
