@@ -100,8 +100,14 @@ def test_full_login_queue_answers_503_and_hello_is_not_delayed(make_server):
 
 def test_busy_answer_carries_retry_after(make_server):
     server = make_server({"passwordIterations": VERY_SLOW_HASH, "loginWorkers": 1, "loginQueueCapacity": 1})
-    socks = [raw_login(server.port, f"nobody{i}") for i in range(3)]
-    wait_health(server, "loginsRefusedBusy", lambda n: n >= 1)    # one checking, one queued, the third refused
+    # Fill the check and the queue: one being checked, one waiting. (Sent one at a time: a request that arrives
+    # before the worker has picked up the first finds the queue full and is refused, so send until two are pending.)
+    socks = []
+    deadline = time.monotonic() + 30
+    while health(server)["loginsPending"] < 2:
+        assert time.monotonic() < deadline, "the login queue never filled"
+        socks.append(raw_login(server.port, f"nobody{len(socks)}"))
+        time.sleep(0.1)
     status, body, headers = login(server, "nobody-x", "x")
     assert (status, body["error"]["code"]) == (503, "server_busy"), (status, body)
     assert int(headers["retry-after"]) >= 1
