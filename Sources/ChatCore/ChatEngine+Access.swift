@@ -78,8 +78,7 @@ extension ChatEngine {
                 guard let principal = connections[connection]?.principal else { continue }
                 if SessionAccess.mayFollow(principal, live.record) { continue }
                 if subscription.catchingUp || subscription.deliveredSeq >= live.lastSeq {
-                    live.subscribers[connection] = nil
-                    connections[connection]?.sessions.remove(id)
+                    stopFollowing(connection, live)
                 } else {
                     live.subscribers[connection]?.endsAfterSeq = live.lastSeq
                 }

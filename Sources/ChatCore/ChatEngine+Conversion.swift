@@ -5,7 +5,7 @@ enum PendingTicket {
     /// A chat being converted; `previousStage` is restored if creation fails.
     case conversion(SessionID, previousStage: QuickQuestionBudget.Stage, origin: ConnectionID?)
     /// An urgent request outside support hours, for the customer on `origin`; `key` makes it idempotent.
-    case offlineUrgent(origin: ConnectionID, key: ChatRequestKey, clientID: String)
+    case offlineUrgent(origin: ConnectionID, key: ChatRequestKey)
 }
 
 /// Chat to ticket: by the agent at any time, or by the customer accepting the offer when the budget ran out.
@@ -57,8 +57,8 @@ extension ChatEngine {
                    text: "This chat is now ticket #\(number). The team will follow up there; the whole conversation is attached.",
                    ticketNumber: number)
             closeSession(id, author: .system, reason: "converted")
-        case let .offlineUrgent(origin, key, clientID):
-            let answer = ServerMessage.ticketCreated(number: number, urgent: true, onCallNotified: onCallNotified, clientID: clientID)
+        case let .offlineUrgent(origin, key):
+            let answer = ServerMessage.ticketCreated(number: number, urgent: true, onCallNotified: onCallNotified, clientID: key.clientID)
             urgentRequests.record(key, answer: answer)
             let current = urgentRequests.origin(key) ?? origin
             urgentRequests.settle(key)
@@ -81,7 +81,7 @@ extension ChatEngine {
             if let origin, connections[origin] != nil {
                 refuse(origin, .ticketCreationFailed, "The ticket could not be created (\(message)). Try again.")
             }
-        case let .offlineUrgent(origin, key, _):
+        case let .offlineUrgent(origin, key):
             urgentRequests.forget(key)
             if connections[origin] != nil {
                 refuse(origin, .ticketCreationFailed, "The ticket could not be created (\(message)). Try again.")

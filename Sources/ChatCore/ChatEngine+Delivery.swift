@@ -101,15 +101,17 @@ extension ChatEngine {
         let before = subscription.deliveredSeq
         // A follower that lost the right meanwhile gets the events up to its end, no further.
         let limit = min(live.committedSeq, subscription.endsAfterSeq ?? .max)
-        for event in page.events where event.seq > subscription.deliveredSeq && event.seq <= limit {
-            if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
-            subscription.deliveredSeq = event.seq
+        /// Sends the events of `events` this replay still owes; true when the follower reached its end and stopped.
+        func replay(_ events: [SessionEvent]) -> Bool {
+            for event in events where event.seq > subscription.deliveredSeq && event.seq <= limit {
+                if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
+                subscription.deliveredSeq = event.seq
+            }
+            guard let end = subscription.endsAfterSeq, subscription.deliveredSeq >= end else { return false }
+            stopFollowing(connection, live)
+            return true
         }
-        if let end = subscription.endsAfterSeq, subscription.deliveredSeq >= end {
-            live.subscribers[connection] = nil
-            connections[connection]?.sessions.remove(id)
-            return
-        }
+        if replay(page.events) { return }
         // Not yet where the in-memory tail starts: read the next page once the connection has drained (also when
         // commits during the read pushed the tail past what storage returned).
         let rest = live.committedSeq - subscription.deliveredSeq
@@ -119,15 +121,7 @@ extension ChatEngine {
             out.append(.loadHistory(connection, sessionID: id, afterSeq: subscription.deliveredSeq))
             return
         }
-        for event in live.tail where event.seq > subscription.deliveredSeq && event.seq <= limit {
-            if SessionAccess.mayReceive(principal, event.kind) { out.send(connection, .event(event)) }
-            subscription.deliveredSeq = event.seq
-        }
-        if let end = subscription.endsAfterSeq, subscription.deliveredSeq >= end {
-            live.subscribers[connection] = nil
-            connections[connection]?.sessions.remove(id)
-            return
-        }
+        if replay(live.tail) { return }
         subscription.catchingUp = false
         live.subscribers[connection] = subscription
         out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq))
@@ -201,8 +195,7 @@ extension ChatEngine {
                 guard subscription.deliveredSeq < event.seq else { continue }
                 if let end = subscription.endsAfterSeq, event.seq > end {
                     // Past the last event this follower may see (its replay caught up beyond it): it stops here.
-                    live.subscribers[connection] = nil
-                    connections[connection]?.sessions.remove(id)
+                    stopFollowing(connection, live)
                     continue
                 }
                 subscription.deliveredSeq = event.seq
@@ -211,8 +204,7 @@ extension ChatEngine {
                     receivers.append(connection)
                 }
                 if let end = subscription.endsAfterSeq, event.seq >= end {
-                    live.subscribers[connection] = nil
-                    connections[connection]?.sessions.remove(id)
+                    stopFollowing(connection, live)
                 } else {
                     live.subscribers[connection] = subscription
                 }
@@ -240,6 +232,12 @@ extension ChatEngine {
         }
         if let clientID = live.record.requestClientID { requests[ChatRequestKey(live.record.customer, clientID: clientID)] = nil }
         sessions[live.record.id] = nil
+    }
+
+    /// A connection stops following a session now.
+    func stopFollowing(_ connection: ConnectionID, _ live: LiveSession) {
+        live.subscribers[connection] = nil
+        connections[connection]?.sessions.remove(live.record.id)
     }
 
     /// A staff member's connections stop following a session once `seq` (their last event in it) is delivered.

@@ -52,7 +52,7 @@ extension ChatEngine {
                 description: text, sessionID: nil, convertedBy: nil, slaStart: now, regionID: regionID, notifyOnCall: true,
                 requestKey: key)
             nextTicketRequestID += 1
-            pendingTickets[request.id] = .offlineUrgent(origin: connection, key: key, clientID: clientID)
+            pendingTickets[request.id] = .offlineUrgent(origin: connection, key: key)
             urgentRequests.begin(key, origin: connection)
             out.append(.createTicket(request))
             return true

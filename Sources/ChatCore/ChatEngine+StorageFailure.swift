@@ -49,8 +49,7 @@ extension ChatEngine {
         for (connection, subscription) in live.subscribers {
             guard let end = subscription.endsAfterSeq, end >= seq else { continue }
             if subscription.deliveredSeq >= seq - 1 && !subscription.catchingUp {
-                live.subscribers[connection] = nil
-                connections[connection]?.sessions.remove(id)
+                stopFollowing(connection, live)
             } else {
                 live.subscribers[connection]?.endsAfterSeq = seq - 1
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatCore
 import ChatService
 import ChatStorage
 import Foundation
@@ -13,10 +14,7 @@ struct DisableStaff: ParsableCommand {
     @Option(help: "Login name.") var username: String
 
     func run() throws {
-        let config = try common.load()
-        guard let staff = try openStore(config).revokeStaffSessions(username: username, disable: true) else {
-            throw ValidationError("No staff member \"\(username)\".")
-        }
+        let staff = try revokeSessions(common, username: username, disable: true)
         print("disabled \(staff.role.rawValue) \(staff.username) (id \(staff.id)); sessions revoked")
     }
 }
@@ -31,10 +29,15 @@ struct RevokeSessions: ParsableCommand {
     @Option(help: "Login name.") var username: String
 
     func run() throws {
-        let config = try common.load()
-        guard let staff = try openStore(config).revokeStaffSessions(username: username, disable: false) else {
-            throw ValidationError("No staff member \"\(username)\".")
-        }
+        let staff = try revokeSessions(common, username: username, disable: false)
         print("revoked every session of \(staff.role.rawValue) \(staff.username) (id \(staff.id))")
     }
+}
+
+/// Revokes a staff member's sessions (and disables the account when asked); the member, or a usage error.
+private func revokeSessions(_ common: CommonOptions, username: String, disable: Bool) throws -> StaffIdentity {
+    guard let staff = try openStore(try common.load()).revokeStaffSessions(username: username, disable: disable) else {
+        throw ValidationError("No staff member \"\(username)\".")
+    }
+    return staff
 }

@@ -25,13 +25,19 @@ final class WriterFailureTests: StorageTestCase {
         }
     }
 
-    func testATransientFailureIsRetriedUntilStorageRecoversAndNothingIsReportedBefore() throws {
+    /// A started writer whose every transaction fails (until `disk.failing` is cleared).
+    private func startWriterOnAFullDisk() throws -> (ChatStore, WriterLog, GroupCommitWriter, Switch) {
         let store = try makeStore()
         let log = WriterLog()
         let writer = log.makeWriter(store: store, capacity: 100)
         let disk = Switch()
         writer.injectedFailure = { _ in try disk.check() }
         writer.start()
+        return (store, log, writer, disk)
+    }
+
+    func testATransientFailureIsRetriedUntilStorageRecoversAndNothingIsReportedBefore() throws {
+        let (store, log, writer, disk) = try startWriterOnAFullDisk()
         XCTAssertTrue(writer.submit([.createSession(Fixture.session(1)), .appendEvent(Fixture.message(1, seq: 1, clientID: "a"))]))
         let deadline = Date().addingTimeInterval(10)
         while disk.attempts < 3 && Date() < deadline { usleep(10_000) }
@@ -70,12 +76,7 @@ final class WriterFailureTests: StorageTestCase {
     }
 
     func testAWriterStoppedWhileStorageFailsReportsTheBatchFailedNotCommitted() throws {
-        let store = try makeStore()
-        let log = WriterLog()
-        let writer = log.makeWriter(store: store, capacity: 100)
-        let disk = Switch()
-        writer.injectedFailure = { _ in try disk.check() }
-        writer.start()
+        let (store, log, writer, disk) = try startWriterOnAFullDisk()
         writer.submit([.createSession(Fixture.session(1)), .appendEvent(Fixture.message(1, seq: 1))])
         writer.stop()
         XCTAssertEqual(log.receipts, [])
