@@ -55,6 +55,9 @@ def generate(path, seed=10):
     db.execute("PRAGMA synchronous=OFF")
     columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
     aggregates = "last_seq" in columns
+    # v9 keeps events in the log `events` with a lazily written `event_index`; older schemas in `session_events`.
+    event_log = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone() is not None
+    event_table = "events" if event_log else "session_events"
     now = time.time()
     t0 = now - 365 * DAY
     db.execute("BEGIN")
@@ -94,7 +97,7 @@ def generate(path, seed=10):
             db.executemany("""INSERT INTO sessions (id, organization_id, contact_id, customer_name, customer_email,
                 product_id, subject, state, agent_id, agent_name, created_at, queued_at, closed_at, request_client_id,
                 ticket_number) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", [s[:15] for s in sessions])
-        db.executemany("""INSERT INTO session_events (session_id, seq, at, kind, author_role, author_id, author_name,
+        db.executemany(f"""INSERT INTO {event_table} (session_id, seq, at, kind, author_role, author_id, author_name,
             text, client_msg_id, agent_id, agent_name, reason, ticket_number) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""", events)
         db.execute("COMMIT")
         sessions, events = [], []
@@ -165,11 +168,17 @@ def generate(path, seed=10):
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'session_agents'").fetchone():
         # What the writer keeps (v7): every agent named by an event or on a session row.
         db.execute("BEGIN")
-        db.execute("""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
-            SELECT DISTINCT e.agent_id, s.created_at, s.id FROM session_events e JOIN sessions s ON s.id = e.session_id
+        db.execute(f"""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
+            SELECT DISTINCT e.agent_id, s.created_at, s.id FROM {event_table} e JOIN sessions s ON s.id = e.session_id
             WHERE e.agent_id IS NOT NULL""")
         db.execute("""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
             SELECT agent_id, created_at, id FROM sessions WHERE agent_id IS NOT NULL""")
+        db.execute("COMMIT")
+    if event_log:
+        # What the writer's index flushes keep: every event indexed, the boundary after the last.
+        db.execute("BEGIN")
+        db.execute("INSERT INTO event_index (session_id, seq, event_id) SELECT session_id, seq, id FROM events")
+        db.execute("UPDATE event_index_state SET indexed_through = (SELECT COALESCE(MAX(id), 0) FROM events)")
         db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

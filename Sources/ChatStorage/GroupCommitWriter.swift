@@ -34,6 +34,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var failingMessage: String?
     private let onStorageState: @Sendable (String?) -> Void
 
+    /// Events committed but not yet indexed (nil until the first commit reads it). Writer thread only.
+    var unindexedEvents: Int?
+
+    /// The last committed seq of sessions written since start (bounded). Writer thread only.
+    var committedSeqs: [SessionID: Seq] = [:]
+
     /// Sessions whose event (or row) failed on its own, with the failed seq (0: the row itself). Writer thread only.
     var brokenFrom: [SessionID: Seq] = [:]
 

@@ -5,9 +5,11 @@ import XCTest
 final class ChatStoreEventReadTests: StorageTestCase {
     func testEventsAfterASeqWithALimitInSeqOrder() throws {
         let store = try makeStore()
-        // Submitted out of order within one batch: reads still come back by seq.
-        commit([.createSession(Fixture.session(1))] + [5, 1, 4, 2, 3].map { .appendEvent(Fixture.message(1, seq: $0)) }
-               + [.appendEvent(Fixture.message(2, seq: 1))], to: store)
+        // Two sessions interleaved in one batch: reads come back per session, by seq.
+        commit([.createSession(Fixture.session(1)), .createSession(Fixture.session(2, contact: "c2"))]
+               + [1, 2, 3, 4, 5].flatMap { seq -> [StorageWrite] in
+                   [.appendEvent(Fixture.message(1, seq: seq))] + (seq < 3 ? [.appendEvent(Fixture.message(2, seq: seq))] : [])
+               }, to: store)
 
         XCTAssertEqual(try store.events(sessionID: 1).map(\.seq), [1, 2, 3, 4, 5])
         XCTAssertEqual(try store.events(sessionID: 1, afterSeq: 2).map(\.seq), [3, 4, 5])
@@ -15,6 +17,26 @@ final class ChatStoreEventReadTests: StorageTestCase {
         XCTAssertEqual(try store.events(sessionID: 1, afterSeq: 5), [])
         XCTAssertEqual(try store.events(sessionID: 9), [])
         XCTAssertNil(try store.session(id: 9))
+    }
+
+    /// The log has no unique (session, seq) key: the writer refuses an event that is not its session's next seq
+    /// (a duplicate or a gap, in the same batch, a later batch, or after a restart of the writer), and commits the
+    /// rest of the batch.
+    func testAnEventThatIsNotItsSessionsNextSeqIsRefused() throws {
+        let store = try makeStore()
+        commit([.createSession(Fixture.session(1)), .appendEvent(Fixture.message(1, seq: 1))], to: store)
+        for attempt in [[1], [3], [2, 2], [2, 4]] as [[Seq]] {
+            let log = WriterLog()
+            let writer = log.makeWriter(store: store, capacity: 10)   // a new writer: it reads the last seq back
+            let before = try store.events(sessionID: 1).count
+            _ = writer.submit(attempt.map { .appendEvent(Fixture.message(1, seq: $0 + Seq(before) - 1)) })
+            writer.stop()
+            XCTAssertTrue(log.failures.allSatisfy { $0.message.hasPrefix("seq_out_of_order") },
+                          "\(attempt): \(log.failures.map(\.message))")
+            let seqs = try store.events(sessionID: 1).map(\.seq)
+            XCTAssertEqual(seqs, Array(1...Seq(seqs.count)), "gapless after \(attempt)")
+        }
+        XCTAssertEqual(try store.events(sessionID: 1).map(\.seq), [1, 2, 3], "[2, 2] and [2, 4] stored their first")
     }
 
     func testEveryEventFieldRoundTripsWithSubSecondTimes() throws {
