@@ -80,7 +80,8 @@ public final class ChatServer: @unchecked Sendable {
         store = try ChatStore(path: ChatServer.databasePath(dataDirectory: config.dataDirectory),
                               durability: config.durability == .full ? .full : .normal,
                               walCheckpointPages: config.walCheckpointPages,
-                              eventIndexBatch: config.eventIndexBatch)
+                              eventIndexBatch: config.eventIndexBatch,
+                              eventIndexDelaySeconds: config.eventIndexDelaySeconds)
         let engineConfig = config.engineConfig()
         let recovered = try store.recoverState(tailSize: engineConfig.tailSize)
         engine = ChatEngine(policy: policy, config: engineConfig, clock: clock, recovered: recovered)

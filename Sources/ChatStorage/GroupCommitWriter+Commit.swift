@@ -93,7 +93,8 @@ extension GroupCommitWriter {
     /// more (`ChatStore.indexTail`), so the index and the session aggregates commit with the batch that completes
     /// them and the tail that readers scan stays short. Returns the events left unindexed once this commits.
     private func indexTailIfDue(_ db: Database, appended: Int) throws -> Int {
-        let unindexed = try (unindexedEvents ?? Self.countUnindexed(db)) + appended
+        // The first commit counts what the database holds, this transaction's events included.
+        let unindexed = try unindexedEvents.map { $0 + appended } ?? Self.countUnindexed(db)
         guard unindexed >= store.eventIndexBatch else { return unindexed }
         try ChatStore.indexTail(db)
         return 0
@@ -103,11 +104,28 @@ extension GroupCommitWriter {
     /// `committedSeqsLimit` sessions; a session seen again is then read back once).
     private func noteCommitted(unindexed: Int, seqs: [SessionID: Seq]) {
         unindexedEvents = unindexed
+        if unindexed == 0 {
+            indexDue = nil
+        } else if indexDue == nil {
+            indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
+        }
         if committedSeqs.count + seqs.count > Self.committedSeqsLimit { committedSeqs.removeAll(keepingCapacity: true) }
         committedSeqs.merge(seqs) { _, new in new }
     }
 
     static let committedSeqsLimit = 65_536
+
+    /// Indexes the tail in a transaction of its own (the writer is idle and events waited long enough). A
+    /// failure leaves them for the next try, `eventIndexDelaySeconds` later.
+    func indexTailNow() {
+        do {
+            try store.dbPool.write { db in _ = try ChatStore.indexTail(db) }
+            unindexedEvents = 0
+            indexDue = nil
+        } catch {
+            indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
+        }
+    }
 
     private static func countUnindexed(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE id > ?",

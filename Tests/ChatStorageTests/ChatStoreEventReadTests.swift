@@ -1,4 +1,5 @@
 import ChatCore
+import GRDB
 import XCTest
 @testable import ChatStorage
 
@@ -58,5 +59,45 @@ final class ChatStoreEventReadTests: StorageTestCase {
         let stored = try store.events(sessionID: 1)
         XCTAssertEqual(stored, events)
         XCTAssertTrue(zip(stored, stored.dropFirst()).allSatisfy { $0.at < $1.at })
+    }
+}
+
+final class EventIndexFlushTests: StorageTestCase {
+    /// A quiet writer indexes its few events on its own once they waited `eventIndexDelaySeconds`, and the
+    /// aggregates the listing reads move with them.
+    func testAQuietWriterIndexesItsTailAfterTheDelay() throws {
+        let store = try ChatStore(path: databasePath, durability: .normal, eventIndexBatch: 1_000,
+                                  eventIndexDelaySeconds: 0.05)
+        let log = WriterLog()
+        let writer = log.makeWriter(store: store, capacity: 10)
+        writer.start()
+        XCTAssertTrue(writer.submit([.createSession(Fixture.session(1))]
+                                    + (1...3).map { .appendEvent(Fixture.message(1, seq: $0)) }))
+        var waited = 0
+        // Committed, then indexed without another write arriving (up to 10 s on a loaded machine).
+        while try (store.events(sessionID: 1).count < 3 || store.unindexedEventCount() > 0) && waited < 500 {
+            usleep(20_000)
+            waited += 1
+        }
+        XCTAssertEqual(try store.unindexedEventCount(), 0, "before the writer stops")
+        writer.stop()
+        let row = try store.dbPool.read { db in
+            try Row.fetchOne(db, sql: "SELECT last_seq, message_count FROM sessions WHERE id = 1")
+        }
+        XCTAssertEqual(row?["last_seq"] as Int?, 3)
+        XCTAssertEqual(row?["message_count"] as Int?, 3)
+        XCTAssertEqual(try store.events(sessionID: 1).map(\.seq), [1, 2, 3])
+    }
+}
+
+extension EventIndexFlushTests {
+    /// A writer that stops leaves nothing unindexed.
+    func testAStoppedWriterLeavesEveryEventIndexed() throws {
+        let store = try ChatStore(path: databasePath, durability: .normal, eventIndexBatch: 1_000,
+                                  eventIndexDelaySeconds: 3_600)
+        commit([.createSession(Fixture.session(1))] + (1...4).map { .appendEvent(Fixture.message(1, seq: $0)) },
+               to: store)
+        XCTAssertEqual(try store.unindexedEventCount(), 0)
+        XCTAssertEqual(try store.events(sessionID: 1).map(\.seq), [1, 2, 3, 4])
     }
 }
