@@ -2,7 +2,8 @@ import ChatCore
 import GRDB
 
 extension ChatStore {
-    /// Indexes the tail (v9-event-log): writes the `event_index` entries of every event after `indexed_through`,
+    /// Indexes the tail (v9-event-log): writes the `event_index` entries of every event after `indexed_through`
+    /// and their search documents (v10-search),
     /// sorted by session so each active session's index leaf is touched once, moves `sessions.last_seq` and
     /// `message_count` forward by what those events add, and moves the boundary. Runs inside the caller's write
     /// transaction (the group-commit writer's, so it commits or rolls back with a batch). Returns how many events
@@ -22,6 +23,7 @@ extension ChatStore {
                       FROM events WHERE id > ?1 AND id <= ?2 GROUP BY session_id) AS t
                 WHERE sessions.id = t.session_id
             """, arguments: range)
+        try SearchDocuments.index(db, eventsAfter: from, through: through)
         try db.execute(sql: "UPDATE event_index_state SET indexed_through = ? WHERE id = 1", arguments: [through])
         return Int(through - from)
     }

@@ -186,6 +186,7 @@ extension ChatStore {
         registerSessionAggregatesMigration(&migrator)
         registerLeanEventsMigration(&migrator)
         registerEventLogMigration(&migrator)
+        registerSearchMigration(&migrator)
         return migrator
     }
 }
