@@ -7,6 +7,7 @@ enum APIRoute: Equatable {
     case logout
     case me
     case transcripts
+    case search
     case transcript(String)
     case tickets
     case ticket(String)
@@ -23,6 +24,7 @@ enum APIRoute: Equatable {
             case "logout": self = .logout
             case "me": self = .me
             case "transcripts": self = .transcripts
+            case "search": self = .search
             case "tickets": self = .tickets
             default: return nil
             }
@@ -39,7 +41,7 @@ enum APIRoute: Equatable {
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
         case .login, .logout, .ticketReplies, .ticketStatus: return method == .post
-        case .health, .me, .transcripts, .transcript, .ticket: return method == .get
+        case .health, .me, .transcripts, .search, .transcript, .ticket: return method == .get
         case .tickets: return method == .get || method == .post
         }
     }

@@ -4,8 +4,8 @@ import GRDB
 //
 // `search_text`: an FTS5 index (`unicode61 remove_diacritics 2`: case and accents do not matter; prefix and phrase
 // queries) over the text of every conversation, contentless (the text stays in `events` and `sessions` only).
-// Its rowid names where a document came from: `session_id << 20 | seq` for an event (its text, or "ticket N" for
-// a conversion), and `session_id << 20` (seq 0) for the session's header (subject, customer name and email,
+// Its rowid names where a document came from: `session_id << 20 | seq` for an event (a message's or request's text, or
+// "ticket N" for a conversion), and `session_id << 20` (seq 0) for the session's header (subject, customer name and email,
 // organization name). So hits come out grouped by session, newest session first (`ORDER BY rowid DESC`), and a
 // page after a cursor starts with a seek, whatever the page number.
 //
@@ -41,7 +41,7 @@ enum SearchDocuments {
                             THEN 'ticket ' || ticket_number || COALESCE(' ' || text, '') ELSE text END
                 FROM events
                 WHERE id > ?1 AND id <= ?2 AND seq <= \(maxSeq)
-                  AND (kind = 'message' AND text IS NOT NULL OR kind = 'converted')
+                  AND (kind IN ('message', 'requested') AND text IS NOT NULL OR kind = 'converted')
             """, arguments: [from, through])
         try db.execute(sql: """
             INSERT INTO search_text (rowid, text)
