@@ -51,10 +51,11 @@ enum EventReads {
     /// The highest committed seq of a session (0 without events) and its number of `message` events.
     static func aggregates(_ db: Database, sessionID: SessionID) throws -> (lastSeq: Seq, messageCount: Int) {
         let row = try Row.fetchOne(db, sql: """
-            SELECT s.last_seq, s.message_count,
-                   (SELECT MAX(seq) FROM events WHERE id > ?1 AND session_id = ?2) AS tail_seq,
-                   (SELECT COUNT(*) FROM events WHERE id > ?1 AND session_id = ?2 AND kind = 'message') AS tail_messages
-            FROM sessions s WHERE s.id = ?2
+            SELECT s.last_seq, s.message_count, t.tail_seq, t.tail_messages
+            FROM sessions s,
+                 (SELECT MAX(seq) AS tail_seq, COUNT(*) FILTER (WHERE kind = 'message') AS tail_messages
+                  FROM events WHERE id > ?1 AND session_id = ?2) AS t
+            WHERE s.id = ?2
             """, arguments: [try indexedThrough(db), sessionID])
         guard let row else { return (0, 0) }
         let indexedSeq: Seq = row["last_seq"]
