@@ -31,7 +31,8 @@ extension ChatEngine {
             guard live.record.state != .closed else {
                 return refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: clientID)
             }
-            guard let writerAuthor = kind == .note ? noteAuthor(principal) : writer(principal, live.record) else {
+            guard let writerAuthor = kind == .note ? noteAuthor(principal)
+                    : writer(principal, live.record) ?? bargeIn(principal, live.record) else {
                 return refuse(connection, .notYourSession, "You are not part of chat \(id).", ref: clientID)
             }
             guard text.hasVisibleContent else {
@@ -43,6 +44,13 @@ extension ChatEngine {
             author = writerAuthor
         }
         append(id, kind: kind, author: author, text: text, clientID: clientID, origin: connection)
+    }
+
+    /// A supervisor barging into an active chat that is not theirs: they write as themselves (role
+    /// `supervisor`) next to its agent, who keeps the chat.
+    private func bargeIn(_ principal: Principal, _ record: ChatSessionRecord) -> Participant? {
+        guard case .staff(let identity) = principal, identity.role == .supervisor, record.state == .active else { return nil }
+        return noteAuthor(principal)
     }
 
     /// Who writes a note: staff only (the follow right was checked), as themselves.
