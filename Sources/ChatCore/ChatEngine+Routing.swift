@@ -109,8 +109,14 @@ extension ChatEngine {
             return refuse(connection, .invalidField, "Chat \(id) is already with that agent.")
         }
         // Only to someone who can answer now: connected, available, not reconnecting, under the cap. Anyone else
-        // (unknown, away, offline, gone) would strand the chat.
-        guard let receiver = staff[target], canReceive(receiver) else {
+        // (unknown, away, offline, gone) would strand the chat. A supervisor assigning a queued chat may also pick
+        // an agent who is Away (out of routing, still at the console): routing already gives queued chats to
+        // available agents, so choosing one who is not is the point of assigning.
+        let mayReceive: (StaffMember) -> Bool = { member in
+            self.canReceive(member) || assigning && member.status == .away && member.isConnected
+                && member.graceDeadline == nil && member.active.count < self.config.agentSessionCap
+        }
+        guard let receiver = staff[target], mayReceive(receiver) else {
             let name = staff[target]?.identity.name ?? "Staff member \(target)"
             if let member = staff[target], member.status == .available, member.isConnected, member.graceDeadline == nil {
                 return refuse(connection, .atCapacity, "\(name) already has the most chats allowed.")
