@@ -5,7 +5,7 @@ extension ChatStore {
     /// Indexes the tail (v9-event-log): writes the `event_index` entries of every event after `indexed_through`
     /// and their search documents (v10-search),
     /// sorted by session so each active session's index leaf is touched once, moves `sessions.last_seq` and
-    /// `message_count` forward by what those events add, and moves the boundary. Runs inside the caller's write
+    /// `message_count` forward (and sets `first_joined_at`, `first_agent_reply_at` the first time) by what those events add, and moves the boundary. Runs inside the caller's write
     /// transaction (the group-commit writer's, so it commits or rolls back with a batch). Returns how many events
     /// it indexed. The writer never appends a second event for a (session, seq) (`PreparedWrites`); were one ever
     /// there, the first keeps the entry (OR IGNORE) rather than every later batch failing on it.
@@ -18,8 +18,12 @@ extension ChatStore {
                 SELECT session_id, seq, id FROM events WHERE id > ?1 AND id <= ?2 ORDER BY session_id, seq
             """, arguments: range)
         try db.execute(sql: """
-            UPDATE sessions SET last_seq = max(sessions.last_seq, t.last_seq), message_count = sessions.message_count + t.messages
-                FROM (SELECT session_id, MAX(seq) AS last_seq, SUM(kind = 'message') AS messages
+            UPDATE sessions SET last_seq = max(sessions.last_seq, t.last_seq), message_count = sessions.message_count + t.messages,
+                                first_joined_at = COALESCE(sessions.first_joined_at, t.joined),
+                                first_agent_reply_at = COALESCE(sessions.first_agent_reply_at, t.replied)
+                FROM (SELECT session_id, MAX(seq) AS last_seq, SUM(kind = 'message') AS messages,
+                             MIN(at) FILTER (WHERE kind = 'joined') AS joined,
+                             MIN(at) FILTER (WHERE kind = 'message' AND author_role IN ('agent', 'supervisor')) AS replied
                       FROM events WHERE id > ?1 AND id <= ?2 GROUP BY session_id) AS t
                 WHERE sessions.id = t.session_id
             """, arguments: range)

@@ -187,6 +187,7 @@ extension ChatStore {
         registerLeanEventsMigration(&migrator)
         registerEventLogMigration(&migrator)
         registerSearchMigration(&migrator)
+        registerSatisfactionMigration(&migrator)
         return migrator
     }
 }
