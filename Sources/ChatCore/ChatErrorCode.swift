@@ -55,6 +55,8 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case ticketClosed = "ticket_closed"
     case illegalTransition = "illegal_transition"
     // HTTP
+    case chatNotClosed = "chat_not_closed"
+    case ratingLocked = "rating_locked"
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
     case payloadTooLarge = "payload_too_large"

@@ -8,6 +8,9 @@ enum APIRoute: Equatable {
     case me
     case transcripts
     case search
+    case analytics
+    case analyticsCSV
+    case transcriptRating(String)
     case transcript(String)
     case tickets
     case ticket(String)
@@ -25,11 +28,15 @@ enum APIRoute: Equatable {
             case "me": self = .me
             case "transcripts": self = .transcripts
             case "search": self = .search
+            case "analytics": self = .analytics
+            case "analytics.csv": self = .analyticsCSV
             case "tickets": self = .tickets
             default: return nil
             }
         case 3 where segments[0] == "api" && segments[1] == "transcripts": self = .transcript(segments[2])
         case 3 where segments[0] == "api" && segments[1] == "tickets": self = .ticket(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "rating":
+            self = .transcriptRating(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "replies":
             self = .ticketReplies(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "status":
@@ -40,8 +47,8 @@ enum APIRoute: Equatable {
 
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
-        case .login, .logout, .ticketReplies, .ticketStatus: return method == .post
-        case .health, .me, .transcripts, .search, .transcript, .ticket: return method == .get
+        case .login, .logout, .ticketReplies, .ticketStatus, .transcriptRating: return method == .post
+        case .health, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .ticket: return method == .get
         case .tickets: return method == .get || method == .post
         }
     }

@@ -28,6 +28,15 @@ extension ChatServer {
             listTranscripts(request)
         case .search:
             searchTranscripts(request)
+        case .analytics:
+            serveAnalytics(request, csv: false)
+        case .analyticsCSV:
+            serveAnalytics(request, csv: true)
+        case .transcriptRating(let id):
+            guard let sessionID = SessionID(id), sessionID > 0 else {
+                return respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id)."))
+            }
+            rateChat(request, sessionID)
         case .transcript(let id):
             guard let sessionID = SessionID(id), sessionID > 0 else {
                 return respond(request, HTTPReplies.error(.invalidField, "A transcript id is a positive integer."))

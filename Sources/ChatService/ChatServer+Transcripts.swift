@@ -61,6 +61,7 @@ extension ChatServer {
                 }
                 let page = try store.historyPage(sessionID: id, afterSeq: afterSeq, limit: limit) { _ in true }
                 let orders = afterSeq == 0 ? try store.serviceOrders(sessionID: id) : []
+                let rating = try store.rating(sessionID: id)
                 let response = HTTPReplies.json(200) { json in
                     json.key("session"); json.beginObject()
                     WireEncoding.write(stored.record, into: &json)
@@ -74,6 +75,8 @@ extension ChatServer {
                     }
                     json.endArray()
                     json.field("nextAfterSeq", page.isLast ? nil : page.events.last?.seq)
+                    json.key("csat")
+                    if let rating { Self.write(rating, into: &json) } else { json.null() }
                     json.key("serviceOrders"); json.beginArray()
                     for order in orders { Self.write(order, into: &json) }
                     json.endArray()

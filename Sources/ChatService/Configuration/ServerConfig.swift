@@ -116,6 +116,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var eventIndexBatch: Int = 4_096
     /// Seconds committed events may wait unindexed when fewer than `eventIndexBatch` arrive.
     public var eventIndexDelaySeconds: Double = 2
+    /// How long after their first rating a customer may still change it.
+    public var csatChangeWindowSeconds: Double = 600
 
     /// The defaults.
     public init() {}
@@ -128,7 +130,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
-        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds
+        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
@@ -187,6 +189,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         walCheckpointPages = try value(.walCheckpointPages, walCheckpointPages)
         eventIndexBatch = try value(.eventIndexBatch, eventIndexBatch)
         eventIndexDelaySeconds = try value(.eventIndexDelaySeconds, eventIndexDelaySeconds)
+        csatChangeWindowSeconds = try value(.csatChangeWindowSeconds, csatChangeWindowSeconds)
         customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
         loginWorkers = try value(.loginWorkers, loginWorkers)
         loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
@@ -235,6 +238,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(writerCapacity >= 1, .writerCapacity, ">= 1")
         try require(walCheckpointPages >= 100, .walCheckpointPages, ">= 100")
         try require(eventIndexBatch >= 1 && eventIndexBatch <= 1_000_000, .eventIndexBatch, "between 1 and 1000000")
+        try require(csatChangeWindowSeconds >= 0 && csatChangeWindowSeconds <= 7 * 86_400, .csatChangeWindowSeconds,
+                    "between 0 and 604800")
         try require(eventIndexDelaySeconds >= 0.01 && eventIndexDelaySeconds <= 3600, .eventIndexDelaySeconds,
                     "between 0.01 and 3600")
         try require((1...PasswordHasher.maxIterations).contains(passwordIterations), .passwordIterations,
