@@ -57,6 +57,7 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     // HTTP
     case chatNotClosed = "chat_not_closed"
     case ratingLocked = "rating_locked"
+    case shortcutTaken = "shortcut_taken"
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
     case payloadTooLarge = "payload_too_large"

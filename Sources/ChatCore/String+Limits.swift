@@ -7,7 +7,7 @@ extension String {
     }
 
     /// Contains something other than whitespace and newlines.
-    var hasVisibleContent: Bool {
+    public var hasVisibleContent: Bool {
         contains { !$0.isWhitespace }
     }
 }

@@ -11,6 +11,8 @@ enum APIRoute: Equatable {
     case analytics
     case analyticsCSV
     case transcriptRating(String)
+    case cannedReplies
+    case cannedReply(String)
     case transcript(String)
     case tickets
     case ticket(String)
@@ -30,10 +32,12 @@ enum APIRoute: Equatable {
             case "search": self = .search
             case "analytics": self = .analytics
             case "analytics.csv": self = .analyticsCSV
+            case "canned-replies": self = .cannedReplies
             case "tickets": self = .tickets
             default: return nil
             }
         case 3 where segments[0] == "api" && segments[1] == "transcripts": self = .transcript(segments[2])
+        case 3 where segments[0] == "api" && segments[1] == "canned-replies": self = .cannedReply(segments[2])
         case 3 where segments[0] == "api" && segments[1] == "tickets": self = .ticket(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "rating":
             self = .transcriptRating(segments[2])
@@ -49,7 +53,8 @@ enum APIRoute: Equatable {
         switch self {
         case .login, .logout, .ticketReplies, .ticketStatus, .transcriptRating: return method == .post
         case .health, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .ticket: return method == .get
-        case .tickets: return method == .get || method == .post
+        case .tickets, .cannedReplies: return method == .get || method == .post
+        case .cannedReply: return method == .put || method == .delete
         }
     }
 }

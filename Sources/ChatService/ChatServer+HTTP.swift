@@ -32,6 +32,13 @@ extension ChatServer {
             serveAnalytics(request, csv: false)
         case .analyticsCSV:
             serveAnalytics(request, csv: true)
+        case .cannedReplies:
+            cannedReplies(request, id: nil)
+        case .cannedReply(let text):
+            guard let id = Int64(text), id > 0 else {
+                return respond(request, HTTPReplies.error(.notFound, "There is no canned reply \(text)."))
+            }
+            cannedReplies(request, id: id)
         case .transcriptRating(let id):
             guard let sessionID = SessionID(id), sessionID > 0 else {
                 return respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id)."))

@@ -40,7 +40,7 @@ enum HTTPReplies {
             return 403
         case .notFound, .unknownSession, .unknownOrganization, .unknownAgent, .unknownProduct, .unknownTicket:
             return 404
-        case .illegalTransition, .ticketClosed, .chatNotClosed, .ratingLocked: return 409
+        case .illegalTransition, .ticketClosed, .chatNotClosed, .ratingLocked, .shortcutTaken: return 409
         case .methodNotAllowed: return 405
         case .payloadTooLarge, .messageTooLong: return 413
         case .rateLimited, .loginThrottled: return 429

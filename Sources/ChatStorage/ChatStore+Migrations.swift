@@ -188,6 +188,7 @@ extension ChatStore {
         registerEventLogMigration(&migrator)
         registerSearchMigration(&migrator)
         registerSatisfactionMigration(&migrator)
+        registerCannedRepliesMigration(&migrator)
         return migrator
     }
 }
