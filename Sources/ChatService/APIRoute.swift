@@ -11,6 +11,7 @@ enum APIRoute: Equatable {
     case analytics
     case analyticsCSV
     case transcriptRating(String)
+    case transcriptContext(String)
     case cannedReplies
     case cannedReply(String)
     case transcript(String)
@@ -41,6 +42,8 @@ enum APIRoute: Equatable {
         case 3 where segments[0] == "api" && segments[1] == "tickets": self = .ticket(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "rating":
             self = .transcriptRating(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "context":
+            self = .transcriptContext(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "replies":
             self = .ticketReplies(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "status":
@@ -52,7 +55,8 @@ enum APIRoute: Equatable {
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
         case .login, .logout, .ticketReplies, .ticketStatus, .transcriptRating: return method == .post
-        case .health, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .ticket: return method == .get
+        case .health, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext, .ticket:
+            return method == .get
         case .tickets, .cannedReplies: return method == .get || method == .post
         case .cannedReply: return method == .put || method == .delete
         }

@@ -39,6 +39,11 @@ extension ChatServer {
                 return respond(request, HTTPReplies.error(.notFound, "There is no canned reply \(text)."))
             }
             cannedReplies(request, id: id)
+        case .transcriptContext(let id):
+            guard let sessionID = SessionID(id), sessionID > 0 else {
+                return respond(request, HTTPReplies.error(.notFound, "There is no chat \(id)."))
+            }
+            customerContext(request, sessionID)
         case .transcriptRating(let id):
             guard let sessionID = SessionID(id), sessionID > 0 else {
                 return respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id)."))
