@@ -30,6 +30,13 @@ public enum ServerMessage: Sendable, Equatable {
     case budget(BudgetStatus)
     /// A ticket was created for you (an urgent request outside support hours); `clientID` is the request's.
     case ticketCreated(number: Int64, urgent: Bool, onCallNotified: Bool, clientID: String?)
+    /// A ticket was created, answered or moved (`change`): to staff, and to the customers of its organization.
+    case ticketChanged(Ticket, change: TicketNoticeKind)
+}
+
+/// What happened to a ticket, for the `ticket` frame.
+public enum TicketNoticeKind: String, Sendable, Equatable {
+    case created, reply, status
 }
 
 /// The quick-question time as clients see it, as of `asOf` (the server's domain time).

@@ -45,6 +45,7 @@ extension ChatServer {
                 let created = try store.createTicketOnce(draft, onCall: onCall?())
                 self.mailbox.post {
                     self.onCallQueued(created.onCall, ticket: created.ticket)
+                    if created.created { self.apply(self.engine.ticketChanged(created.ticket, change: .created)) }
                     self.apply(self.engine.ticketCreated(requestID: request.id, number: created.ticket.number,
                                                          onCallNotified: created.onCall == .queued))
                 }

@@ -83,6 +83,10 @@ enum WireEncoding {
             json.field("urgent", urgent)
             json.field("onCallNotified", onCallNotified)
             if let clientID { json.field("clientId", clientID) }
+        case let .ticketChanged(ticket, change):
+            json.field("type", "ticket")
+            json.field("change", change.rawValue)
+            json.key("ticket"); TicketEncoding.write(ticket, into: &json)
         }
         json.endObject()
         return json.bytes

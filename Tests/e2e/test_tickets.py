@@ -212,3 +212,24 @@ def test_admin_regions(server):
     # An organization created while the server runs can open tickets at once.
     ticket = new_ticket(server, server.token("iberia", "i1"))
     assert ticket["organizationId"] == "iberia"
+
+
+def test_ticket_frames_reach_staff_and_the_organizations_customers_only(server):
+    ann = server.staff("ann")
+    watcher = server.customer("acme", "c2")            # same organization, another contact: sees the org's tickets
+    outsider = server.customer("globex", "g1")
+    author = server.customer("acme", "c1")
+    ticket = new_ticket(server, author.token)
+    frame = ann.expect("ticket", lambda f: f["ticket"]["number"] == ticket["number"])
+    assert frame["change"] == "created" and frame["ticket"]["status"] == "new"
+    assert watcher.expect("ticket")["ticket"]["number"] == ticket["number"]
+
+    status, _ = server.http("POST", f"/api/tickets/{ticket['number']}/replies", ann.token, {"text": "Looking into it"})
+    assert status == 200
+    reply = author.expect("ticket", lambda f: f["change"] == "reply")
+    assert reply["ticket"]["number"] == ticket["number"]
+    status, _ = server.http("POST", f"/api/tickets/{ticket['number']}/status", ann.token, {"status": "on_hold"})
+    assert status == 200
+    assert author.expect("ticket", lambda f: f["change"] == "status")["ticket"]["status"] == "on_hold"
+    outsider.drain()
+    assert [f for f in outsider.buffer if f.get("type") == "ticket"] == [], "another organization hears nothing"
