@@ -320,7 +320,7 @@ extension ServerMessage {
         case .read(let id, _, _): return id
         case .synced(let id, _): return id
         case .budget(let status): return status.sessionID
-        case .queue, .agents, .status, .error, .ticketCreated: return nil
+        case .queue, .agents, .status, .error, .ticketCreated, .ticketChanged: return nil
         }
     }
 }
