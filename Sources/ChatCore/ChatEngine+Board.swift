@@ -45,7 +45,7 @@ extension ChatEngine {
             guard let live = sessions[id], live.committedSeq > 0, live.announcedPosition != index + 1 else { continue }
             live.announcedPosition = index + 1
             let customers = live.subscribers.keys.filter { connections[$0]?.principal.isStaff == false }.sorted()
-            out.send(customers, .queuePosition(sessionID: id, position: index + 1))
+            out.send(customers, .queuePosition(sessionID: id, position: index + 1, expectedWaitSeconds: expectedWait(position: index + 1)))
         }
         defer { boardSentThisStep.removeAll() }
         guard boardChanged else { return }

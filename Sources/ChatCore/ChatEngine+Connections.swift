@@ -12,7 +12,8 @@ extension ChatEngine {
                 && live.record.customer.contactID == customer.contactID && live.committedSeq > 0 {
                 out.send(connection, .session(live.summary(at: clock.now())))
                 if let position = queuePosition(of: live.record.id) {
-                    out.send(connection, .queuePosition(sessionID: live.record.id, position: position))
+                    out.send(connection, .queuePosition(sessionID: live.record.id, position: position,
+                                                        expectedWaitSeconds: expectedWait(position: position)))
                 }
             }
         case .staff(let identity):

@@ -45,7 +45,7 @@ extension ChatEngine {
             live.subscribers[connection] = Subscription(deliveredSeq: live.committedSeq)
             if live.committedSeq > 0 || asked { out.send(connection, .synced(sessionID: id, lastSeq: live.committedSeq)) }
             if let position = queuePosition(of: id), live.committedSeq > 0 {
-                out.send(connection, .queuePosition(sessionID: id, position: position))
+                out.send(connection, .queuePosition(sessionID: id, position: position, expectedWaitSeconds: expectedWait(position: position)))
             }
         } else {
             live.subscribers[connection] = Subscription(deliveredSeq: from, catchingUp: true)
@@ -212,7 +212,8 @@ extension ChatEngine {
             out.send(receivers.sorted(), .event(event))
             if event.kind == .requested, let position = queuePosition(of: id) {
                 live.announcedPosition = position
-                out.send(Array(live.subscribers.keys).sorted(), .queuePosition(sessionID: id, position: position))
+                out.send(Array(live.subscribers.keys).sorted(), .queuePosition(sessionID: id, position: position,
+                                                                                   expectedWaitSeconds: expectedWait(position: position)))
             }
         }
         live.pending.removeFirst(delivered)

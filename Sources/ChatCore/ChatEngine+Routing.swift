@@ -34,6 +34,7 @@ extension ChatEngine {
     /// Moves a queued session to an agent: `joined` event, storage update, the agent's connections follow it.
     private func assign(_ id: SessionID, to agentID: StaffID, author: Participant?) {
         guard let live = sessions[id], var member = staff[agentID] else { return }
+        if queue.contains(id) { noteQueueAssignment(at: clock.now()) }
         queue.removeAll { $0 == id }
         live.record.state = .active
         live.record.agent = member.ref

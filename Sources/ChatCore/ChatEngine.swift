@@ -33,6 +33,9 @@ public final class ChatEngine {
     var boardChanged = false
     /// When the staff board was last broadcast, and when a deferred broadcast is due.
     var lastBoardAt = Date.distantPast
+    /// The average time between assignments from the queue, and the last one (`noteQueueAssignment`).
+    var queueInterval: Double?
+    var lastQueueAssignmentAt: Date?
     var boardDue: Date?
     /// Staff connections that got the board directly during this call (newcomers); the broadcast skips them.
     var boardSentThisStep: Set<ConnectionID> = []

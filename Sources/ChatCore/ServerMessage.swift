@@ -10,8 +10,9 @@ public enum ServerMessage: Sendable, Equatable {
     case ack(clientID: String, sessionID: SessionID, seq: Seq, event: SessionEvent?)
     /// A summary of a session the connection may follow (after hello, on creation, on assignment).
     case session(SessionSummary)
-    /// The customer's place in the queue (1 = next).
-    case queuePosition(sessionID: SessionID, position: Int)
+    /// The customer's place in the queue (1 = next), and the expected wait from how fast the queue has been
+    /// moving (nil until it has moved).
+    case queuePosition(sessionID: SessionID, position: Int, expectedWaitSeconds: Double?)
     /// The other side is typing (or stopped).
     case typing(sessionID: SessionID, role: Participant.Role, active: Bool)
     /// The other side has read up to `seq`.

@@ -136,8 +136,9 @@ extension ChatServer: TransportDelegate {
     private func welcome(_ c: ConnectionID, _ principal: Principal, organization: OrganizationRecord?) {
         links[c]?.principal = principal
         links[c]?.authenticating = false
+        let availability = principal.isStaff ? nil : engine.availability(for: organization)
         _ = transport.send(WireEncoding.welcome(principal, organization: organization, config: config, policy: engine.policy,
-                                                now: clock.now()), to: c)
+                                                now: clock.now(), availability: availability), to: c)
         apply(engine.connect(c, as: principal, organization: organization))
     }
 

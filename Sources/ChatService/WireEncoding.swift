@@ -20,10 +20,12 @@ enum WireEncoding {
         case .session(let summary):
             json.field("type", "session")
             json.key("session"); write(summary, into: &json)
-        case let .queuePosition(sessionID, position):
+        case let .queuePosition(sessionID, position, expectedWait):
             json.field("type", "queue_position")
             json.field("sessionId", sessionID)
             json.field("position", position)
+            json.key("expectedWaitSeconds")
+            if let expectedWait { json.int(Int64(expectedWait.rounded())) } else { json.null() }
         case let .typing(sessionID, role, active):
             json.field("type", "typing")
             json.field("sessionId", sessionID)
@@ -183,7 +185,7 @@ enum WireEncoding {
 extension WireEncoding {
     /// The answer to a successful hello: who you are and the limits that apply.
     static func welcome(_ principal: Principal, organization: OrganizationRecord?, config: ServerConfig,
-                        policy: SupportPolicy, now: Date) -> [UInt8] {
+                        policy: SupportPolicy, now: Date, availability: ChatAvailability? = nil) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.field("type", "welcome")
@@ -204,6 +206,17 @@ extension WireEncoding {
             json.endObject()
         }
         json.endArray()
+        if let availability {
+            json.key("availability"); json.beginObject()
+            json.field("chatOpen", availability.isOpen)
+            json.field("reason", availability.reason?.rawValue)
+            json.field("nextOpening", date: availability.nextOpening)
+            json.key("chatProducts"); json.beginArray(); for id in availability.chatProducts { json.string(id) }; json.endArray()
+            json.field("queueLength", availability.queueLength)
+            json.key("expectedWaitSeconds")
+            if let wait = availability.expectedWaitSeconds { json.int(Int64(wait.rounded())) } else { json.null() }
+            json.endObject()
+        }
         if principal.isStaff {
             // What agents offer in chats: the policy's professional-services rates.
             json.key("serviceRates"); json.beginArray()

@@ -240,7 +240,7 @@ final class EngineHarness {
 
     func queuePositions(to connection: ConnectionID, session: SessionID? = nil, since mark: Int = 0) -> [Int] {
         messages(to: connection, since: mark).compactMap {
-            if case let .queuePosition(id, position) = $0, session == nil || id == session { return position }
+            if case let .queuePosition(id, position, _) = $0, session == nil || id == session { return position }
             return nil
         }
     }
@@ -315,7 +315,7 @@ extension ServerMessage {
         case .event(let e): return e.sessionID
         case .ack(_, let id, _, _): return id
         case .session(let s): return s.record.id
-        case .queuePosition(let id, _): return id
+        case .queuePosition(let id, _, _): return id
         case .typing(let id, _, _): return id
         case .read(let id, _, _): return id
         case .synced(let id, _): return id

@@ -60,3 +60,19 @@ def test_transcript_listing_filters(server):
     assert status == 400 and body["error"]["code"] == "invalid_field"
     status, body = server.http("GET", "/api/transcripts?agent=2", ann.token)
     assert status == 403
+
+
+def test_availability_in_welcome_and_the_expected_wait_while_queued(server):
+    basic = server.customer("basicco", "b1")
+    assert basic.welcome["availability"]["chatOpen"] is False
+    assert basic.welcome["availability"]["reason"] == "plan_excludes_chat"
+    cust = server.customer("acme", "c1")
+    availability = cust.welcome["availability"]
+    assert availability["chatOpen"] is True and "pressero" in availability["chatProducts"]
+    assert availability["expectedWaitSeconds"] is None, "no agent and the queue never moved"
+    sid = cust.request_chat("r1")["sessionId"]
+    position = cust.expect("queue_position", lambda f: f["sessionId"] == sid)
+    assert position["position"] == 1 and "expectedWaitSeconds" in position
+    ann = server.staff("ann", available=True)
+    ann.expect_event(sid, "joined")
+    assert server.customer("acme", "c2").welcome["availability"]["expectedWaitSeconds"] == 0, "ann has room"

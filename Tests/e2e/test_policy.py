@@ -373,6 +373,10 @@ def offline_error(cust, client_id, **fields):
 def test_support_hours_saturday_offline_then_a_ticket(make_server):
     server = start_server(make_server, {"clockStart": SATURDAY}, regions={"acme": "usa"})
     cust = customer(server)
+    # Told up front, before typing anything: closed until Monday.
+    availability = cust.welcome["availability"]
+    assert availability["chatOpen"] is False and availability["reason"] == "outside_hours"
+    assert availability["nextOpening"] == "2026-11-23T15:00:00.000Z"
 
     err = offline_error(cust, "r1")
     assert (err["nextOpening"], err["region"], err["timeZone"]) == ("2026-11-23T15:00:00.000Z", "usa", "America/Chicago")
