@@ -66,3 +66,29 @@ extension ChatEngine {
         out.send(staffConnections, .agents(agentLoads()))
     }
 }
+
+extension ChatEngine {
+    /// Authenticated connections by role (`customer`, `agent`, `supervisor`), for metrics.
+    public func connectionCountsByRole() -> [String: Int] {
+        var counts: [String: Int] = ["customer": 0, "agent": 0, "supervisor": 0]
+        for connection in connections.values {
+            switch connection.principal {
+            case .customer: counts["customer", default: 0] += 1
+            case .staff(let identity): counts[identity.role.rawValue, default: 0] += 1
+            }
+        }
+        return counts
+    }
+
+    /// Open chats in memory by state (`queued`, `active`), for metrics.
+    public func openChatCountsByState() -> [String: Int] {
+        var counts: [String: Int] = ["queued": 0, "active": 0]
+        for live in sessions.values where live.record.state != .closed { counts[live.record.state.rawValue, default: 0] += 1 }
+        return counts
+    }
+
+    /// When the chat at the front of the queue started waiting, nil for an empty queue.
+    public var oldestQueuedAt: Date? {
+        queue.compactMap { sessions[$0].map { $0.record.queuedAt ?? $0.record.createdAt } }.min()
+    }
+}

@@ -3,6 +3,7 @@ import ChatTransport
 /// The dynamic HTTP routes. Pure.
 enum APIRoute: Equatable {
     case health
+    case metrics
     case login
     case logout
     case me
@@ -24,6 +25,7 @@ enum APIRoute: Equatable {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         switch segments.count {
         case 1 where segments[0] == "healthz": self = .health
+        case 1 where segments[0] == "metrics": self = .metrics
         case 2 where segments[0] == "api":
             switch segments[1] {
             case "login": self = .login
@@ -55,7 +57,7 @@ enum APIRoute: Equatable {
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
         case .login, .logout, .ticketReplies, .ticketStatus, .transcriptRating: return method == .post
-        case .health, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext, .ticket:
+        case .health, .metrics, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext, .ticket:
             return method == .get
         case .tickets, .cannedReplies: return method == .get || method == .post
         case .cannedReply: return method == .put || method == .delete

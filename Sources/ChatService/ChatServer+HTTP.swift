@@ -28,6 +28,8 @@ extension ChatServer {
             listTranscripts(request)
         case .search:
             searchTranscripts(request)
+        case .metrics:
+            serveMetrics(request)
         case .analytics:
             serveAnalytics(request, csv: false)
         case .analyticsCSV:

@@ -77,8 +77,10 @@ extension ChatServer {
         passwordChecks.finished(request.id)
         switch outcome {
         case .failure(let error):
+            metrics.recordLogin(error.code == .invalidCredentials ? "rejected" : "failed")
             respond(request, HTTPReplies.error(error))
         case .success(let (account, token, expires)):
+            metrics.recordLogin("accepted")
             respond(request, HTTPReplies.json(200) { json in
                 json.field("token", token)
                 json.field("expiresAt", date: expires)

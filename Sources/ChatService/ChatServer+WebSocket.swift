@@ -22,7 +22,7 @@ extension ChatServer: TransportDelegate {
     }
 
     public func transport(_ t: WebSocketServer, didReceiveBinaryFrom c: TransportConnectionID) {
-        metrics.recordRefusal()
+        metrics.recordRefusal(.binaryNotSupported)
         _ = transport.send(WireEncoding.error(.binaryNotSupported, "Binary frames are not supported; send JSON text frames."), to: c)
     }
 
@@ -68,7 +68,7 @@ extension ChatServer: TransportDelegate {
     }
 
     func refuse(_ c: ConnectionID, _ code: ChatErrorCode, _ message: String, ref: String? = nil) {
-        metrics.recordRefusal()
+        metrics.recordRefusal(code)
         _ = transport.send(WireEncoding.error(code, message, ref: ref), to: c)
     }
 
@@ -145,7 +145,7 @@ extension ChatServer: TransportDelegate {
     /// Refuses a hello: the error, then close with 4401 so clients know not to retry the same token.
     private func failAuthentication(_ c: ConnectionID, _ error: ChatError) {
         links[c]?.authenticating = false
-        metrics.recordRefusal()
+        metrics.recordRefusal(error.code)
         _ = transport.send(WireEncoding.encode(.error(error, ref: nil)), to: c)
         transport.close(c, code: 4401, reason: error.code.rawValue)
     }

@@ -182,11 +182,13 @@ public final class ChatServer: @unchecked Sendable {
         for effect in effects {
             switch effect {
             case let .send(connections, message):
+                metrics.recordSend(message, count: connections.count)
                 let frame = WireEncoding.encode(message)
                 for connection in connections { _ = transport.send(frame, to: connection) }
             case .persist(let writes):
                 persist(writes)
             case let .loadHistory(connection, sessionID, afterSeq):
+                metrics.recordHistoryRead()
                 loadHistory(connection, sessionID: sessionID, afterSeq: afterSeq)
             case let .continueSessionList(connection, after):
                 whenDrained(connection, .sessionList(after: after))

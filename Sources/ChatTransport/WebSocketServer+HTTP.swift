@@ -10,7 +10,7 @@ extension String {
     }
 }
 
-/// HTTP requests, called from `chatTransportCallback` on the service thread: dynamic routes (`/healthz`, `/api/...`)
+/// HTTP requests, called from `chatTransportCallback` on the service thread: dynamic routes (`/healthz`, `/metrics`, `/api/...`)
 /// go to the delegate; other GETs are static files (WebSocketServer+StaticFiles.swift).
 ///
 /// One request per connection: every response carries `Connection: close` and the connection closes once it is
@@ -29,7 +29,7 @@ extension WebSocketServer {
     static let deferredResponseTimeoutSeconds: Int32 = 30
 
     static func isDynamicRoute(_ path: String) -> Bool {
-        path == "/healthz" || path.hasPrefix("/api/")
+        path == "/healthz" || path == "/metrics" || path.hasPrefix("/api/")
     }
 
     /// LWS_CALLBACK_HTTP: headers are complete. Deliver now, or wait for the body.

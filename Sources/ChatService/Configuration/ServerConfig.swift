@@ -118,6 +118,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var eventIndexDelaySeconds: Double = 2
     /// How long after their first rating a customer may still change it.
     public var csatChangeWindowSeconds: Double = 600
+    /// A bearer token that may read `GET /metrics` (for the Prometheus scraper); supervisors may read it too.
+    public var metricsToken: String?
 
     /// The defaults.
     public init() {}
@@ -130,7 +132,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
-        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds
+        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
@@ -190,6 +192,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         eventIndexBatch = try value(.eventIndexBatch, eventIndexBatch)
         eventIndexDelaySeconds = try value(.eventIndexDelaySeconds, eventIndexDelaySeconds)
         csatChangeWindowSeconds = try value(.csatChangeWindowSeconds, csatChangeWindowSeconds)
+        metricsToken = try c.decodeIfPresent(String.self, forKey: .metricsToken)
         customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
         loginWorkers = try value(.loginWorkers, loginWorkers)
         loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
@@ -238,6 +241,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(writerCapacity >= 1, .writerCapacity, ">= 1")
         try require(walCheckpointPages >= 100, .walCheckpointPages, ">= 100")
         try require(eventIndexBatch >= 1 && eventIndexBatch <= 1_000_000, .eventIndexBatch, "between 1 and 1000000")
+        try require(metricsToken.map { $0.count >= 16 && !$0.contains(" ") } ?? true, .metricsToken,
+                    "at least 16 characters without spaces")
         try require(csatChangeWindowSeconds >= 0 && csatChangeWindowSeconds <= 7 * 86_400, .csatChangeWindowSeconds,
                     "between 0 and 604800")
         try require(eventIndexDelaySeconds >= 0.01 && eventIndexDelaySeconds <= 3600, .eventIndexDelaySeconds,
