@@ -29,6 +29,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("log-format"), help: "text (default) or json: one JSON object per line on standard error.")
+    var logFormat: String = "text"
+
     func run() throws {
         var config = try common.load()
         if let host { config.host = host }
@@ -44,9 +47,15 @@ struct Serve: ParsableCommand {
         }
         try config.validate()
 
+        guard ["text", "json"].contains(logFormat) else {
+            throw ValidationError("--log-format must be text or json.")
+        }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "chatd")

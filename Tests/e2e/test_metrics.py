@@ -42,3 +42,22 @@ def test_metrics_for_the_scraper_token_and_supervisors_only(make_server):
     assert metric(text, "chatd_logins_total", outcome="accepted") >= 2
     status, raw2 = server.http("GET", "/metrics", server.login("sue"))
     assert status == 200 and b"chatd_queue_length 0" in (raw2 if isinstance(raw2, bytes) else raw2.encode())
+
+
+def test_json_logs_are_one_object_per_line_with_the_metadata_keys(make_server):
+    import json
+    server = make_server(start=False)
+    server.start(args=("--log-format", "json", "--log-level", "debug"))
+    cust = server.customer("acme", "c1")
+    cust.send("send", sessionId=999, clientId="x", text="hi")
+    cust.expect_error()
+    server.terminate()
+    lines = [line for line in server.stderr_path.read_text().splitlines() if line.strip()]
+    assert lines, "something was logged"
+    records = [json.loads(line) for line in lines]   # every line parses on its own
+    for record in records:
+        assert {"time", "level", "label", "message"} <= set(record), record
+        assert record["time"].endswith("Z")
+    assert any(record["level"] in ("info", "notice") for record in records)
+    assert any(key.startswith(("storage.", "server.", "connection.", "ticket.", "login.")) or key == "source"
+               for record in records for key in record), "metadata keys are kept"
