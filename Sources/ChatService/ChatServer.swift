@@ -30,6 +30,7 @@ public final class ChatServer: @unchecked Sendable {
     let unknownAccountHash: String
     /// Watches the revocation log written by `chatd admin` (another process).
     let revocations: RevocationWatcher
+    let retention: RetentionSweeper
     let metrics = ServiceMetrics()
     /// Support calendars by region, for first-response due times.
     let calendars: [String: SupportCalendar]
@@ -103,6 +104,8 @@ public final class ChatServer: @unchecked Sendable {
         workers = BlockingWorkers(count: 3, capacity: 10_000)
         revocations = RevocationWatcher(store: store, intervalSeconds: config.revocationPollSeconds,
                                         from: try store.latestStaffRevocationSeq(), logger: logger)
+        retention = RetentionSweeper(store: store, retention: policy.retention, intervalSeconds: config.retentionSweepSeconds,
+                                     logger: logger, now: { [clock] in clock.now() })
         writer = GroupCommitWriter(
             store: store, capacity: config.writerCapacity, lingerSeconds: config.commitLingerMillis / 1000,
             onCommit: { [unowned self] receipt in
@@ -155,6 +158,7 @@ public final class ChatServer: @unchecked Sendable {
         revocations.start { [unowned self] found in
             self.mailbox.post { self.revocationsArrived(found) }
         }
+        retention.start()
         return port
     }
 
@@ -166,6 +170,7 @@ public final class ChatServer: @unchecked Sendable {
         onCallOutbox?.stop()
         passwordChecks.stop()
         revocations.stop()
+        retention.stop()
         onCall?.stop()
         logger.info("stopped; every acknowledged write is on disk")
     }

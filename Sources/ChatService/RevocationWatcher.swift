@@ -8,63 +8,36 @@ import Logging
 /// The server then closes those staff members' WebSockets (4401): the delay is at most about one interval.
 ///
 /// Threading: `start` and `stop` are called by the server's owner thread; `onRevoked` runs on the watcher's thread
-/// (the server posts it to the service thread's mailbox). `@unchecked Sendable`: `stopping` is guarded by
-/// `condition`; `lastSeq` is touched only by the watcher thread.
+/// (the server posts it to the service thread's mailbox). `@unchecked Sendable`: `lastSeq` is touched only by the
+/// watcher thread.
 final class RevocationWatcher: @unchecked Sendable {
     private let store: ChatStore
-    private let interval: Double
     private let logger: Logger
-    private let condition = NSCondition()
-    private var stopping = false
-    private var running = false
+    private let thread: IntervalThread
     private var lastSeq: Int64
 
     /// - Parameter from: the latest revocation seq already dealt with (rows up to it are ignored).
     init(store: ChatStore, intervalSeconds: Double, from seq: Int64, logger: Logger) {
         self.store = store
-        self.interval = intervalSeconds
         self.lastSeq = seq
         self.logger = logger
+        thread = IntervalThread(name: "chatd.revocations", intervalSeconds: intervalSeconds)
     }
 
     func start(onRevoked: @escaping @Sendable ([StaffRevocation]) -> Void) {
-        running = true
-        let thread = Thread { [self] in
-            while waitInterval() {
-                do {
-                    let found = try store.staffRevocations(after: lastSeq)
-                    if let last = found.last {
-                        lastSeq = last.seq
-                        onRevoked(found)
-                    }
-                } catch {
-                    logger.error("reading staff revocations failed", metadata: ["storage.error": "\(error)"])
+        thread.start { [self] in
+            do {
+                let found = try store.staffRevocations(after: lastSeq)
+                if let last = found.last {
+                    lastSeq = last.seq
+                    onRevoked(found)
                 }
-            }
-            condition.withLock {
-                running = false
-                condition.broadcast()
+            } catch {
+                logger.error("reading staff revocations failed", metadata: ["storage.error": "\(error)"])
             }
         }
-        thread.name = "chatd.revocations"
-        thread.start()
     }
 
     /// Ends the watcher thread and waits for it.
-    func stop() {
-        condition.withLock {
-            stopping = true
-            condition.broadcast()
-            while running { condition.wait() }
-        }
-    }
-
-    /// Sleeps one interval; false once stopping.
-    private func waitInterval() -> Bool {
-        condition.withLock {
-            let until = Date().addingTimeInterval(interval)
-            while !stopping && Date() < until { _ = condition.wait(until: until) }
-            return !stopping
-        }
-    }
+    func stop() { thread.stop() }
 }

@@ -189,6 +189,7 @@ extension ChatStore {
         registerSearchMigration(&migrator)
         registerSatisfactionMigration(&migrator)
         registerCannedRepliesMigration(&migrator)
+        registerSearchHeaderMigration(&migrator)
         return migrator
     }
 }

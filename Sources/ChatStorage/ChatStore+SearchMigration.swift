@@ -43,17 +43,62 @@ enum SearchDocuments {
                 WHERE id > ?1 AND id <= ?2 AND seq <= \(maxSeq)
                   AND (kind IN ('message', 'requested') AND text IS NOT NULL OR kind = 'converted')
             """, arguments: [from, through])
-        try db.execute(sql: """
-            INSERT INTO search_text (rowid, text)
-                SELECT s.id << 20, \(headerText)
-                FROM events e JOIN sessions s ON s.id = e.session_id
-                LEFT JOIN organizations o ON o.id = s.organization_id
-                WHERE e.id > ?1 AND e.id <= ?2 AND e.seq = 1
-            """, arguments: [from, through])
+        // Headers: the text is kept on the row (v13), so that the document can be removed exactly later.
+        let hasHeaderColumn = try db.columns(in: "sessions").contains { $0.name == "search_header" }
+        if hasHeaderColumn {
+            try db.execute(sql: """
+                UPDATE sessions AS s SET search_header = \(headerText)
+                WHERE s.id IN (SELECT session_id FROM events WHERE id > ?1 AND id <= ?2 AND seq = 1)
+                """, arguments: [from, through])
+            try db.execute(sql: """
+                INSERT INTO search_text (rowid, text)
+                    SELECT s.id << 20, s.search_header FROM sessions s
+                    WHERE s.id IN (SELECT session_id FROM events WHERE id > ?1 AND id <= ?2 AND seq = 1)
+                """, arguments: [from, through])
+        } else {
+            try db.execute(sql: """
+                INSERT INTO search_text (rowid, text)
+                    SELECT s.id << 20, \(headerText)
+                    FROM events e JOIN sessions s ON s.id = e.session_id
+                    WHERE e.id > ?1 AND e.id <= ?2 AND e.seq = 1
+                """, arguments: [from, through])
+        }
     }
 
-    /// A session header's text, from `sessions s` and `organizations o`.
+    /// The document text of an event row (`e`), as `index` wrote it; NULL for events that are not searchable.
+    static let eventDocumentText = """
+        CASE WHEN e.seq > \(maxSeq) THEN NULL
+             WHEN e.kind = 'converted' AND e.ticket_number IS NOT NULL THEN 'ticket ' || e.ticket_number || COALESCE(' ' || e.text, '')
+             WHEN e.kind = 'converted' THEN e.text
+             WHEN e.kind IN ('message', 'requested') THEN e.text ELSE NULL END
+        """
+
+    /// Removes the documents of a session's indexed events (and its header) from the index: run before the
+    /// rows they were made of change or go.
+    static func removeDocuments(_ db: Database, sessionID: Int64, onlyEventIDs: [Int64]? = nil, header: Bool = true) throws {
+        let through = try EventReads.indexedThrough(db)
+        var sql = """
+            INSERT INTO search_text (search_text, rowid, text)
+                SELECT 'delete', (e.session_id << 20) | e.seq, \(eventDocumentText)
+                FROM event_index i JOIN events e ON e.id = i.event_id
+                WHERE i.session_id = ?1 AND e.id <= ?2 AND (\(eventDocumentText)) IS NOT NULL
+            """
+        if let ids = onlyEventIDs {
+            guard !ids.isEmpty || header else { return }
+            sql += " AND e.id IN (\(ids.isEmpty ? "NULL" : ids.map(String.init).joined(separator: ",")))"
+        }
+        try db.execute(sql: sql, arguments: [sessionID, through])
+        if header {
+            try db.execute(sql: """
+                INSERT INTO search_text (search_text, rowid, text)
+                    SELECT 'delete', id << 20, search_header FROM sessions WHERE id = ? AND search_header IS NOT NULL
+                """, arguments: [sessionID])
+        }
+    }
+
+    /// A session header's text, from a `sessions s` row (and its organization's name now).
     static let headerText = """
-        s.subject || ' ' || s.customer_name || ' ' || s.customer_email || ' ' || COALESCE(o.name, s.organization_id)
+        s.subject || ' ' || s.customer_name || ' ' || s.customer_email || ' ' ||
+        COALESCE((SELECT name FROM organizations o WHERE o.id = s.organization_id), s.organization_id)
         """
 }

@@ -61,3 +61,33 @@ def test_backup_under_load_restores_every_acknowledged_message(make_server):
         raise AssertionError("overwrote a backup")
     except RuntimeError as error:
         assert "already exists" in str(error)
+
+
+def test_erase_and_export_a_contact_with_the_admin_cli(server):
+    import json
+    ann = server.staff("ann", available=True)
+    cust = server.customer("acme", "c1")
+    sid = cust.request_chat("r1", text="my secret zanzibar question")["sessionId"]
+    ann.expect_event(sid, "joined")
+    ann.say(sid, "a1", "an answer about llamas")
+    try:
+        server.admin("erase-contact", "--org", "acme", "--contact", "c1")
+        raise AssertionError("erased a person with an open chat")
+    except RuntimeError as error:
+        assert "still open" in str(error)
+    cust.send("close", sessionId=sid)
+    cust.expect_event(sid, "closed")
+
+    exported = json.loads(server.admin("export-contact", "--org", "acme", "--contact", "c1"))
+    assert [c["id"] for c in exported["chats"]] == [sid]
+    assert "my secret zanzibar question" in [e["text"] for e in exported["chats"][0]["events"]]
+
+    out = server.admin("erase-contact", "--org", "acme", "--contact", "c1")
+    assert "erased contact c1 of acme" in out
+    sue = server.login("sue")
+    texts = [e.get("text") for e in server.transcript(sid, sue)["events"]]
+    assert "my secret zanzibar question" not in texts and "[erased]" in texts
+    assert "an answer about llamas" in texts, "the agent's words stay"
+    status, body = server.http("GET", "/api/search?q=zanzibar", sue)
+    assert status == 200 and body["results"] == []
+    assert server.admin("verify") == "ok"

@@ -14,12 +14,15 @@ public struct SupportPolicy: Sendable, Equatable, Codable {
     public var severities: [SeverityLevel]
     public var serviceRates: [ServiceRate]
     public var ticketTransitions: [TicketTransition]
+    /// How long closed chats and closed tickets are kept; nil days: forever (the default).
+    public var retention: RetentionPolicy
 
     public init(plans: [PlanTier], products: [Product], chat: ChatBudgetPolicy = ChatBudgetPolicy(),
                 regions: [SupportRegion] = SupportPolicy.defaultRegions, defaultRegion: String = "usa",
                 severities: [SeverityLevel] = SupportPolicy.defaultSeverities,
                 serviceRates: [ServiceRate] = SupportPolicy.defaultServiceRates,
-                ticketTransitions: [TicketTransition] = SupportPolicy.defaultTicketTransitions) {
+                ticketTransitions: [TicketTransition] = SupportPolicy.defaultTicketTransitions,
+                retention: RetentionPolicy = RetentionPolicy()) {
         self.plans = plans
         self.products = products
         self.chat = chat
@@ -28,10 +31,11 @@ public struct SupportPolicy: Sendable, Equatable, Codable {
         self.severities = severities
         self.serviceRates = serviceRates
         self.ticketTransitions = ticketTransitions
+        self.retention = retention
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case plans, products, chat, regions, defaultRegion, severities, serviceRates, ticketTransitions
+        case plans, products, chat, regions, defaultRegion, severities, serviceRates, ticketTransitions, retention
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,7 +49,8 @@ public struct SupportPolicy: Sendable, Equatable, Codable {
             severities: try c.decodeIfPresent([SeverityLevel].self, forKey: .severities) ?? SupportPolicy.defaultSeverities,
             serviceRates: try c.decodeIfPresent([ServiceRate].self, forKey: .serviceRates) ?? SupportPolicy.defaultServiceRates,
             ticketTransitions: try c.decodeIfPresent([TicketTransition].self, forKey: .ticketTransitions)
-                ?? SupportPolicy.defaultTicketTransitions)
+                ?? SupportPolicy.defaultTicketTransitions,
+            retention: try c.decodeIfPresent(RetentionPolicy.self, forKey: .retention) ?? RetentionPolicy())
     }
 
     public func plan(_ id: String) -> PlanTier? { plans.first { $0.id == id } }
@@ -90,5 +95,17 @@ public struct Product: Sendable, Equatable, Codable {
         self.id = id
         self.name = name
         self.chatOffered = chatOffered
+    }
+}
+
+/// Retention: closed chats (with their events, search entries and ratings) are deleted `closedChatDays` after
+/// they closed, closed tickets (with their history) `closedTicketDays` after their last change. Nil: kept forever.
+public struct RetentionPolicy: Sendable, Equatable, Codable {
+    public var closedChatDays: Int?
+    public var closedTicketDays: Int?
+
+    public init(closedChatDays: Int? = nil, closedTicketDays: Int? = nil) {
+        self.closedChatDays = closedChatDays
+        self.closedTicketDays = closedTicketDays
     }
 }

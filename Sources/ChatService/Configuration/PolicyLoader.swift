@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Stateless; safe from any thread. `load` does blocking file I/O: call it at start-up.
 public enum PolicyLoader {
-    private static let topKeys: Set<String> = ["plans", "products", "chat", "regions", "defaultRegion", "severities",
+    private static let topKeys: Set<String> = ["plans", "products", "chat", "regions", "defaultRegion", "severities", "retention",
                                                   "serviceRates", "ticketTransitions"]
     private static let planKeys: Set<String> = ["id", "name", "rank", "liveChat", "authorizedContacts"]
     private static let productKeys: Set<String> = ["id", "name", "chatOffered"]
@@ -100,6 +100,12 @@ public enum PolicyLoader {
         guard policy.chat.quickQuestionMinutes > 0, policy.chat.warningMinutesLeft >= 0,
               policy.chat.warningMinutesLeft < policy.chat.quickQuestionMinutes else {
             throw ConfigurationError("chat: quickQuestionMinutes must be > 0 and warningMinutesLeft below it")
+        }
+        for (name, days) in [("closedChatDays", policy.retention.closedChatDays),
+                             ("closedTicketDays", policy.retention.closedTicketDays)] {
+            if let days, days < 1 || days > 36_500 {
+                throw ConfigurationError("retention: \(name) must be between 1 and 36500 days (leave it out to keep forever)")
+            }
         }
         guard policy.chat.maxQueueMinutes >= 0, policy.chat.maxQueueMinutes.isFinite else {
             throw ConfigurationError("chat: maxQueueMinutes must be >= 0 (0 disables the long-wait offer)")

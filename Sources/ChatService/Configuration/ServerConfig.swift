@@ -120,6 +120,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var csatChangeWindowSeconds: Double = 600
     /// A bearer token that may read `GET /metrics` (for the Prometheus scraper); supervisors may read it too.
     public var metricsToken: String?
+    /// How often the policy's retention is applied (nothing happens when the policy keeps everything).
+    public var retentionSweepSeconds: Double = 3600
 
     /// The defaults.
     public init() {}
@@ -132,7 +134,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
-        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken
+        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken, retentionSweepSeconds
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
@@ -193,6 +195,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         eventIndexDelaySeconds = try value(.eventIndexDelaySeconds, eventIndexDelaySeconds)
         csatChangeWindowSeconds = try value(.csatChangeWindowSeconds, csatChangeWindowSeconds)
         metricsToken = try c.decodeIfPresent(String.self, forKey: .metricsToken)
+        retentionSweepSeconds = try value(.retentionSweepSeconds, retentionSweepSeconds)
         customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
         loginWorkers = try value(.loginWorkers, loginWorkers)
         loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
@@ -243,6 +246,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(eventIndexBatch >= 1 && eventIndexBatch <= 1_000_000, .eventIndexBatch, "between 1 and 1000000")
         try require(metricsToken.map { $0.count >= 16 && !$0.contains(" ") } ?? true, .metricsToken,
                     "at least 16 characters without spaces")
+        try require(retentionSweepSeconds >= 0.1 && retentionSweepSeconds <= 86_400, .retentionSweepSeconds,
+                    "between 0.1 and 86400")
         try require(csatChangeWindowSeconds >= 0 && csatChangeWindowSeconds <= 7 * 86_400, .csatChangeWindowSeconds,
                     "between 0 and 604800")
         try require(eventIndexDelaySeconds >= 0.01 && eventIndexDelaySeconds <= 3600, .eventIndexDelaySeconds,

@@ -1,0 +1,50 @@
+import Foundation
+
+/// A thread of its own that runs `body` every `interval` seconds until stopped (the revocation watcher, the
+/// retention sweeper). `stop()` wakes it and waits for it to end.
+///
+/// Threading: `start` and `stop` are called by the owner's thread; `body` runs on the interval thread.
+/// `@unchecked Sendable`: `stopping` and `running` are guarded by `condition`.
+final class IntervalThread: @unchecked Sendable {
+    private let name: String
+    private let interval: Double
+    private let condition = NSCondition()
+    private var stopping = false
+    private var running = false
+
+    init(name: String, intervalSeconds: Double) {
+        self.name = name
+        self.interval = intervalSeconds
+    }
+
+    func start(_ body: @escaping @Sendable () -> Void) {
+        condition.withLock { running = true }
+        let thread = Thread { [self] in
+            while waitInterval() { body() }
+            condition.withLock {
+                running = false
+                condition.broadcast()
+            }
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Ends the thread and waits for it (at most one run of `body`).
+    func stop() {
+        condition.withLock {
+            stopping = true
+            condition.broadcast()
+            while running { condition.wait() }
+        }
+    }
+
+    /// Sleeps one interval; false once stopping.
+    private func waitInterval() -> Bool {
+        condition.withLock {
+            let until = Date().addingTimeInterval(interval)
+            while !stopping && Date() < until { _ = condition.wait(until: until) }
+            return !stopping
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ChatCore
+import Foundation
+import GRDB
+
+extension ChatStore {
+    /// Deletes up to `limit` chats that closed before `cutoff`, with everything that belongs to them: their
+    /// events (log rows and index entries), search documents, session agents, read markers, service orders and the
+    /// session rows (ratings live on them). One transaction; returns how many chats went. A chat with events not
+    /// yet indexed waits for the next run (it closed seconds ago, not days). Tickets made from a chat stay (they
+    /// have their own retention) and keep its number.
+    ///
+    /// Blocking; call it from a worker thread in small batches (each is one short write transaction beside the
+    /// group-commit writer's).
+    public func deleteClosedChats(closedBefore cutoff: Date, limit: Int) throws -> Int {
+        try dbPool.write { db in
+            let through = try EventReads.indexedThrough(db)
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT s.id FROM sessions s
+                WHERE s.state = 'closed' AND s.closed_at < ?
+                  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id > ? AND e.session_id = s.id)
+                LIMIT ?
+                """, arguments: [cutoff.timeIntervalSince1970, through, max(1, limit)])
+            for id in ids { try Self.deleteSession(db, id) }
+            return ids.count
+        }
+    }
+
+    static func deleteSession(_ db: Database, _ id: Int64) throws {
+        try SearchDocuments.removeDocuments(db, sessionID: id)
+        // One statement each: GRDB binds a multi-statement string's arguments statement by statement.
+        for sql in ["DELETE FROM events WHERE id IN (SELECT event_id FROM event_index WHERE session_id = ?)",
+                    "DELETE FROM event_index WHERE session_id = ?", "DELETE FROM session_agents WHERE session_id = ?",
+                    "DELETE FROM read_markers WHERE session_id = ?", "DELETE FROM service_orders WHERE session_id = ?",
+                    "DELETE FROM sessions WHERE id = ?"] {
+            try db.execute(sql: sql, arguments: [id])
+        }
+    }
+
+    /// Deletes up to `limit` closed tickets whose last change (history entry) is before `cutoff`, with their
+    /// history and on-call alerts. One transaction; returns how many went. Blocking; worker threads.
+    public func deleteClosedTickets(lastChangedBefore cutoff: Date, limit: Int) throws -> Int {
+        try dbPool.write { db in
+            let numbers = try Int64.fetchAll(db, sql: """
+                SELECT t.number FROM tickets t
+                WHERE t.status = 'closed'
+                  AND COALESCE((SELECT MAX(h.at) FROM ticket_history h WHERE h.ticket_number = t.number), t.created_at) < ?
+                LIMIT ?
+                """, arguments: [cutoff.timeIntervalSince1970, max(1, limit)])
+            for number in numbers {
+                for sql in ["DELETE FROM ticket_history WHERE ticket_number = ?",
+                            "DELETE FROM oncall_outbox WHERE ticket_number = ?", "DELETE FROM tickets WHERE number = ?"] {
+                    try db.execute(sql: sql, arguments: [number])
+                }
+            }
+            return numbers.count
+        }
+    }
+}
