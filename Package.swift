@@ -17,6 +17,8 @@ let package = Package(
         // System libraries (Debian packages): libwebsockets and OpenSSL's libcrypto (HMAC, PBKDF2, RNG).
         .systemLibrary(name: "CLibWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libcurl (OpenSSL flavour) for the on-call webhook: HTTPS with certificate checks, timeouts.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Pure domain: sessions, queue, routing, plans. No I/O; the clock is injected.
         .target(name: "ChatCore"),
@@ -34,7 +36,7 @@ let package = Package(
         ]),
         // The application: wires transport events to the core and core effects to storage and transport.
         .target(name: "ChatService", dependencies: [
-            "ChatCore", "ChatStorage", "ChatTransport", "COpenSSL",
+            "ChatCore", "ChatStorage", "ChatTransport", "COpenSSL", "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "chatd", dependencies: [

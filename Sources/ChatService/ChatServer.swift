@@ -136,7 +136,8 @@ public final class ChatServer: @unchecked Sendable {
             throw ConfigurationError("onCallWebhookSecret (or CHATD_ONCALL_SECRET) of at least 16 bytes is required with onCallWebhookURL")
         }
         return OnCallNotifier(config: try OnCallConfig(url: url, secret: Array(secret.utf8), maxAttempts: config.onCallMaxAttempts,
-                                                   initialBackoffSeconds: config.onCallInitialBackoffSeconds))
+                                                   initialBackoffSeconds: config.onCallInitialBackoffSeconds,
+                                                   caFile: config.onCallWebhookCAFile))
     }
 
     /// The database file inside a data directory.

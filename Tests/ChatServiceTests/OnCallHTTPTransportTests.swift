@@ -176,11 +176,11 @@ func onCallRefusingPort() -> (socket: Int32, port: UInt16) {
 }
 
 final class OnCallHTTPTransportTests: XCTestCase {
-    func testPostsOneHTTP11RequestAndReturnsTheStatus() throws {
+    func testPostsOneRequestAndReturnsTheStatus() throws {
         let receiver = try OnCallTestReceiver(statuses: [202])
         defer { receiver.stop() }
         let body = Array(#"{"hello":"world"}"#.utf8)
-        let result = HTTPWebhookTransport().post(url: receiver.url, headers: ["X-Chatd-Event": "urgent_ticket",
+        let result = CurlWebhookTransport().post(url: receiver.url, headers: ["X-Chatd-Event": "urgent_ticket",
                                                                                "Content-Type": "application/json"],
                                                  body: body, timeout: 10)
         XCTAssertEqual(result, .success(202))
@@ -189,43 +189,128 @@ final class OnCallHTTPTransportTests: XCTestCase {
         XCTAssertEqual(request.path, "/hooks/oncall")
         XCTAssertEqual(request.headers["host"], "127.0.0.1:\(receiver.port)")
         XCTAssertEqual(request.headers["content-length"], String(body.count))
-        XCTAssertEqual(request.headers["connection"], "close")
         XCTAssertEqual(request.headers["content-type"], "application/json")
         XCTAssertEqual(request.headers["x-chatd-event"], "urgent_ticket")
+        XCTAssertNil(request.headers["expect"])
         XCTAssertEqual(request.body, body)
     }
 
     func testConnectionRefusedIsAConnectionError() {
         let refusing = onCallRefusingPort()
         defer { close(refusing.socket) }
-        let result = HTTPWebhookTransport().post(url: "http://127.0.0.1:\(refusing.port)/", headers: [:], body: [],
+        let result = CurlWebhookTransport().post(url: "http://127.0.0.1:\(refusing.port)/", headers: [:], body: [],
                                                  timeout: 10)
-        guard case .failure(.connectionFailed(let detail)) = result else { return XCTFail("\(result)") }
-        XCTAssertTrue(detail.contains("refused"), detail)
+        XCTAssertEqual(result.failureCase, "connectionFailed", "\(result)")
     }
 
     func testAReceiverThatNeverAnswersTimesOut() throws {
         let receiver = try OnCallTestReceiver(answers: false)
         defer { receiver.stop() }
-        let result = HTTPWebhookTransport().post(url: receiver.url, headers: [:], body: [1, 2, 3], timeout: 0.3)
-        guard case .failure(.timedOut(let detail)) = result else { return XCTFail("\(result)") }
-        XCTAssertTrue(detail.contains("waiting for a response"), detail)
+        let result = CurlWebhookTransport().post(url: receiver.url, headers: [:], body: [1, 2, 3], timeout: 0.3)
+        XCTAssertEqual(result.failureCase, "timedOut", "\(result)")
     }
 
-    func testRefusesHTTPSAndHeaderInjection() {
-        XCTAssertEqual(HTTPWebhookTransport().post(url: "https://127.0.0.1/", headers: [:], body: [], timeout: 1)
+    func testRefusesOtherSchemesAndHeaderInjection() {
+        XCTAssertEqual(CurlWebhookTransport().post(url: "ftp://127.0.0.1/", headers: [:], body: [], timeout: 1)
                         .failureCase, "unsupportedScheme")
-        XCTAssertEqual(HTTPWebhookTransport().post(url: "http://127.0.0.1:1/", headers: ["X-A": "b\r\nX-Evil: 1"],
+        XCTAssertEqual(CurlWebhookTransport().post(url: "http://127.0.0.1:1/", headers: ["X-A": "b\r\nX-Evil: 1"],
                                                    body: [], timeout: 1).failureCase, "invalidHeader")
     }
 
-    func testStatusLineParsing() {
-        XCTAssertEqual(HTTPWebhookTransport.parseStatusLine(Array("HTTP/1.1 204 No Content\r".utf8), peer: "p"), .success(204))
-        XCTAssertEqual(HTTPWebhookTransport.parseStatusLine(Array("HTTP/1.0 500".utf8), peer: "p"), .success(500))
-        XCTAssertEqual(HTTPWebhookTransport.parseStatusLine(Array("SSH-2.0-OpenSSH\r".utf8), peer: "p").failureCase,
-                       "invalidResponse")
-        XCTAssertEqual(HTTPWebhookTransport.parseStatusLine(Array("HTTP/1.1 20x OK\r".utf8), peer: "p").failureCase,
-                       "invalidResponse")
+    func testARedirectIsAnAnswerNotFollowed() throws {
+        let receiver = try OnCallTestReceiver(statuses: [307])
+        defer { receiver.stop() }
+        XCTAssertEqual(CurlWebhookTransport().post(url: receiver.url, headers: [:], body: [1], timeout: 5), .success(307))
+        XCTAssertEqual(receiver.requests.count, 1)
+    }
+
+    /// HTTPS against a receiver whose certificate a private CA signed: trusted with `caFile`, refused without it.
+    func testHTTPSVerifiesTheCertificateAgainstTheGivenCA() throws {
+        let receiver = try TLSTestReceiver()
+        defer { receiver.stop() }
+        XCTAssertEqual(CurlWebhookTransport(caFile: receiver.caFile).post(url: receiver.url, headers: ["X-A": "b"],
+                                                                          body: Array("{}".utf8), timeout: 10), .success(204))
+        XCTAssertEqual(receiver.bodies(), ["{}"])
+        XCTAssertEqual(CurlWebhookTransport().post(url: receiver.url, headers: [:], body: [], timeout: 10).failureCase,
+                       "tlsFailed", "the system's CAs do not know the private CA")
+        XCTAssertEqual(CurlWebhookTransport(caFile: receiver.caFile)
+                        .post(url: receiver.url.replacingOccurrences(of: "localhost", with: "127.0.0.1"), headers: [:],
+                              body: [], timeout: 10).failureCase, "tlsFailed", "the certificate names localhost only")
+    }
+}
+
+/// An HTTPS receiver for tests: a private CA and a certificate for `localhost` made with the `openssl` command,
+/// served by Python's `http.server` over TLS on a free loopback port; answers 204 and records bodies.
+final class TLSTestReceiver: @unchecked Sendable {
+    let directory: URL
+    let caFile: String
+    let port: Int
+    private let receiverProcess: Process
+    var url: String { "https://localhost:\(port)/hooks/oncall" }
+
+    init() throws {
+        directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let dir = directory.path
+        caFile = dir + "/ca.pem"
+        try Self.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=chatd test CA",
+                                          "-keyout", dir + "/ca.key", "-out", caFile])
+        try Self.run("/usr/bin/openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                                          "-keyout", dir + "/server.key", "-out", dir + "/server.csr"])
+        try "subjectAltName=DNS:localhost\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
+        try Self.run("/usr/bin/openssl", ["x509", "-req", "-in", dir + "/server.csr", "-CA", caFile, "-CAkey", dir + "/ca.key",
+                                          "-CAcreateserial", "-days", "2", "-extfile", dir + "/san.ext", "-out", dir + "/server.pem"])
+        let script = """
+            import http.server, ssl, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    n = int(self.headers.get('content-length', 0))
+                    open(sys.argv[1] + '/bodies', 'a').write(self.rfile.read(n).decode() + '\\n')
+                    self.send_response(204); self.end_headers()
+                def log_message(self, *a): pass
+            s = http.server.HTTPServer(('127.0.0.1', 0), H)
+            c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[1] + '/server.pem', sys.argv[1] + '/server.key')
+            s.socket = c.wrap_socket(s.socket, server_side=True)
+            print(s.server_address[1], flush=True)
+            s.serve_forever()
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, dir]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw OnCallTestReceiver.SetupError(message: "the TLS receiver did not start: \(line)")
+        }
+        receiverProcess = process
+        self.port = port
+    }
+
+    func bodies() -> [String] {
+        ((try? String(contentsOfFile: directory.path + "/bodies", encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
+    }
+
+    func stop() {
+        receiverProcess.terminate()
+        receiverProcess.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw OnCallTestReceiver.SetupError(message: "\(tool) \(arguments.joined(separator: " ")) failed")
+        }
     }
 }
 

@@ -81,11 +81,15 @@ final class OnCallWebhookTests: XCTestCase {
         XCTAssertEqual(config.backoff(afterAttempt: 10_000), 60)
     }
 
-    func testConfigRefusesHTTPSAndInvalidValuesWithAClearError() {
-        XCTAssertThrowsError(try OnCallConfig(url: "https://pager.example/hook", secret: Self.secret)) { error in
-            XCTAssertTrue("\(error)".contains("https is not supported"), "\(error)")
+    func testConfigTakesHTTPSAndRefusesInvalidValuesWithAClearError() {
+        XCTAssertNoThrow(try OnCallConfig(url: "https://pager.example/hook", secret: Self.secret))
+        XCTAssertThrowsError(try OnCallConfig(url: "https://pager.example/hook", secret: Self.secret,
+                                              caFile: "/nonexistent/ca.pem")) { error in
+            XCTAssertTrue("\(error)".contains("CA file"), "\(error)")
         }
-        XCTAssertThrowsError(try OnCallConfig(url: "ftp://x/", secret: Self.secret))
+        XCTAssertThrowsError(try OnCallConfig(url: "ftp://x/", secret: Self.secret)) { error in
+            XCTAssertTrue("\(error)".contains("only http and https"), "\(error)")
+        }
         XCTAssertThrowsError(try OnCallConfig(url: "http://:80/", secret: Self.secret))
         XCTAssertThrowsError(try OnCallConfig(url: "http://127.0.0.1:0/", secret: Self.secret))
         XCTAssertThrowsError(try OnCallConfig(url: "http://127.0.0.1/", secret: []))
@@ -98,14 +102,13 @@ final class OnCallWebhookTests: XCTestCase {
     func testURLParsing() throws {
         let full = try WebhookURL(parsing: "http://127.0.0.1:8080/hooks/oncall?x=1")
         XCTAssertEqual(full, WebhookURL(host: "127.0.0.1", port: 8080, path: "/hooks/oncall?x=1"))
-        XCTAssertEqual(full.hostHeader, "127.0.0.1:8080")
         let bare = try WebhookURL(parsing: "HTTP://pager.internal")
         XCTAssertEqual(bare, WebhookURL(host: "pager.internal", port: 80, path: "/"))
-        XCTAssertEqual(bare.hostHeader, "pager.internal")
         let v6 = try WebhookURL(parsing: "http://[::1]:9/p")
         XCTAssertEqual(v6, WebhookURL(host: "::1", port: 9, path: "/p"))
-        XCTAssertEqual(v6.hostHeader, "[::1]:9")
-        XCTAssertThrowsError(try WebhookURL(parsing: "https://x/")) { error in
+        XCTAssertEqual(try WebhookURL(parsing: "https://pager.example.com/hook"),
+                       WebhookURL(host: "pager.example.com", port: 443, path: "/hook", isTLS: true))
+        XCTAssertThrowsError(try WebhookURL(parsing: "ftp://x/")) { error in
             guard case WebhookError.unsupportedScheme = error else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try WebhookURL(parsing: "http://user@x/"))

@@ -103,6 +103,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var onCallWebhookURL: String? = nil
     /// The key that signs on-call webhook bodies; the environment variable CHATD_ONCALL_SECRET overrides it.
     public var onCallWebhookSecret: String? = nil
+    /// PEM file of CAs to trust for an https on-call webhook instead of the system's.
+    public var onCallWebhookCAFile: String? = nil
     /// Attempts per on-call notification before giving up.
     public var onCallMaxAttempts: Int = 5
     /// First delay between on-call attempts, doubling each time (capped at 60 s).
@@ -133,7 +135,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case messagesPerSecond, messageBurst, chatRequestsPerHour, chatRequestBurst, ticketsPerOrganizationPerHour, ticketBurst
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
-        case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
+        case onCallWebhookURL, onCallWebhookSecret, onCallWebhookCAFile, onCallMaxAttempts, onCallInitialBackoffSeconds
         case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken, retentionSweepSeconds
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
@@ -186,6 +188,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         clockSpeed = try value(.clockSpeed, clockSpeed)
         clockStart = try c.decodeIfPresent(String.self, forKey: .clockStart)
         onCallWebhookURL = try c.decodeIfPresent(String.self, forKey: .onCallWebhookURL)
+        onCallWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .onCallWebhookCAFile)
         onCallWebhookSecret = try c.decodeIfPresent(String.self, forKey: .onCallWebhookSecret)
         onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)
         onCallInitialBackoffSeconds = try value(.onCallInitialBackoffSeconds, onCallInitialBackoffSeconds)

@@ -1,12 +1,15 @@
+import Foundation
+
 /// Where and how urgent-ticket notices are delivered to on-call staff.
 ///
-/// The initializer validates every field and throws `ConfigurationError` with a sentence naming the field:
-/// notably an `https://` URL is refused (the built-in client speaks plain HTTP only; put a local relay in front
-/// of an HTTPS endpoint). The fields stay mutable for tests; a notifier clamps out-of-range numbers and reports
+/// The initializer validates every field and throws `ConfigurationError` with a sentence naming the field.
+/// The fields stay mutable for tests; a notifier clamps out-of-range numbers and reports
 /// a URL made invalid after validation as a failed attempt. A plain value: safe to pass between threads.
 public struct OnCallConfig: Sendable, Equatable {
-    /// `http://host[:port][/path]`. Only loopback or configured hosts are ever contacted.
+    /// `https://host[:port][/path]` (or `http://` for a relay on a trusted network).
     public var url: String
+    /// PEM file of the CAs to trust for an https webhook instead of the system's (a private CA); nil: the system's.
+    public var caFile: String?
     /// The HMAC-SHA256 key that signs each body; shared with the receiver. Must not be empty.
     public var secret: [UInt8]
     /// Attempts per notice, the first included (at least 1). Default 5.
@@ -19,7 +22,11 @@ public struct OnCallConfig: Sendable, Equatable {
     public var timeoutSeconds: Double
 
     public init(url: String, secret: [UInt8], maxAttempts: Int = 5, initialBackoffSeconds: Double = 2,
-                maxBackoffSeconds: Double = 60, timeoutSeconds: Double = 10) throws(ConfigurationError) {
+                maxBackoffSeconds: Double = 60, timeoutSeconds: Double = 10, caFile: String? = nil) throws(ConfigurationError) {
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ConfigurationError("on-call webhook CA file: cannot read \(caFile)")
+        }
+        self.caFile = caFile
         do {
             _ = try WebhookURL(parsing: url)
         } catch {

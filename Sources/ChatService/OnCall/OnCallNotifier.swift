@@ -44,15 +44,15 @@ public final class OnCallNotifier: @unchecked Sendable {
     /// - Parameters:
     ///   - config: where to send and the retry policy (validated by `OnCallConfig.init`).
     ///   - sleeper: waits between attempts; woken by `stop()`. Tests inject one that records delays and returns.
-    ///   - transport: carries one attempt; the default is the built-in HTTP/1.1 client.
+    ///   - transport: carries one attempt; the default is libcurl (`CurlWebhookTransport`, trusting `config.caFile`).
     ///   - clock: the source of `sentAt` and `X-Chatd-Timestamp`.
     ///   - queueCapacity: notices waiting behind the one in flight before `notify` refuses more (at least 1).
     public init(config: OnCallConfig, sleeper: any Sleeper = ThreadSleeper(),
-                transport: any WebhookTransport = HTTPWebhookTransport(), clock: any WallClock = SystemClock(),
+                transport: (any WebhookTransport)? = nil, clock: any WallClock = SystemClock(),
                 queueCapacity: Int = 100) {
         self.config = config
         self.sleeper = sleeper
-        self.transport = transport
+        self.transport = transport ?? CurlWebhookTransport(caFile: config.caFile)
         self.clock = clock
         self.capacity = max(1, queueCapacity)
     }

@@ -1,9 +1,9 @@
-/// A parsed `http://host[:port][/path]` webhook address.
-///
-/// Only plain HTTP is supported: the notifier talks to a relay on loopback or on the vendor's own network.
-/// `https://` is refused with `WebhookError.unsupportedScheme` rather than silently sent in clear text.
+/// A parsed `http(s)://host[:port][/path]` webhook address, checked before any attempt so that a bad address
+/// is a configuration error, not a failure at 3 a.m. Other schemes are refused (`unsupportedScheme`).
 /// A plain value: safe to pass between threads.
 public struct WebhookURL: Sendable, Equatable {
+    /// `https` (certificate checked) or `http`.
+    public var isTLS: Bool
     /// Host name or IP literal, without brackets for IPv6 (`::1`).
     public var host: String
     public var port: UInt16
@@ -11,7 +11,8 @@ public struct WebhookURL: Sendable, Equatable {
     public var path: String
 
     /// An already-split address, unchecked (tests and callers that built the parts themselves).
-    init(host: String, port: UInt16, path: String) {
+    init(host: String, port: UInt16, path: String, isTLS: Bool = false) {
+        self.isTLS = isTLS
         self.host = host
         self.port = port
         self.path = path
@@ -20,13 +21,12 @@ public struct WebhookURL: Sendable, Equatable {
     /// Parses `text`; throws `WebhookError.invalidURL` or `.unsupportedScheme`.
     public init(parsing text: String) throws(WebhookError) {
         let lower = text.lowercased()
-        if lower.hasPrefix("https://") {
-            throw .unsupportedScheme("https is not supported by the on-call webhook client (plain http only): \(text)")
+        let isTLS = lower.hasPrefix("https://")
+        guard isTLS || lower.hasPrefix("http://") else {
+            if lower.contains("://") { throw .unsupportedScheme("only http and https webhooks are supported: \(text)") }
+            throw .invalidURL("expected https://host:port/path, got \(text)")
         }
-        guard lower.hasPrefix("http://") else {
-            throw .invalidURL("expected http://host:port/path, got \(text)")
-        }
-        let rest = text.dropFirst("http://".count)
+        let rest = text.dropFirst(isTLS ? "https://".count : "http://".count)
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
         let authority = rest[rest.startIndex..<authorityEnd]
         var path = String(rest[authorityEnd...])
@@ -55,19 +55,14 @@ public struct WebhookURL: Sendable, Equatable {
               !path.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) else {
             throw .invalidURL("spaces or line breaks are not allowed in \(text)")
         }
-        var port: UInt16 = 80
+        var port: UInt16 = isTLS ? 443 : 80
         if let portText {
             guard let value = UInt16(portText), value > 0 else { throw .invalidURL("invalid port in \(text)") }
             port = value
         }
+        self.isTLS = isTLS
         self.host = String(host)
         self.port = port
         self.path = path
-    }
-
-    /// The `Host` header value: brackets around IPv6 literals, port omitted when it is 80.
-    var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
     }
 }
