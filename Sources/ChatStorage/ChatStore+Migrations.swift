@@ -185,6 +185,7 @@ extension ChatStore {
         registerStaffAccessMigration(&migrator)
         registerSessionAggregatesMigration(&migrator)
         registerLeanEventsMigration(&migrator)
+        registerAuditMigration(&migrator)
         return migrator
     }
 }

@@ -27,7 +27,7 @@ extension ChatStore {
         }
     }
 
-    static func listingSQL(_ filter: TranscriptFilter) -> (String, StatementArguments) {
+    static func listingSQL(_ filter: TranscriptFilter, counting: Bool = false) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
         if let organizationID = filter.organizationID {
@@ -70,6 +70,17 @@ extension ChatStore {
         if let state = filter.state {
             conditions.append("s.state = ?")
             arguments += [state.rawValue]
+        }
+        if counting {
+            // The total of the filter, whatever page is asked for: the same index, counted without reading rows.
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return ("SELECT COUNT(*) FROM (SELECT \(fromClause) \(whereClause))", arguments)
+        }
+        if let cursor = filter.after {
+            // Keyset: strictly older than the cursor in the listing's order (created_at DESC, id DESC).
+            let id = filter.agentID == nil ? "s.id" : "a.session_id"
+            conditions.append("(\(createdAt) < ? OR (\(createdAt) = ? AND \(id) < ?))")
+            arguments += [cursor.createdAt, cursor.createdAt, cursor.sessionID]
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments += [filter.effectiveLimit, filter.effectiveOffset]
