@@ -8,6 +8,14 @@ enum APIRoute: Equatable {
     case me
     case transcripts
     case transcript(String)
+    /// `/api/transcripts/export.csv`: the filtered listing, streamed.
+    case transcriptListExport
+    /// `/api/transcripts/{id}/export`: one transcript as text, JSON or print HTML.
+    case transcriptExport(String)
+    /// `/api/organizations`: organizations by name prefix (staff).
+    case organizations
+    /// `/api/audit`: the audit log (supervisors).
+    case audit
     case tickets
     case ticket(String)
     case ticketReplies(String)
@@ -24,9 +32,15 @@ enum APIRoute: Equatable {
             case "me": self = .me
             case "transcripts": self = .transcripts
             case "tickets": self = .tickets
+            case "organizations": self = .organizations
+            case "audit": self = .audit
             default: return nil
             }
+        case 3 where segments[0] == "api" && segments[1] == "transcripts" && segments[2] == "export.csv":
+            self = .transcriptListExport
         case 3 where segments[0] == "api" && segments[1] == "transcripts": self = .transcript(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "export":
+            self = .transcriptExport(segments[2])
         case 3 where segments[0] == "api" && segments[1] == "tickets": self = .ticket(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "replies":
             self = .ticketReplies(segments[2])
@@ -39,7 +53,9 @@ enum APIRoute: Equatable {
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
         case .login, .logout, .ticketReplies, .ticketStatus: return method == .post
-        case .health, .me, .transcripts, .transcript, .ticket: return method == .get
+        case .health, .me, .transcripts, .transcript, .ticket, .transcriptListExport, .transcriptExport,
+             .organizations, .audit:
+            return method == .get
         case .tickets: return method == .get || method == .post
         }
     }

@@ -10,7 +10,7 @@ struct Admin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administer organizations, staff and tokens.",
         subcommands: [CreateOrganization.self, SetPlan.self, SetRegion.self, CreateStaff.self, DisableStaff.self,
-                      RevokeSessions.self, CustomerToken.self, ShowPolicy.self])
+                      RevokeSessions.self, CustomerToken.self, ShowPolicy.self, AuditLog.self])
 }
 
 func openStore(_ config: ServerConfig) throws -> ChatStore {
