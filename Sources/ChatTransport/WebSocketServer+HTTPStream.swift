@@ -33,7 +33,7 @@ extension WebSocketServer {
     public func appendStream(to requestID: UInt64, _ bytes: [UInt8], isLast: Bool) -> StreamAppendResult {
         assertServiceThread()
         guard !isTearingDown, let exchange = exchanges[requestID], let stream = exchange.stream,
-              !stream.isFinished else { return .unknownRequest }
+              !stream.isFinished, !exchange.streamAborted else { return .unknownRequest }
         guard stream.append(bytes, isLast: isLast) else {
             logger.warning("HTTP stream overflow: aborting the response", metadata: ["http.request": "\(requestID)"])
             abortStream(exchange)
@@ -43,12 +43,13 @@ extension WebSocketServer {
         lws_set_timeout(exchange.wsi, PENDING_TIMEOUT_USER_OK, Self.deferredResponseTimeoutSeconds)
         lws_callback_on_writable(exchange.wsi)
         let room = stream.waitingCount <= stream.lowWater
-        if !room { stream.drainWanted = true }
+        if !room && !isLast { stream.drainWanted = true }
         return .queued(room: room)
     }
 
-    /// Service thread only. Ends a streamed body without its final chunk (the producer failed): the client sees
-    /// a truncated response. Ignored if the request is gone.
+    /// Service thread only. Ends a streamed body without its final chunk (the producer failed): what was appended
+    /// is written (after the headers, if they are not out yet), then the connection closes, so the client sees a
+    /// truncated response. Later appends answer `.unknownRequest`. Ignored if the request is gone.
     public func abortStream(to requestID: UInt64) {
         assertServiceThread()
         guard let exchange = exchanges[requestID], exchange.stream != nil else { return }
@@ -63,15 +64,10 @@ extension WebSocketServer {
     /// LWS_CALLBACK_HTTP_WRITEABLE of a streamed response: headers, then one chunk per call, then the last chunk.
     func streamWriteable(_ wsi: OpaquePointer, _ pss: UnsafeMutablePointer<chat_lws_pss>,
                          _ exchange: HTTPExchange, _ stream: HTTPBodyStream) -> Int32 {
-        if exchange.streamAborted {
-            exchanges.removeValue(forKey: exchange.id)
-            pss.pointee.id = 0
-            return -1
-        }
         if !exchange.headersWritten {
             guard let head = exchange.streamHead, writeHeaders(wsi, head, contentLength: nil) else { return -1 }
             exchange.headersWritten = true
-            if stream.waitingCount > 0 || stream.isFinished { lws_callback_on_writable(wsi) }
+            if stream.waitingCount > 0 || stream.isFinished || exchange.streamAborted { lws_callback_on_writable(wsi) }
             return 0
         }
         if stream.waitingCount > 0 {
@@ -91,8 +87,13 @@ extension WebSocketServer {
                 stream.drainWanted = false
                 delegate?.transport(self, streamDidDrain: exchange.id)
             }
-            if stream.waitingCount > 0 || stream.isFinished { lws_callback_on_writable(wsi) }
+            if stream.waitingCount > 0 || stream.isFinished || exchange.streamAborted { lws_callback_on_writable(wsi) }
             return 0
+        }
+        if exchange.streamAborted {
+            exchanges.removeValue(forKey: exchange.id)
+            pss.pointee.id = 0
+            return -1  // no final chunk: the client sees the body cut short
         }
         guard stream.isFinished else { return 0 }  // waiting for the application's next part
         var buffer = [UInt8](repeating: 0, count: lwsPre) + Array("0\r\n\r\n".utf8)
