@@ -25,7 +25,7 @@ extension ChatServer {
                     for entry in page.entries { Self.write(entry, into: &json) }
                     json.endArray()
                     json.field("nextBefore", page.nextBefore)
-                    json.field("limit", filter.effectiveLimitForReply)
+                    json.field("limit", filter.effectiveLimit)
                 }
                 return { server in server.respond(request, response) }
             }
@@ -80,8 +80,4 @@ extension ChatServer {
             }
         }
     }
-}
-
-extension AuditFilter {
-    var effectiveLimitForReply: Int { min(max(limit, 1), Self.maxLimit) }
 }

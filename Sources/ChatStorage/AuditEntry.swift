@@ -70,7 +70,8 @@ public struct AuditFilter: Sendable, Equatable {
         self.limit = limit
     }
 
-    var effectiveLimit: Int { min(max(limit, 1), Self.maxLimit) }
+    /// `limit` clamped to `1...maxLimit`.
+    public var effectiveLimit: Int { min(max(limit, 1), Self.maxLimit) }
 }
 
 /// One page of the audit log.

@@ -131,3 +131,25 @@ def test_reader_pages_a_long_chat(server, browsers):
     assert not css(driver, "#reader-more").is_displayed()
     seqs = driver.execute_script("return [...document.querySelectorAll('#reader-events li')].map((l) => +l.dataset.seq)")
     assert seqs == list(range(1, total + 1))
+
+
+def test_reader_lists_service_orders_once_with_names(server, browsers):
+    ann = server.staff("ann", available=True)
+    cathy = server.customer("acme", "c1", name="Cathy")
+    sid = cathy.request_chat("r1", subject="Calculator")["sessionId"]
+    cathy.expect_event(sid, "joined", timeout=10)
+    ann.send("propose_services", sessionId=sid, rate="technical", description="Rebuild the pricing calculator",
+             estimateHours=2.5)
+    cathy.expect_event(sid, "services_proposed", timeout=10)
+    cathy.send("respond_services", sessionId=sid, accept=True)
+    cathy.expect_event(sid, "services_accepted", timeout=10)
+    driver = open_supervisor(browsers(width=1200, height=900), server)
+    wait(driver).until(lambda d: sid in found(d))
+    css(driver, f"#transcript-rows tr[data-session-id='{sid}'] .read-transcript").click()
+    wait(driver).until(lambda d: "Calculator" in text_of(d, "#reader-title"))
+    order = text_of(driver, "#reader-orders li")
+    assert "Rebuild the pricing calculator" in order and "proposed by Ann" in order and "USD 150.00/h" in order
+    proposed = text_of(driver, "#reader-events li[data-kind='services_proposed']")
+    assert proposed.count("Rebuild the pricing calculator") == 1
+    accepted = text_of(driver, "#reader-events li[data-kind='services_accepted']")
+    assert accepted.count("Rebuild the pricing calculator") == 1
