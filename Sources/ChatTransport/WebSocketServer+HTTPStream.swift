@@ -5,7 +5,9 @@ import CLibWebSockets
 /// workers. Flow control: the application appends a part, and appends the next only when ``appendStream`` says
 /// there is room or the delegate hears ``TransportDelegate/transport(_:streamDidDrain:)``; so at most the low-water
 /// mark plus one part waits in memory, whatever the body's length. A body that ends without its final chunk
-/// (aborted, or the server failed mid-way) is visibly truncated to the client.
+/// (aborted, or the server failed mid-way) is visibly truncated to the client. A client that leaves mid-stream is
+/// reported with ``TransportDelegate/transport(_:didAbandon:)``; lws 4.1.6 does not read a GET connection it is
+/// answering, so it notices the close when it next writes, i.e. at the producer's next part at the latest.
 extension WebSocketServer {
     /// Bytes a streamed body may hold waiting to be written (an append beyond it aborts the response).
     public static let streamCapacityBytes = 4 * 1024 * 1024

@@ -105,4 +105,30 @@ final class HTTPStreamTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(dechunk(r.body), Array("ok".utf8))
     }
+
+    /// lws notices a GET client's close only when it next writes to it (it stops reading an answered request), so
+    /// a producer learns of it at its next part at the latest: it reads at most one page nobody takes.
+    func testAClientLeavingMidStreamIsReportedAbandonedAtTheNextPart() throws {
+        let delegate = RecordingDelegate()
+        var streamID: UInt64 = 0
+        delegate.onRequest = { server, request in
+            streamID = request.id
+            server.beginStream(to: request.id, status: 200, contentType: "text/plain")
+            _ = server.appendStream(to: request.id, Array("first part\n".utf8), isLast: false)
+            server.scheduleTimer(after: 0.05)
+        }
+        delegate.onTimer = { server in
+            // The producer's next pages, until the transport says the request is gone.
+            if server.appendStream(to: streamID, Array("next part\n".utf8), isLast: false) != .unknownRequest {
+                server.scheduleTimer(after: 0.05)
+            }
+        }
+        let h = try ServerHarness(config: TransportConfig(), delegate: delegate)
+        var socket: RawSocket? = try RawSocket(port: h.port)
+        socket?.write("GET /api/export HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(try XCTUnwrap(socket?.readHTTPHead()).contains("200"))
+        let id = try XCTUnwrap(h.delegate.events.requestIDs.first)
+        socket = nil  // the client goes away
+        XCTAssertTrue(h.delegate.waitFor { $0.contains(.abandoned(id)) }, "the producer is told to stop")
+    }
 }
