@@ -153,3 +153,28 @@ def test_reader_lists_service_orders_once_with_names(server, browsers):
     assert proposed.count("Rebuild the pricing calculator") == 1
     accepted = text_of(driver, "#reader-events li[data-kind='services_accepted']")
     assert accepted.count("Rebuild the pricing calculator") == 1
+
+
+def test_results_load_more_on_scroll_with_the_total_and_refresh(server, browsers):
+    ann = server.staff("ann", available=True)
+    gus = server.customer("globex", "g1", name="Gus")
+    sids = []
+    for i in range(55):  # more than one page of the list (50)
+        sids.append(gus.request_chat(f"r{i}", subject=f"Chat {i}")["sessionId"])
+        gus.expect_event(sids[-1], "joined", timeout=10)
+        ann.send("close", sessionId=sids[-1])
+        gus.expect_event(sids[-1], "closed", timeout=10)
+    driver = open_supervisor(browsers(width=1200, height=800), server)
+    wait(driver).until(lambda d: len(found(d)) == 50)
+    assert text_of(driver, "#transcripts-status") == "Showing 50 of 55 transcripts found."
+    assert found(driver) == sorted(sids, reverse=True)[:50]
+    driver.execute_script("document.getElementById('load-more').scrollIntoView()")
+    wait(driver).until(lambda d: len(found(d)) == 55)
+    assert found(driver) == sorted(sids, reverse=True)
+    assert text_of(driver, "#transcripts-status") == "55 transcripts found."
+    assert not css(driver, "#load-more").is_displayed()
+    # A new chat shows up on Refresh, at the top.
+    newest = gus.request_chat("late", subject="Late one")["sessionId"]
+    css(driver, "#refresh-transcripts").click()
+    wait(driver).until(lambda d: found(d)[:1] == [newest])
+    assert text_of(driver, "#transcripts-status") == "Showing 50 of 56 transcripts found."
