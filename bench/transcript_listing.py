@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Transcript listing at 1,000,000 events (issue 10).
+"""Transcript listing and full-text search at 1,000,000 events (issues 10 and 11).
 
 Creates a fresh data directory with the real migrations (`chatd admin create-staff` / `create-org` open and
 migrate the file), fills it with 50,000 chats and 1,000,000 events straight through Python's sqlite3 in large
 transactions, starts the real `chatd serve` on it (loopback, port 0), logs in as a supervisor and times
 `GET /api/transcripts` for every filter at offset 0 and at offset 40,000 (median of several runs, a fresh
-connection per request). Also times server start-up on that database.
+connection per request), and `GET /api/search` for common, rare, prefix and phrase queries, with filters, on
+the first page and on page 400 (through its cursor). Also times server start-up on that database.
 
     bench/transcript_listing.py --chatd .build/release/chatd [--data /tmp/tl-data] [--runs 7] [--keep]
 
@@ -34,6 +35,11 @@ QUEUED, ACTIVE = 600, 400          # the newest chats are still open
 CONVERTED_SHARE = 0.10             # of the closed ones
 DAY = 86_400.0
 PASSWORD = "bench-password-1"
+# Message texts draw three words from this vocabulary (deterministic), so that rare and common words exist.
+VOCABULARY = [a + b + c for a in ("ka", "lo", "mi", "nu", "pe", "ri", "so", "tu", "va", "ze")
+              for b in ("bra", "cle", "dri", "flo", "gru", "pla", "sku", "tre", "vro", "zwi")
+              for c in ("n", "st", "x", "mb", "rk", "lt", "sh", "q", "nd", "p", "ft", "gg", "z", "v", "rd", "ck",
+                        "ll", "ss", "tt", "w")]
 
 
 def run(cmd, **kw):
@@ -55,6 +61,9 @@ def generate(path, seed=10):
     db.execute("PRAGMA synchronous=OFF")
     columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
     aggregates = "last_seq" in columns
+    # v9 keeps events in the log `events` with a lazily written `event_index`; older schemas in `session_events`.
+    event_log = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone() is not None
+    event_table = "events" if event_log else "session_events"
     now = time.time()
     t0 = now - 365 * DAY
     db.execute("BEGIN")
@@ -94,7 +103,7 @@ def generate(path, seed=10):
             db.executemany("""INSERT INTO sessions (id, organization_id, contact_id, customer_name, customer_email,
                 product_id, subject, state, agent_id, agent_name, created_at, queued_at, closed_at, request_client_id,
                 ticket_number) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", [s[:15] for s in sessions])
-        db.executemany("""INSERT INTO session_events (session_id, seq, at, kind, author_role, author_id, author_name,
+        db.executemany(f"""INSERT INTO {event_table} (session_id, seq, at, kind, author_role, author_id, author_name,
             text, client_msg_id, agent_id, agent_name, reason, ticket_number) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""", events)
         db.execute("COMMIT")
         sessions, events = [], []
@@ -138,9 +147,10 @@ def generate(path, seed=10):
                 agent = to
                 continue
             from_customer = state == "queued" or seq % 2 == 0
+            words = " ".join(rng.choice(VOCABULARY) for _ in range(3))
             evs.append((sid, seq, t, "message", "customer" if from_customer else "agent",
                         contact if from_customer else str(agent[0]), cname if from_customer else agent[1],
-                        f"message {seq} of chat {sid}", f"m{sid}-{seq}", None, None, None, None))
+                        f"message {seq} of chat {sid} about {words}", f"m{sid}-{seq}", None, None, None, None))
             messages += 1
         closed_at = None
         number = None
@@ -165,11 +175,30 @@ def generate(path, seed=10):
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'session_agents'").fetchone():
         # What the writer keeps (v7): every agent named by an event or on a session row.
         db.execute("BEGIN")
-        db.execute("""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
-            SELECT DISTINCT e.agent_id, s.created_at, s.id FROM session_events e JOIN sessions s ON s.id = e.session_id
+        db.execute(f"""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
+            SELECT DISTINCT e.agent_id, s.created_at, s.id FROM {event_table} e JOIN sessions s ON s.id = e.session_id
             WHERE e.agent_id IS NOT NULL""")
         db.execute("""INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
             SELECT agent_id, created_at, id FROM sessions WHERE agent_id IS NOT NULL""")
+        db.execute("COMMIT")
+    if event_log:
+        # What the writer's index flushes keep: every event indexed, the boundary after the last.
+        db.execute("BEGIN")
+        db.execute("INSERT INTO event_index (session_id, seq, event_id) SELECT session_id, seq, id FROM events")
+        db.execute("UPDATE event_index_state SET indexed_through = (SELECT COALESCE(MAX(id), 0) FROM events)")
+        db.execute("COMMIT")
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_text'").fetchone():
+        # What the index flush writes (v10-search, SearchDocuments): requests, messages, conversions, headers.
+        db.execute("BEGIN")
+        db.execute("""INSERT INTO search_text (rowid, text)
+            SELECT (session_id << 20) | seq, CASE WHEN kind = 'converted' AND ticket_number IS NOT NULL
+                   THEN 'ticket ' || ticket_number || COALESCE(' ' || text, '') ELSE text END
+            FROM events WHERE (kind IN ('message', 'requested') AND text IS NOT NULL OR kind = 'converted')""")
+        db.execute("""INSERT INTO search_text (rowid, text)
+            SELECT s.id << 20, s.subject || ' ' || s.customer_name || ' ' || s.customer_email || ' ' ||
+                   COALESCE(o.name, s.organization_id)
+            FROM sessions s LEFT JOIN organizations o ON o.id = s.organization_id""")
+        db.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
         db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
@@ -210,6 +239,50 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def has_search(db_path):
+    db = sqlite3.connect(db_path)
+    try:
+        return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_text'").fetchone() is not None
+    finally:
+        db.close()
+
+
+def search_figures(server, token, db_path, contact, runs):
+    """Median times of `GET /api/search` (100 results a page) for several queries, on the first page and on page
+    400 (the cursor of page 400 is the id of the 40,000th matching chat, read from the database)."""
+    db = sqlite3.connect(db_path)
+    rare = VOCABULARY[17]
+    common_page400 = db.execute("SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET 39999").fetchone()[0]
+    db.close()
+    from urllib.parse import quote
+    queries = [
+        ("common word (every chat)", "message", "", common_page400),
+        ("rare word", rare, "", None),
+        ("prefix (kabr*)", "kabr*", "", None),
+        ('phrase ("of chat")', '"of chat"', "", common_page400),
+        ("customer email", f"{contact}@example.com", "", None),
+        ("common word, organization=acme", "message", "&organization=acme", None),
+        ("rare word, outcome=converted", rare, "&outcome=converted", None),
+    ]
+    rows = []
+    for name, q, extra, page400_before in queries:
+        base = f"/api/search?q={quote(q)}&limit=100{extra}"
+        figures = []
+        for path in [base] + ([base + f"&before={page400_before}"] if page400_before else []):
+            server.request("GET", path, token=token)   # warm-up
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                body = server.request("GET", path, token=token)
+                times.append((time.perf_counter() - start) * 1000)
+            figures.append((statistics.median(times), len(body["results"]), body["total"], body["totalExact"]))
+        first = figures[0]
+        deep = figures[1] if len(figures) > 1 else (None, None, None, None)
+        rows.append({"search": name, "first_ms": first[0], "first_rows": first[1], "total": first[2],
+                     "exact": first[3], "page400_ms": deep[0], "page400_rows": deep[1]})
+    return rows
 
 
 def iso(t):
@@ -275,6 +348,7 @@ def main():
                 returned = len(body["transcripts"])
             figures.append((statistics.median(times), returned))
         rows.append((name, figures))
+    searches = search_figures(server, token, db_path, contact, args.runs) if has_search(db_path) else []
     server.stop()
 
     print(f"\nserver start-up on this database: median {statistics.median(startups) * 1000:.0f} ms "
@@ -282,9 +356,15 @@ def main():
     print(f"\n| filter | offset 0 (ms) | rows | offset 40,000 (ms) | rows |\n|---|---:|---:|---:|---:|")
     for name, ((t_a, n_a), (t_b, n_b)) in rows:
         print(f"| {name} | {t_a:.1f} | {n_a} | {t_b:.1f} | {n_b} |")
+    if searches:
+        print(f"\n| search | first page (ms) | results | total | page 400 (ms) | results |\n|---|---:|---:|---:|---:|---:|")
+        for row in searches:
+            deep = f"{row['page400_ms']:.1f} | {row['page400_rows']}" if row["page400_ms"] is not None else "- | -"
+            total = f"{row['total']}" + ("" if row["exact"] else "+")
+            print(f"| {row['search']} | {row['first_ms']:.1f} | {row['first_rows']} | {total} | {deep} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"startup_ms": [s * 1000 for s in startups],
+            json.dump({"startup_ms": [s * 1000 for s in startups], "searches": searches,
                        "rows": [{"filter": n, "offset0_ms": a[0], "offset0_rows": a[1], "offset40000_ms": b[0],
                                  "offset40000_rows": b[1]} for n, (a, b) in rows]}, f, indent=1)
 

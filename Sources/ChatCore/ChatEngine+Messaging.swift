@@ -1,7 +1,11 @@
 import Foundation
 
 extension ChatEngine {
-    func sendMessage(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, clientID: String, text: String) {
+    /// A `message` from a participant, or a staff-only `note` (`kind: .note`) from any staff member who may follow
+    /// the open chat (its agent, a supervisor whispering to the agent, any agent while it is queued). Both are
+    /// idempotent per author and client id.
+    func sendMessage(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, clientID: String, text: String,
+                     kind: SessionEventKind = .message) {
         let key = ClientMessageKey(author: authorKey(principal), clientID: clientID)
         // The checks run in their own scope so that the reference `live` is gone before `append` changes the
         // session (otherwise `append` copies the session's `clientIDs` and `pending` on every message).
@@ -27,18 +31,33 @@ extension ChatEngine {
             guard live.record.state != .closed else {
                 return refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: clientID)
             }
-            guard let writerAuthor = writer(principal, live.record) else {
+            guard let writerAuthor = kind == .note ? noteAuthor(principal)
+                    : writer(principal, live.record) ?? bargeIn(principal, live.record) else {
                 return refuse(connection, .notYourSession, "You are not part of chat \(id).", ref: clientID)
             }
             guard text.hasVisibleContent else {
-                return refuse(connection, .invalidField, "A message must not be empty.", ref: clientID)
+                return refuse(connection, .invalidField, "A \(kind == .note ? "note" : "message") must not be empty.", ref: clientID)
             }
             guard !text.exceedsScalars(config.maxMessageLength) else {
                 return refuse(connection, .messageTooLong, "Messages are limited to \(config.maxMessageLength) characters.", ref: clientID)
             }
             author = writerAuthor
         }
-        append(id, kind: .message, author: author, text: text, clientID: clientID, origin: connection)
+        append(id, kind: kind, author: author, text: text, clientID: clientID, origin: connection)
+    }
+
+    /// A supervisor barging into an active chat that is not theirs: they write as themselves (role
+    /// `supervisor`) next to its agent, who keeps the chat.
+    private func bargeIn(_ principal: Principal, _ record: ChatSessionRecord) -> Participant? {
+        guard case .staff(let identity) = principal, identity.role == .supervisor, record.state == .active else { return nil }
+        return noteAuthor(principal)
+    }
+
+    /// Who writes a note: staff only (the follow right was checked), as themselves.
+    private func noteAuthor(_ principal: Principal) -> Participant? {
+        guard case .staff(let identity) = principal else { return nil }
+        return staff[identity.id]?.participant
+            ?? Participant(role: identity.role == .supervisor ? .supervisor : .agent, id: String(identity.id), name: identity.name)
     }
 
     func relayTyping(_ connection: ConnectionID, _ principal: Principal, _ id: SessionID, active: Bool) {

@@ -74,6 +74,15 @@ extension ChatEngine {
         }
         // Staff see every chat's state on the boards, so `take` answers with the state, not an access refusal.
         guard let live = sessions[id] else { return lookUpStoredSession(connection, id, resend: nil, ref: nil) }
+        if live.record.state == .active, identity.role == .supervisor, let current = live.record.agent,
+           current.id != identity.id {
+            // A supervisor takes over an active chat: it moves to them, as a transfer they made to themselves.
+            guard member.active.count < config.agentSessionCap else {
+                return refuse(connection, .atCapacity, "You already have \(member.active.count) chats, the most allowed.")
+            }
+            return move(id, from: current, to: identity.id, actor: member.participant,
+                        text: "\(identity.name) took over the chat from \(current.name).")
+        }
         guard live.record.state == .queued else {
             return refuse(connection, .sessionNotQueued, "Chat \(id) is not waiting in the queue.")
         }
@@ -91,22 +100,50 @@ extension ChatEngine {
             return refuse(connection, .forbidden, "Only staff can transfer a chat.")
         }
         guard let live = openSession(connection, principal, id) else { return }
-        guard live.record.state == .active, let current = live.record.agent,
-              current.id == actor.id || actor.role == .supervisor else {
+        let assigning = live.record.state == .queued && actor.role == .supervisor
+        guard assigning || live.record.state == .active, assigning || live.record.agent?.id == actor.id
+                || actor.role == .supervisor else {
             return refuse(connection, .notYourSession, "Chat \(id) is not assigned to you.")
         }
-        guard target != current.id else {
+        guard target != live.record.agent?.id else {
             return refuse(connection, .invalidField, "Chat \(id) is already with that agent.")
         }
         // Only to someone who can answer now: connected, available, not reconnecting, under the cap. Anyone else
-        // (unknown, away, offline, gone) would strand the chat.
-        guard var receiver = staff[target], canReceive(receiver) else {
+        // (unknown, away, offline, gone) would strand the chat. A supervisor assigning a queued chat may also pick
+        // an agent who is Away (out of routing, still at the console): routing already gives queued chats to
+        // available agents, so choosing one who is not is the point of assigning.
+        let mayReceive: (StaffMember) -> Bool = { member in
+            self.canReceive(member) || assigning && member.status == .away && member.isConnected
+                && member.graceDeadline == nil && member.active.count < self.config.agentSessionCap
+        }
+        guard let receiver = staff[target], mayReceive(receiver) else {
             let name = staff[target]?.identity.name ?? "Staff member \(target)"
             if let member = staff[target], member.status == .available, member.isConnected, member.graceDeadline == nil {
                 return refuse(connection, .atCapacity, "\(name) already has the most chats allowed.")
             }
             return refuse(connection, .agentUnavailable, "\(name) is not available (connected and Available) right now.")
         }
+        let actorParticipant = staff[actor.id]?.participant
+            ?? Participant(role: actor.role == .supervisor ? .supervisor : .agent, id: String(actor.id), name: actor.name)
+        guard let current = live.record.agent else {
+            // A supervisor assigns a queued chat to a chosen agent.
+            guard live.record.budget.stage != .converting else {
+                return refuse(connection, .conversionInProgress, "Chat \(id) is being turned into a ticket.")
+            }
+            assign(id, to: target, author: actorParticipant)
+            routingNeeded = true
+            return
+        }
+        let text = actor.id == current.id
+            ? "\(current.name) transferred the chat to \(receiver.identity.name)."
+            : "\(actorParticipant.name) transferred the chat from \(current.name) to \(receiver.identity.name)."
+        move(id, from: current, to: target, actor: actorParticipant, text: text)
+    }
+
+    /// Moves an active chat from its agent to another staff member (a transfer, or a supervisor's takeover):
+    /// `transferred` event by `actor`, storage update, the receiver's connections follow it.
+    private func move(_ id: SessionID, from current: StaffRef, to target: StaffID, actor: Participant, text: String) {
+        guard let live = sessions[id], var receiver = staff[target] else { return }
         if var giver = staff[current.id] {
             giver.active.removeAll { $0 == id }
             if giver.active.isEmpty { giver.graceDeadline = nil }
@@ -117,12 +154,7 @@ extension ChatEngine {
         receiver.active.append(id)
         receiver.lastAssignedAt = clock.now()
         staff[target] = receiver
-        let actorParticipant = staff[actor.id]?.participant
-            ?? Participant(role: actor.role == .supervisor ? .supervisor : .agent, id: String(actor.id), name: actor.name)
-        let text = actor.id == current.id
-            ? "\(current.name) transferred the chat to \(receiver.identity.name)."
-            : "\(actorParticipant.name) transferred the chat from \(current.name) to \(receiver.identity.name)."
-        append(id, kind: .transferred, author: actorParticipant, text: text, agent: receiver.ref)
+        append(id, kind: .transferred, author: actor, text: text, agent: receiver.ref)
         out.persist(.updateSession(live.record))
         for connection in receiver.connections.sorted() { subscribe(connection, to: id, afterSeq: 0) }
         boardChanged = true

@@ -219,6 +219,8 @@ public final class ChatEngine {
                         urgent: urgent, timeZone: timeZone)
         case let .sendMessage(sessionID, clientID, text):
             sendMessage(connection, principal, sessionID, clientID: clientID, text: text)
+        case let .addNote(sessionID, clientID, text):
+            sendMessage(connection, principal, sessionID, clientID: clientID, text: text, kind: .note)
         case let .typing(sessionID, active):
             relayTyping(connection, principal, sessionID, active: active)
         case let .markRead(sessionID, seq):

@@ -7,6 +7,9 @@ public enum ClientCommand: Sendable, Equatable {
                      timeZone: String? = nil)
     /// Either side: send a message. `clientID` makes it idempotent; the ack carries the seq.
     case sendMessage(sessionID: SessionID, clientID: String, text: String)
+    /// Staff: a note only staff see (an internal note, or a supervisor's whisper to the agent). Idempotent like
+    /// `sendMessage`.
+    case addNote(sessionID: SessionID, clientID: String, text: String)
     /// Either side: typing indicator (not stored).
     case typing(sessionID: SessionID, active: Bool)
     /// Either side: everything up to `seq` has been read.

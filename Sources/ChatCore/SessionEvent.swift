@@ -37,9 +37,12 @@ public enum SessionEventKind: String, Sendable, Equatable, Codable {
     case waitOffered = "wait_offered"
     /// The customer declined the long-wait offer and keeps waiting (no further offers for this wait).
     case waitDeclined = "wait_declined"
+    /// A staff-only note in the chat: an agent's internal note, or a supervisor's whisper to the agent. Never sent
+    /// to the customer, in no frame, replay or transcript.
+    case note
 
     /// Who may receive events of this kind among those who may read the chat (see `SessionAccess`).
-    public var audience: Audience { .everyone }
+    public var audience: Audience { self == .note ? .staffOnly : .everyone }
 }
 
 /// Who wrote or caused an event.

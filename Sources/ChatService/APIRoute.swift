@@ -7,6 +7,7 @@ enum APIRoute: Equatable {
     case logout
     case me
     case transcripts
+    case search
     case transcript(String)
     /// `/api/transcripts/export.csv`: the filtered listing, streamed.
     case transcriptListExport
@@ -31,6 +32,7 @@ enum APIRoute: Equatable {
             case "logout": self = .logout
             case "me": self = .me
             case "transcripts": self = .transcripts
+            case "search": self = .search
             case "tickets": self = .tickets
             case "organizations": self = .organizations
             case "audit": self = .audit
@@ -53,7 +55,7 @@ enum APIRoute: Equatable {
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
         case .login, .logout, .ticketReplies, .ticketStatus: return method == .post
-        case .health, .me, .transcripts, .transcript, .ticket, .transcriptListExport, .transcriptExport,
+        case .health, .me, .transcripts, .search, .transcript, .ticket, .transcriptListExport, .transcriptExport,
              .organizations, .audit:
             return method == .get
         case .tickets: return method == .get || method == .post

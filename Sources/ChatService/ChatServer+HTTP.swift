@@ -26,6 +26,8 @@ extension ChatServer {
             }
         case .transcripts:
             listTranscripts(request)
+        case .search:
+            searchTranscripts(request)
         case .transcript(let id):
             guard let sessionID = SessionID(id), sessionID > 0 else {
                 return respond(request, HTTPReplies.error(.invalidField, "A transcript id is a positive integer."))

@@ -191,7 +191,7 @@ extension ClientCommand {
     /// The client id to echo in an error about this command.
     var clientID: String? {
         switch self {
-        case .requestChat(_, _, _, let id, _, _), .sendMessage(_, let id, _): return id
+        case .requestChat(_, _, _, let id, _, _), .sendMessage(_, let id, _), .addNote(_, let id, _): return id
         default: return nil
         }
     }

@@ -82,7 +82,9 @@ public final class ChatServer: @unchecked Sendable {
                                       maxEntries: config.loginThrottleMaxEntries)
         store = try ChatStore(path: ChatServer.databasePath(dataDirectory: config.dataDirectory),
                               durability: config.durability == .full ? .full : .normal,
-                              walCheckpointPages: config.walCheckpointPages)
+                              walCheckpointPages: config.walCheckpointPages,
+                              eventIndexBatch: config.eventIndexBatch,
+                              eventIndexDelaySeconds: config.eventIndexDelaySeconds)
         let engineConfig = config.engineConfig()
         let recovered = try store.recoverState(tailSize: engineConfig.tailSize)
         engine = ChatEngine(policy: policy, config: engineConfig, clock: clock, recovered: recovered)

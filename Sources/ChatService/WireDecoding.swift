@@ -56,6 +56,9 @@ enum WireDecoding {
         case "send":
             return .command(.sendMessage(sessionID: try f.int("sessionId"), clientID: try f.clientID(),
                                          text: try f.string("text", max: 100_000)))
+        case "note":
+            return .command(.addNote(sessionID: try f.int("sessionId"), clientID: try f.clientID(),
+                                     text: try f.string("text", max: 100_000)))
         case "typing": return .command(.typing(sessionID: try f.int("sessionId"), active: try f.bool("active")))
         case "read": return .command(.markRead(sessionID: try f.int("sessionId"), seq: try f.int("seq")))
         case "sync": return .command(.sync(sessionID: try f.int("sessionId"), afterSeq: try f.int("afterSeq", min: 0)))

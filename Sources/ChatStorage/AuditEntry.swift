@@ -7,6 +7,8 @@ public enum AuditAction: String, Sendable, Equatable, CaseIterable {
     case transcriptRead = "transcript_read"
     /// Listed or searched transcripts (`detail`: the filter).
     case transcriptList = "transcript_list"
+    /// Searched transcripts by their words (`detail`: the query and filters).
+    case transcriptSearch = "transcript_search"
     /// Exported one transcript (`target`: the session id; `detail`: the format).
     case transcriptExport = "transcript_export"
     /// Exported a filtered list of transcripts as CSV (`detail`: the filter).

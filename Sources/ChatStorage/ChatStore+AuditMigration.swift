@@ -1,6 +1,7 @@
 import GRDB
 
-// # Schema, v9-audit (issue 11: who read which transcript)
+// # Schema, v11-audit (issue 11: who read which transcript; written as v9-audit, renumbered after v9-event-log and
+// v10-search when merged)
 //
 // - `audit_log`: one row per transcript read, listing, export or audit read by staff: who (staff id, and the name
 //   and role they had then, copied in), what (`action`, `target`: a session id or a query, `detail`), when (`at`,
@@ -11,7 +12,7 @@ import GRDB
 // Kept in its own file and registered last; the migration name is stable once shipped (append-only).
 extension ChatStore {
     static func registerAuditMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v9-audit") { db in
+        migrator.registerMigration("v11-audit") { db in
             try db.execute(sql: """
                 CREATE TABLE audit_log (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,

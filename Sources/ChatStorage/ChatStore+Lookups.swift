@@ -18,20 +18,13 @@ extension ChatStore {
                 SELECT id FROM sessions WHERE organization_id = ? AND contact_id = ? AND request_client_id = ?
                 """, arguments: [key.organizationID, key.contactID, key.clientID]),
                 let session = try Self.storedSession(db, id) else { return nil }   // customers: no staff lookup
-            let first = try SessionEventRow.fetchOne(db, sql: "SELECT * FROM session_events WHERE session_id = ? AND seq = 1",
-                                                     arguments: [id])?.event
-            return (session, first)
+            return (session, try EventReads.event(db, sessionID: id, seq: 1))
         }
     }
 
     /// The event an author stored under a client message id in a session, or nil.
     public func event(sessionID: SessionID, key: ClientMessageKey) throws -> SessionEvent? {
-        try dbPool.read { db in
-            try SessionEventRow.fetchOne(db, sql: """
-                SELECT * FROM session_events
-                WHERE session_id = ? AND author_role = ? AND author_id = ? AND client_msg_id = ?
-                """, arguments: [sessionID, key.author.role.rawValue, key.author.id, key.clientID])?.event
-        }
+        try dbPool.read { db in try EventReads.event(db, sessionID: sessionID, key: key) }
     }
 
     /// One page of a replay: the session, then (only if `mayRead` allows the principal to see it) at most
@@ -44,9 +37,7 @@ extension ChatStore {
             }
             guard mayRead(session) else { return HistoryPage(session: session, events: [], isLast: true) }
             let limit = max(1, limit)
-            var events = try SessionEventRow.fetchAll(db, sql: """
-                SELECT * FROM session_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?
-                """, arguments: [sessionID, afterSeq, limit + 1]).map(\.event)
+            var events = try EventReads.events(db, sessionID: sessionID, afterSeq: afterSeq, limit: limit + 1)
             let isLast = events.count <= limit
             if !isLast { events.removeLast() }
             return HistoryPage(session: session, events: events, isLast: isLast)
@@ -58,14 +49,14 @@ extension ChatStore {
             return nil
         }
         let markers = try readMarkers(db, id)
-        // `session_events_by_agent` (agent_id, then the key session_id, seq): one lookup, whatever the chat's length.
+        // `session_agents` is keyed (agent_id, created_at, session_id): one lookup, whatever the agent's history.
         var handledBy: [StaffID] = []
         if let staffCandidate, try Bool.fetchOne(db, sql: """
-            SELECT EXISTS (SELECT 1 FROM session_events WHERE agent_id = ? AND session_id = ?)
-            """, arguments: [staffCandidate, id]) == true {
+            SELECT EXISTS (SELECT 1 FROM session_agents WHERE agent_id = ? AND created_at = ? AND session_id = ?)
+            """, arguments: [staffCandidate, row.record.createdAt.timeIntervalSince1970, id]) == true {
             handledBy = [staffCandidate]
         }
-        return StoredSession(record: row.record, lastSeq: try lastSeq(db, id), customerReadSeq: markers[.customer] ?? 0,
+        return StoredSession(record: row.record, lastSeq: try EventReads.aggregates(db, sessionID: id).lastSeq, customerReadSeq: markers[.customer] ?? 0,
                              agentReadSeq: markers[.agent] ?? 0, handledBy: Set(handledBy))
     }
 }

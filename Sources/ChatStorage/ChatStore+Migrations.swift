@@ -185,6 +185,8 @@ extension ChatStore {
         registerStaffAccessMigration(&migrator)
         registerSessionAggregatesMigration(&migrator)
         registerLeanEventsMigration(&migrator)
+        registerEventLogMigration(&migrator)
+        registerSearchMigration(&migrator)
         registerAuditMigration(&migrator)
         return migrator
     }

@@ -6,16 +6,18 @@ extension ChatStore {
     /// seq, its last `tailSize` events (oldest first), all its client message ids (by author) and its read
     /// markers; the organizations of those sessions; every staff member's last stored availability.
     ///
-    /// First removes open sessions without any event: chats whose request was never stored (a crash came
+    /// First indexes every event not indexed yet (so what follows reads the index alone), then removes open
+    /// sessions without any event: chats whose request was never stored (a crash came
     /// between the failed write and the engine abandoning the row), which nobody was ever told of.
     ///
     /// One transaction. Blocking; call it before the service thread starts.
     public func recoverState(tailSize: Int) throws -> RecoveredState {
         let tailSize = max(0, tailSize)
         return try dbPool.write { db in
+            try Self.indexTail(db)
             try db.execute(sql: """
                 DELETE FROM sessions WHERE state != 'closed'
-                AND NOT EXISTS (SELECT 1 FROM session_events WHERE session_id = sessions.id)
+                AND NOT EXISTS (SELECT 1 FROM event_index WHERE session_id = sessions.id)
                 """)
             let nextSessionID = try SessionID.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM sessions") ?? 1
             let sessions = try SessionRow.fetchAll(
@@ -26,14 +28,14 @@ extension ChatStore {
             for session in sessions {
                 let id = session.record.id
                 organizationIDs.insert(session.record.organizationID)
-                let lastSeq = try Self.lastSeq(db, id)
-                let tail = try SessionEventRow.fetchAll(db, sql: """
-                    SELECT * FROM session_events WHERE session_id = ? ORDER BY seq DESC LIMIT ?
-                    """, arguments: [id, tailSize]).reversed().map(\.event)
+                let lastSeq = try EventReads.aggregates(db, sessionID: id).lastSeq
+                let tail = try EventReads.events(db, sessionID: id, afterSeq: max(0, lastSeq - Seq(tailSize)),
+                                                 limit: nil)
                 var clientIDs: [ClientMessageKey: Seq] = [:]
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT author_role, author_id, client_msg_id, seq FROM session_events
-                    WHERE session_id = ? AND client_msg_id IS NOT NULL
+                    SELECT e.author_role, e.author_id, e.client_msg_id, e.seq
+                    FROM event_index i JOIN events e ON e.id = i.event_id
+                    WHERE i.session_id = ? AND e.client_msg_id IS NOT NULL
                     """, arguments: [id])
                 while let row = try rows.next() {
                     guard let role = Participant.Role(rawValue: row[0]) else { continue }
@@ -65,11 +67,6 @@ extension ChatStore {
             return RecoveredState(nextSessionID: nextSessionID, openSessions: open, organizations: organizations,
                                   staff: staff)
         }
-    }
-
-    static func lastSeq(_ db: Database, _ id: SessionID) throws -> Seq {
-        try Seq.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM session_events WHERE session_id = ?",
-                         arguments: [id]) ?? 0
     }
 
     static func readMarkers(_ db: Database, _ id: SessionID) throws -> [Participant.Role: Seq] {

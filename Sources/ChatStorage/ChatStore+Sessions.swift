@@ -16,11 +16,7 @@ extension ChatStore {
     ///
     /// Blocking; any thread but the lws service thread (the engine asks for it through `Effect.loadHistory`).
     public func events(sessionID: SessionID, afterSeq: Seq = 0, limit: Int? = nil) throws -> [SessionEvent] {
-        try dbPool.read { db in
-            try SessionEventRow.fetchAll(db, sql: """
-                SELECT * FROM session_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?
-                """, arguments: [sessionID, afterSeq, limit.map { max(0, $0) } ?? -1])
-        }.map(\.event)
+        try dbPool.read { db in try EventReads.events(db, sessionID: sessionID, afterSeq: afterSeq, limit: limit) }
     }
 
     /// How far each role has read a session. Roles that never marked anything are absent.

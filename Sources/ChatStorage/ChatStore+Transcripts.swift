@@ -8,11 +8,17 @@ extension ChatStore {
     public func sessions(matching filter: TranscriptFilter) throws -> [TranscriptSummary] {
         let (sql, arguments) = Self.listingSQL(filter)
         return try dbPool.read { db in
+            // The row counts indexed events; the unindexed tail (one short range scan) adds the rest.
+            let tail = try EventReads.tailAggregates(db)
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             var summaries: [TranscriptSummary] = []
             while let row = try rows.next() {
-                summaries.append(TranscriptSummary(record: try SessionRow(row: row).record,
-                                                   lastSeq: row["last_seq"], messageCount: row["message_count"]))
+                let record = try SessionRow(row: row).record
+                let lastSeq: Seq = row["last_seq"]
+                let messageCount: Int = row["message_count"]
+                let extra = tail[record.id]
+                summaries.append(TranscriptSummary(record: record, lastSeq: max(lastSeq, extra?.lastSeq ?? 0),
+                                                   messageCount: messageCount + (extra?.messageCount ?? 0)))
             }
             return summaries
         }
@@ -86,7 +92,7 @@ extension ChatStore {
         arguments += [filter.effectiveLimit, filter.effectiveOffset]
         // The page's ids first, from an index that holds the filter's rows newest first (v7), so that an offset
         // skips index entries and only the page's rows are read; `last_seq` and `message_count` are kept on the
-        // row by the writer.
+        // row by the writer's index flushes (`ChatStore.indexTail`).
         let order = filter.agentID == nil ? "s.created_at DESC, s.id DESC" : "a.created_at DESC, a.session_id DESC"
         let sql = """
             SELECT s.* FROM sessions s

@@ -19,6 +19,12 @@ public final class ChatStore: Sendable {
     /// The database file.
     public let path: String
     public let durability: Durability
+    /// How many events the unindexed tail of `events` may hold before the writer indexes it (v9-event-log): larger
+    /// means fewer index pages written per message, a longer tail scanned by reads of open chats.
+    public let eventIndexBatch: Int
+    /// How long committed events may stay unindexed when fewer than `eventIndexBatch` arrive (a quiet server):
+    /// the writer then indexes them on its own. Bounds how stale the search index and the session aggregates get.
+    public let eventIndexDelaySeconds: Double
 
     /// Opens (creating it and its parent directory if needed) the database at `path`, and migrates it to the
     /// current schema.
@@ -27,7 +33,10 @@ public final class ChatStore: Sendable {
     /// - Throws: a file-system error if the directory cannot be created, or a GRDB `DatabaseError` if the file
     ///   cannot be opened or migrated.
     /// - Parameter walCheckpointPages: pages the WAL may hold before it is checkpointed (SQLite's default is 1,000).
-    public init(path: String, durability: Durability = .full, walCheckpointPages: Int = 20_000) throws {
+    /// - Parameter eventIndexBatch: see `eventIndexBatch`; at least 1.
+    /// - Parameter eventIndexDelaySeconds: see `eventIndexDelaySeconds`.
+    public init(path: String, durability: Durability = .full, walCheckpointPages: Int = 20_000,
+                eventIndexBatch: Int = 4_096, eventIndexDelaySeconds: Double = 2) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
@@ -37,6 +46,8 @@ public final class ChatStore: Sendable {
 
         self.path = path
         self.durability = durability
+        self.eventIndexBatch = max(1, eventIndexBatch)
+        self.eventIndexDelaySeconds = max(0.001, eventIndexDelaySeconds)
         self.dbPool = try DatabasePool(path: path, configuration: config)
         // Not in `prepareDatabase`: GRDB sets `synchronous = NORMAL` on the writer connection after that hook when
         // it turns WAL on. Only the writer connection commits, and the pool keeps it open, so setting it once

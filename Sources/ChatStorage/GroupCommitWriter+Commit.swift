@@ -21,14 +21,16 @@ extension GroupCommitWriter {
                 return commitOneByOne(batch, start: start)
             }
             do {
-                try store.dbPool.write { db in
-                    var prepared = PreparedWrites(db)
+                let (unindexed, appended) = try store.dbPool.write { db in
+                    var prepared = PreparedWrites(db, committedSeqs: committedSeqs)
                     for write in batch {
                         try injectedFailure?(write)
                         try prepared.apply(write)
                     }
-                    try prepared.flushAggregates()
+                    try prepared.flushAgents()
+                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared.appendedSeqs)
                 }
+                noteCommitted(unindexed: unindexed, seqs: appended)
                 for write in batch { clearBroken(write) }
                 if attempt > 0 { setFailing(nil) }
                 onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(batch), batchSize: batch.count,
@@ -67,12 +69,14 @@ extension GroupCommitWriter {
                 continue
             }
             do {
-                try store.dbPool.write { db in
-                    var prepared = PreparedWrites(db)
+                let (unindexed, appended) = try store.dbPool.write { db in
+                    var prepared = PreparedWrites(db, committedSeqs: committedSeqs)
                     try injectedFailure?(write)
                     try prepared.apply(write)
-                    try prepared.flushAggregates()
+                    try prepared.flushAgents()
+                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared.appendedSeqs)
                 }
+                noteCommitted(unindexed: unindexed, seqs: appended)
                 committed.append(write)
             } catch {
                 markBroken(write)
@@ -83,6 +87,49 @@ extension GroupCommitWriter {
             onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(committed), batchSize: committed.count,
                                    duration: Self.seconds(since: start)))
         }
+    }
+
+    /// Inside a batch's transaction, after its writes: indexes the tail when it holds `eventIndexBatch` events or
+    /// more (`ChatStore.indexTail`), so the index and the session aggregates commit with the batch that completes
+    /// them and the tail that readers scan stays short. Returns the events left unindexed once this commits.
+    private func indexTailIfDue(_ db: Database, appended: Int) throws -> Int {
+        // The first commit counts what the database holds, this transaction's events included.
+        let unindexed = try unindexedEvents.map { $0 + appended } ?? Self.countUnindexed(db)
+        guard unindexed >= store.eventIndexBatch else { return unindexed }
+        try ChatStore.indexTail(db)
+        return 0
+    }
+
+    /// After a commit: the tail's new length, and the committed last seqs (forgotten all at once past
+    /// `committedSeqsLimit` sessions; a session seen again is then read back once).
+    private func noteCommitted(unindexed: Int, seqs: [SessionID: Seq]) {
+        unindexedEvents = unindexed
+        if unindexed == 0 {
+            indexDue = nil
+        } else if indexDue == nil {
+            indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
+        }
+        if committedSeqs.count + seqs.count > Self.committedSeqsLimit { committedSeqs.removeAll(keepingCapacity: true) }
+        committedSeqs.merge(seqs) { _, new in new }
+    }
+
+    static let committedSeqsLimit = 65_536
+
+    /// Indexes the tail in a transaction of its own (the writer is idle and events waited long enough). A
+    /// failure leaves them for the next try, `eventIndexDelaySeconds` later.
+    func indexTailNow() {
+        do {
+            try store.dbPool.write { db in _ = try ChatStore.indexTail(db) }
+            unindexedEvents = 0
+            indexDue = nil
+        } catch {
+            indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
+        }
+    }
+
+    private static func countUnindexed(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE id > ?",
+                         arguments: [try EventReads.indexedThrough(db)]) ?? 0
     }
 
     /// Whether an error is caused by the write itself (so other writes may still succeed).

@@ -34,6 +34,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var failingMessage: String?
     private let onStorageState: @Sendable (String?) -> Void
 
+    /// Events committed but not yet indexed (nil until the first commit reads it). Writer thread only.
+    var unindexedEvents: Int?
+    /// When the unindexed events must be indexed even if no more arrive (nil: none waiting). Writer thread only.
+    var indexDue: Date?
+
+    /// The last committed seq of sessions written since start (bounded). Writer thread only.
+    var committedSeqs: [SessionID: Seq] = [:]
+
     /// Sessions whose event (or row) failed on its own, with the failed seq (0: the row itself). Writer thread only.
     var brokenFrom: [SessionID: Seq] = [:]
 
@@ -161,8 +169,24 @@ public final class GroupCommitWriter: @unchecked Sendable {
         var lastBatchSize = 0
         while true {
             condition.lock()
-            while queue.isEmpty && !stopRequested { condition.wait() }
+            while queue.isEmpty && !stopRequested {
+                // Unindexed events wait at most `eventIndexDelaySeconds` for more to join them.
+                guard let due = indexDue else {
+                    condition.wait()
+                    continue
+                }
+                if !condition.wait(until: due) && queue.isEmpty && !stopRequested {
+                    condition.unlock()
+                    indexTailNow()
+                    condition.lock()
+                }
+            }
             if queue.isEmpty {
+                if indexDue != nil {   // a clean stop leaves every event indexed
+                    condition.unlock()
+                    indexTailNow()
+                    condition.lock()
+                }
                 finished = true
                 condition.broadcast()
                 condition.unlock()

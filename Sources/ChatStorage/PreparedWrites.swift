@@ -6,11 +6,17 @@ import GRDB
 ///
 /// Confined to the database access closure it was made in (it holds that connection's statements).
 ///
-/// Appended events also move their session's `last_seq` and `message_count`, and an agent named by an event or
-/// a session row joins `session_agents` (the transcript listing reads both): `apply` only notes them, and
-/// `flushAggregates()` writes them, one UPDATE per session and one INSERT OR IGNORE per (agent, session) pair.
-/// Callers run `flushAggregates()` before the transaction commits, so the aggregates commit or roll back with
-/// the writes they summarize, at one row update per session per transaction rather than one per event.
+/// Appended events go to the end of `events` (v9-event-log) with ids that only grow: after the largest id stored
+/// and after `indexed_through`, so an event is never mistaken for an indexed one, even if the newest events were
+/// ever deleted. Their index entries and session aggregates are written later, many at a time
+/// (`ChatStore.indexTail`). An agent named by an event or a session row joins `session_agents` (the transcript
+/// listing and access checks read it): `apply` only notes the pairs, and `flushAgents()` writes them, one INSERT OR
+/// IGNORE per (agent, session) pair per transaction. Callers run `flushAgents()` before the transaction commits.
+///
+/// The log has no unique key on (session, seq), so an appended event must be its session's next seq: checked
+/// against `committedSeqs` (the writer's memory of what committed), this transaction's own appends, or, for a
+/// session the writer has not seen since it started, the stored last seq. A duplicate or a gap fails the write
+/// (`seq_out_of_order`), as the old primary key did for duplicates.
 struct PreparedWrites {
     private let db: Database
     private var insertSession: Statement?
@@ -20,9 +26,10 @@ struct PreparedWrites {
     private var upsertReadMarker: Statement?
     private var insertServiceOrder: Statement?
     private var upsertStaffStatus: Statement?
-    private var updateAggregates: Statement?
-    /// Per session: the highest seq appended in this transaction, and how many `message` events.
-    private var pendingAggregates: [SessionID: (lastSeq: Seq, messages: Int)] = [:]
+    /// The id the next appended event gets; read from the database at the first append of the transaction.
+    private var nextEventID: Int64?
+    /// Events appended through this value.
+    private(set) var appendedEvents = 0
     private var insertSessionAgent: Statement?
     /// Agents named by this transaction's events and session rows, per session.
     private var pendingAgents: Set<SessionAgent> = []
@@ -32,8 +39,15 @@ struct PreparedWrites {
         var agentID: StaffID
     }
 
-    init(_ db: Database) {
+    /// The last seq of each session as committed before this transaction (read only: never copied).
+    private let committedSeqs: [SessionID: Seq]
+    /// The last seq of each session this transaction created or appended to; merged into the writer's
+    /// `committedSeqs` once it commits.
+    private(set) var appendedSeqs: [SessionID: Seq] = [:]
+
+    init(_ db: Database, committedSeqs: [SessionID: Seq] = [:]) {
         self.db = db
+        self.committedSeqs = committedSeqs
     }
 
     /// Applies one write. Throws the SQLite error (a constraint violation for a duplicate event, for example), or
@@ -41,16 +55,22 @@ struct PreparedWrites {
     mutating func apply(_ write: StorageWrite) throws {
         switch write {
         case .appendEvent(let event):
+            let last = try appendedSeqs[event.sessionID] ?? committedSeqs[event.sessionID]
+                ?? EventReads.aggregates(db, sessionID: event.sessionID).lastSeq
+            guard event.seq == last + 1 else {
+                throw StorageError.seqOutOfOrder(event.sessionID, seq: event.seq, expected: last + 1)
+            }
+            let id = try nextEventID ?? Self.firstFreeEventID(db)
             try statement(&insertEvent, SessionEventRow.insertSQL)
-                .execute(arguments: SessionEventRow.insertArguments(event))
-            var tally = pendingAggregates[event.sessionID] ?? (lastSeq: 0, messages: 0)
-            tally.lastSeq = max(tally.lastSeq, event.seq)
-            if event.kind == .message { tally.messages += 1 }
-            pendingAggregates[event.sessionID] = tally
+                .execute(arguments: SessionEventRow.insertArguments(event, id: id))
+            nextEventID = id + 1
+            appendedEvents += 1
+            appendedSeqs[event.sessionID] = event.seq
             if let agent = event.agent { pendingAgents.insert(SessionAgent(sessionID: event.sessionID, agentID: agent.id)) }
         case .createSession(let record):
             try statement(&insertSession, SessionRow.insertSQL)
                 .execute(arguments: SessionRow.insertArguments(record))
+            appendedSeqs[record.id] = 0
             if let agent = record.agent { pendingAgents.insert(SessionAgent(sessionID: record.id, agentID: agent.id)) }
         case .updateSession(let record):
             try statement(&updateSession, SessionRow.updateSQL)
@@ -72,24 +92,18 @@ struct PreparedWrites {
                 order.proposal.proposedBy.id, order.acceptedAt.timeIntervalSince1970])
         case .abandonSession(let id):
             try db.execute(sql: """
-                DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM session_events WHERE session_id = ?1)
-                """, arguments: [id])
+                DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM event_index WHERE session_id = ?1)
+                AND NOT EXISTS (SELECT 1 FROM events WHERE id > ?2 AND session_id = ?1)
+                """, arguments: [id, try EventReads.indexedThrough(db)])
         case let .staffStatus(staffID, status):
             try statement(&upsertStaffStatus, Self.upsertStaffStatusSQL)
                 .execute(arguments: [staffID, status.rawValue, Date().timeIntervalSince1970])
         }
     }
 
-    /// Writes the aggregates of the events applied since the last flush: one UPDATE per session. Call it last in
-    /// the transaction (after every `apply`), before it commits.
-    mutating func flushAggregates() throws {
-        if !pendingAggregates.isEmpty {
-            let update = try statement(&updateAggregates, Self.updateAggregatesSQL)
-            for (sessionID, tally) in pendingAggregates {
-                try update.execute(arguments: [tally.lastSeq, tally.messages, sessionID])
-            }
-            pendingAggregates.removeAll(keepingCapacity: true)
-        }
+    /// Writes the (agent, session) pairs noted since the last flush. Call it last in the transaction (after every
+    /// `apply`), before it commits.
+    mutating func flushAgents() throws {
         if !pendingAgents.isEmpty {
             let insert = try statement(&insertSessionAgent, Self.insertSessionAgentSQL)
             for pair in pendingAgents {
@@ -99,15 +113,17 @@ struct PreparedWrites {
         }
     }
 
+    static func firstFreeEventID(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: """
+            SELECT max(COALESCE((SELECT MAX(id) FROM events), 0),
+                       COALESCE((SELECT indexed_through FROM event_index_state WHERE id = 1), 0)) + 1
+            """) ?? 1
+    }
+
     /// `created_at` is copied from the row (a session's creation time never changes); nothing for a missing row.
     static let insertSessionAgentSQL = """
         INSERT OR IGNORE INTO session_agents (agent_id, created_at, session_id)
         SELECT ?1, created_at, id FROM sessions WHERE id = ?2
-        """
-
-    /// `max`: a flush must never move `last_seq` back, whatever order events were applied in.
-    static let updateAggregatesSQL = """
-        UPDATE sessions SET last_seq = max(last_seq, ?1), message_count = message_count + ?2 WHERE id = ?3
         """
 
     /// A status of a staff account deleted meanwhile is ignored (nothing to restore).

@@ -1,3 +1,5 @@
+import ChatCore
+
 /// A storage refusal or failure with a stable machine code and a human sentence.
 ///
 /// Codes (never renamed):
@@ -6,6 +8,7 @@
 /// - `token_exists`: `insertStaffToken` with a hash already stored.
 /// - `not_found`: the organization, staff account or session a write refers to does not exist.
 /// - `corrupt_row`: a stored value could not be read back as a domain value (for example an unknown state).
+/// - `seq_out_of_order`: an appended event's seq is not the next one of its session (a duplicate or a gap).
 ///
 /// Errors raised by SQLite itself reach callers as GRDB's `DatabaseError`, which carries the SQL and the
 /// SQLite result code.
@@ -34,6 +37,11 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
 
     static func notFound(_ what: String) -> StorageError {
         StorageError(code: "not_found", message: "\(what) does not exist.")
+    }
+
+    static func seqOutOfOrder(_ session: SessionID, seq: Seq, expected: Seq) -> StorageError {
+        StorageError(code: "seq_out_of_order",
+                     message: "Event \(seq) of session \(session) is not the next one (\(expected)).")
     }
 
     static func corruptRow(_ what: String) -> StorageError {

@@ -9,21 +9,21 @@ final class ChatStoreMigrationTests: StorageTestCase {
         let store = try makeStore()
         XCTAssertTrue(FileManager.default.fileExists(atPath: databasePath))
         XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates", "v8-lean-events", "v9-audit"])
+                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-audit"])
 
         let tables = try store.dbPool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
         for table in ["organizations", "organization_contacts", "staff", "staff_tokens", "sessions",
-                      "session_events", "read_markers"] {
+                      "events", "event_index", "event_index_state", "read_markers"] {
             XCTAssertTrue(tables.contains(table), "missing table \(table)")
         }
         let indexes = try store.dbPool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
         }
-        XCTAssertFalse(indexes.contains("session_events_by_author_client_id"), "idempotency lives in the engine (v8)")
+        XCTAssertFalse(tables.contains("session_events"), "replaced by the event log (v9)")
+        XCTAssertEqual(indexes.filter { $0.hasPrefix("events") }, [], "the log has no index but its key (v9)")
         XCTAssertTrue(indexes.contains("sessions_by_request"))
-        XCTAssertTrue(indexes.contains("session_events_by_agent"))
         XCTAssertTrue(indexes.contains("sessions_by_organization"))
     }
 
@@ -51,7 +51,7 @@ final class ChatStoreMigrationTests: StorageTestCase {
         }
         let reopened = try makeStore()
         XCTAssertEqual(try reopened.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates", "v8-lean-events", "v9-audit"])
+                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-audit"])
         XCTAssertEqual(try reopened.organization(id: "acme")?.planID, "hv")
         XCTAssertEqual(try reopened.session(id: 1), Fixture.session(1))
         XCTAssertEqual(try reopened.events(sessionID: 1), [Fixture.message(1, seq: 1)])

@@ -33,7 +33,7 @@ final class GroupCommitWriterTests: StorageTestCase {
 
         XCTAssertTrue(log.failures.isEmpty, "\(log.failures.map(\.message))")
         let sessionCount = threads * sessionsPerThread
-        let total = try store.dbPool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session_events") }
+        let total = try store.dbPool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") }
         XCTAssertEqual(total, sessionCount * eventsPerSession)
         for id in 1...SessionID(sessionCount) {
             let events = try store.events(sessionID: id)

@@ -3,23 +3,42 @@ import GRDB
 import XCTest
 @testable import ChatStorage
 
-/// `sessions.last_seq` and `sessions.message_count` (v7) against the same figures counted from `session_events`,
-/// whatever path committed the events: whole batches, the one-by-one fallback, retried batches, the migration.
+/// `sessions.last_seq` and `sessions.message_count` (v7; since v9 plus the unindexed tail's) against the same figures
+/// counted from `events`, and the event index against the log (every event up to `indexed_through` indexed once,
+/// none after it), whatever path committed the events: whole batches, the one-by-one fallback, retried batches,
+/// index flushes at any point, the migrations.
 final class SessionAggregateTests: StorageTestCase {
     /// Per session: (stored last_seq, counted), (stored message_count, counted). Equal pairs pass.
     func aggregates(_ store: ChatStore) throws -> [SessionID: [Int]] {
         try store.dbPool.read { db in
             var result: [SessionID: [Int]] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT s.id, s.last_seq, s.message_count,
-                       (SELECT COALESCE(MAX(seq), 0) FROM session_events e WHERE e.session_id = s.id) AS counted_seq,
-                       (SELECT COUNT(*) FROM session_events e WHERE e.session_id = s.id AND e.kind = 'message')
+                SELECT s.id,
+                       (SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.session_id = s.id) AS counted_seq,
+                       (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id AND e.kind = 'message')
                            AS counted_messages
                 FROM sessions s
                 """) {
-                result[row["id"]] = [row["last_seq"], row["counted_seq"], row["message_count"], row["counted_messages"]]
+                let id: SessionID = row["id"]
+                let stored = try EventReads.aggregates(db, sessionID: id)
+                result[id] = [Int(stored.lastSeq), row["counted_seq"], stored.messageCount, row["counted_messages"]]
             }
             return result
+        }
+    }
+
+    /// Index entries that are missing (event ids up to the boundary without one), wrong, or beyond the boundary.
+    func indexDefects(_ store: ChatStore) throws -> [String] {
+        try store.dbPool.read { db in
+            let through = try EventReads.indexedThrough(db)
+            return try String.fetchAll(db, sql: """
+                SELECT 'unindexed ' || e.id FROM events e
+                WHERE e.id <= ?1 AND NOT EXISTS (SELECT 1 FROM event_index i
+                                                 WHERE i.event_id = e.id AND i.session_id = e.session_id AND i.seq = e.seq)
+                UNION ALL SELECT 'entry beyond the boundary ' || event_id FROM event_index WHERE event_id > ?1
+                UNION ALL SELECT 'entry without its event ' || event_id FROM event_index i
+                          WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = i.event_id)
+                """, arguments: [through])
         }
     }
 
@@ -31,7 +50,7 @@ final class SessionAggregateTests: StorageTestCase {
                 WHERE a.created_at = s.created_at ORDER BY 1
                 """)
             let counted = try String.fetchAll(db, sql: """
-                SELECT DISTINCT agent_id || '/' || session_id FROM session_events WHERE agent_id IS NOT NULL
+                SELECT DISTINCT agent_id || '/' || session_id FROM events WHERE agent_id IS NOT NULL
                 UNION SELECT agent_id || '/' || id FROM sessions WHERE agent_id IS NOT NULL ORDER BY 1
                 """)
             return (stored, counted)
@@ -43,6 +62,7 @@ final class SessionAggregateTests: StorageTestCase {
         // hold an agent that was on the row before and is named by no event (the engine does not do that).
         let pairs = try agentPairs(store)
         XCTAssertEqual(Set(pairs.counted).subtracting(pairs.stored), [], "session_agents", file: file, line: line)
+        XCTAssertEqual(try indexDefects(store), [], file: file, line: line)
         let all = try aggregates(store)
         XCTAssertFalse(all.isEmpty, file: file, line: line)
         for (id, figures) in all.sorted(by: { $0.key < $1.key }) {
@@ -87,7 +107,9 @@ final class SessionAggregateTests: StorageTestCase {
 
     func testAggregatesMatchTheEventsAfterRandomBatches() throws {
         for seed in UInt64(1)...5 {
-            let store = try ChatStore(path: directory.appendingPathComponent("db\(seed)/chat.sqlite").path)
+            // The index is flushed at different points: after every event, every few batches, or never.
+            let store = try ChatStore(path: directory.appendingPathComponent("db\(seed)/chat.sqlite").path,
+                                      eventIndexBatch: [1, 5, 37, 100_000, 64][Int(seed % 5)])
             let log = WriterLog()
             let writer = log.makeWriter(store: store, capacity: 10_000)
             writer.start()
@@ -100,6 +122,19 @@ final class SessionAggregateTests: StorageTestCase {
             XCTAssertEqual(log.failures.map(\.message), [])
             try assertAggregatesMatchEvents(store)
             XCTAssertEqual(try agentPairs(store).stored, Self.agentPairs(batches.joined()), "seed \(seed)")
+            // Every session reads back whole and in order, in pages that cross the index's boundary anywhere.
+            for id in SessionID(1)...12 {
+                let all = try store.events(sessionID: id).map(\.seq)
+                XCTAssertEqual(all, all.isEmpty ? [] : Array(1...Seq(all.count)), "session \(id), seed \(seed)")
+                var paged: [Seq] = []
+                while let next = try store.events(sessionID: id, afterSeq: paged.last ?? 0, limit: 3).nilIfEmpty {
+                    paged += next.map(\.seq)
+                }
+                XCTAssertEqual(paged, all, "paged, session \(id), seed \(seed)")
+            }
+            try store.indexAllEvents()
+            try assertAggregatesMatchEvents(store)
+            XCTAssertEqual(try store.unindexedEventCount(), 0)
         }
     }
 
@@ -255,4 +290,8 @@ final class FailureBudget: @unchecked Sendable {
             throw InjectedStorageError(description: "transient")
         }
     }
+}
+
+extension Array {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
 }

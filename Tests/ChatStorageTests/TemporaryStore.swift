@@ -18,8 +18,9 @@ class StorageTestCase: XCTestCase {
 
     var databasePath: String { directory.appendingPathComponent("db/chat.sqlite").path }
 
-    func makeStore(durability: Durability = .normal) throws -> ChatStore {
-        try ChatStore(path: databasePath, durability: durability)
+    /// A small `eventIndexBatch` by default: most tests then read events from both the index and the tail.
+    func makeStore(durability: Durability = .normal, eventIndexBatch: Int = 3) throws -> ChatStore {
+        try ChatStore(path: databasePath, durability: durability, eventIndexBatch: eventIndexBatch)
     }
 
     /// Commits `writes` through a writer that is stopped before returning; fails the test on any failure.

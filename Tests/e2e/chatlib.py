@@ -71,7 +71,9 @@ POLICY = {
 BASE_CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 10000, "messageBurst": 10000,
                "chatRequestBurst": 10000, "ticketBurst": 10000,
                # likewise for the login throttle (every test logs in from 127.0.0.1; test_login_flood.py meets it)
-               "loginAttemptsPerAddress": 100000, "loginAttemptsPerUsername": 100000, "loginQueueCapacity": 1000}
+               "loginAttemptsPerAddress": 100000, "loginAttemptsPerUsername": 100000, "loginQueueCapacity": 1000,
+               # the event index is written every few events, so reads cross its boundary in every test
+               "eventIndexBatch": 5, "eventIndexDelaySeconds": 0.1}
 
 
 # --------------------------------------------------------------------------- tokens

@@ -12,7 +12,7 @@ CONTROL_TEXTS = ["before\u0000after", "bell\u0007", "esc\u001b[31mred", "\u0001"
 def stored_texts(server, sid):
     with sqlite3.connect(f"file:{server.data / 'chat.sqlite'}?mode=ro", uri=True) as db:
         return [row[0] for row in db.execute(
-            "SELECT text FROM session_events WHERE session_id = ? AND kind = 'message' ORDER BY seq", (sid,))]
+            "SELECT text FROM events WHERE session_id = ? AND kind = 'message' ORDER BY seq", (sid,))]
 
 
 def test_message_with_nul_is_refused_and_nothing_is_stored(server):

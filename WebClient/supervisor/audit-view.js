@@ -3,7 +3,7 @@
 import { api, el, formatDateTime, replaceChildren } from "../js/dom.js";
 
 const ACTIONS = [
-  ["transcript_read", "Read a transcript"], ["transcript_list", "Listed transcripts"],
+  ["transcript_read", "Read a transcript"], ["transcript_list", "Listed transcripts"], ["transcript_search", "Searched transcripts"],
   ["transcript_export", "Exported a transcript"], ["list_export", "Exported a list (CSV)"], ["audit_read", "Read the audit"],
 ];
 const ACTION_TEXT = Object.fromEntries(ACTIONS);

@@ -112,6 +112,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var onCallAlertsPerOrganizationPerDay: Int = 10
     /// Pages (4 KiB) the SQLite write-ahead log may hold before it is checkpointed into the database file.
     public var walCheckpointPages: Int = 20_000
+    /// Events the unindexed tail of the event log may hold before the writer indexes them all at once.
+    public var eventIndexBatch: Int = 4_096
+    /// Seconds committed events may wait unindexed when fewer than `eventIndexBatch` arrive.
+    public var eventIndexDelaySeconds: Double = 2
 
     /// The defaults.
     public init() {}
@@ -124,7 +128,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallMaxAttempts, onCallInitialBackoffSeconds
-        case onCallAlertsPerOrganizationPerDay, walCheckpointPages
+        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
@@ -181,6 +185,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         onCallInitialBackoffSeconds = try value(.onCallInitialBackoffSeconds, onCallInitialBackoffSeconds)
         onCallAlertsPerOrganizationPerDay = try value(.onCallAlertsPerOrganizationPerDay, onCallAlertsPerOrganizationPerDay)
         walCheckpointPages = try value(.walCheckpointPages, walCheckpointPages)
+        eventIndexBatch = try value(.eventIndexBatch, eventIndexBatch)
+        eventIndexDelaySeconds = try value(.eventIndexDelaySeconds, eventIndexDelaySeconds)
         customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
         loginWorkers = try value(.loginWorkers, loginWorkers)
         loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
@@ -228,6 +234,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(ticketBurst >= 1 && ticketBurst.isFinite, .ticketBurst, ">= 1")
         try require(writerCapacity >= 1, .writerCapacity, ">= 1")
         try require(walCheckpointPages >= 100, .walCheckpointPages, ">= 100")
+        try require(eventIndexBatch >= 1 && eventIndexBatch <= 1_000_000, .eventIndexBatch, "between 1 and 1000000")
+        try require(eventIndexDelaySeconds >= 0.01 && eventIndexDelaySeconds <= 3600, .eventIndexDelaySeconds,
+                    "between 0.01 and 3600")
         try require((1...PasswordHasher.maxIterations).contains(passwordIterations), .passwordIterations,
                     "in 1...\(PasswordHasher.maxIterations)")
         try require(sessionTokenTTLSeconds > 0 && sessionTokenTTLSeconds.isFinite, .sessionTokenTTLSeconds, "> 0")

@@ -2,9 +2,9 @@ import ChatCore
 import Foundation
 import GRDB
 
-/// A row of `session_events`: one numbered event of a session.
+/// A row of `events` (v9-event-log): one numbered event of a session.
 struct SessionEventRow: FetchableRecord, TableRecord {
-    static let databaseTableName = "session_events"
+    static let databaseTableName = "events"
 
     enum Columns: String, ColumnExpression {
         case sessionID = "session_id"
@@ -50,13 +50,13 @@ struct SessionEventRow: FetchableRecord, TableRecord {
     }
 
     static let insertSQL = """
-        INSERT INTO session_events (session_id, seq, at, kind, author_role, author_id, author_name, text,
-                                    client_msg_id, agent_id, agent_name, reason, ticket_number, proposal)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO events (id, session_id, seq, at, kind, author_role, author_id, author_name, text,
+                            client_msg_id, agent_id, agent_name, reason, ticket_number, proposal)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    static func insertArguments(_ event: SessionEvent) -> StatementArguments {
-        [event.sessionID, event.seq, event.at.timeIntervalSince1970, event.kind.rawValue, event.author.role.rawValue,
+    static func insertArguments(_ event: SessionEvent, id: Int64) -> StatementArguments {
+        [id, event.sessionID, event.seq, event.at.timeIntervalSince1970, event.kind.rawValue, event.author.role.rawValue,
          event.author.id, event.author.name, event.text, event.clientMessageID, event.agent?.id, event.agent?.name,
          event.reason, event.ticketNumber, ProposalJSON.encode(event.proposal)]
     }

@@ -104,7 +104,12 @@ final class ModelWorld {
             textCounter += 1
             let text = "\(ModelActors.all[connections[connection]!].name) says \(textCounter)"
             sentTexts[connections[connection]!, default: [:]][id, default: [:]][clientID, default: []].insert(text)
-            command(.sendMessage(sessionID: id, clientID: clientID, text: text), from: connection)
+            // Every fourth send of staff (and of customers, who are refused) is a staff-only note.
+            if clientPick % 4 == 3 {
+                command(.addNote(sessionID: id, clientID: clientID, text: text), from: connection)
+            } else {
+                command(.sendMessage(sessionID: id, clientID: clientID, text: text), from: connection)
+            }
         case let .sync(pick, session, after):
             guard let connection = pickConnection(pick) else { return }
             let id = pickSession(session)
@@ -259,7 +264,9 @@ final class ModelWorld {
             guard let from = syncedFrom[connection]?[id] else { break }
             syncedFrom[connection]?[id] = nil
             let got = received[connection]?[id] ?? []
-            if from < lastSeq, let missing = (from + 1...lastSeq).first(where: { !got.contains($0) }) {
+            // Staff-only events (notes) are never sent to customers: their seqs are skipped, not missing.
+            let withheld = Set((storage.events[id] ?? []).filter { !SessionAccess.mayReceive(actor.principal, $0.kind) }.map(\.seq))
+            if from < lastSeq, let missing = (from + 1...lastSeq).first(where: { !got.contains($0) && !withheld.contains($0) }) {
                 fail("\(actor.name) got synced s\(id) up to \(lastSeq) without s\(id)#\(missing) (sync after \(from))")
             }
         case .session(let summary):
@@ -267,6 +274,9 @@ final class ModelWorld {
         case .event(let event):
             guard storage.events[event.sessionID]?.first(where: { $0.seq == event.seq }) == event else {
                 return fail("\(actor.name) got s\(event.sessionID)#\(event.seq) before it was stored (or not as stored)")
+            }
+            if event.kind.audience == .staffOnly && !actor.principal.isStaff {
+                return fail("\(actor.name) (a customer) got the staff-only s\(event.sessionID)#\(event.seq) (\(event.kind))")
             }
             delivered.append((index, event))
             received[connection, default: [:]][event.sessionID, default: []].insert(event.seq)
