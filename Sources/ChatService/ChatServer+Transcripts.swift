@@ -27,7 +27,8 @@ extension ChatServer {
             server.blocking(request) {
                 try store.record(AuditRecord.entry(principal, request, .transcriptList, at: now))
                 let summaries = try store.sessions(matching: filter)
-                let total = try store.countSessions(matching: filter)
+                // The total on the first page only: a cursor page need not count the filter again.
+                let total = filter.after == nil ? try store.countSessions(matching: filter) : nil
                 let names = try store.organizationNames(ids: Set(summaries.map(\.record.organizationID)))
                 let full = summaries.count == filter.limit
                 let response = HTTPReplies.json(200) { json in
@@ -42,7 +43,7 @@ extension ChatServer {
                         json.endObject()
                     }
                     json.endArray()
-                    json.field("total", total)
+                    json.key("total"); if let total { json.int(total) } else { json.null() }
                     json.field("nextCursor", full ? summaries.last.map { TranscriptCursor(after: $0.record).token } : nil)
                     json.field("limit", filter.limit)
                     json.field("offset", filter.offset)

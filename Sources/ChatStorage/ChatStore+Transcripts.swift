@@ -83,9 +83,11 @@ extension ChatStore {
             return ("SELECT COUNT(*) FROM (SELECT \(fromClause) \(whereClause))", arguments)
         }
         if let cursor = filter.after {
-            // Keyset: strictly older than the cursor in the listing's order (created_at DESC, id DESC).
+            // Keyset: strictly older than the cursor in the listing's order (created_at DESC, id DESC). Spelled with
+            // `<=` first so that SQLite seeks the index to the cursor (a bare OR made it scan from the newest row:
+            // 3.4 ms against 0.04 ms at row 40,000 of 44,000, measured on the bench database).
             let id = filter.agentID == nil ? "s.id" : "a.session_id"
-            conditions.append("(\(createdAt) < ? OR (\(createdAt) = ? AND \(id) < ?))")
+            conditions.append("\(createdAt) <= ? AND (\(createdAt) < ? OR \(id) < ?)")
             arguments += [cursor.createdAt, cursor.createdAt, cursor.sessionID]
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")

@@ -37,6 +37,18 @@ final class TranscriptReaderTests: StorageTestCase {
         XCTAssertEqual(try pages(store, TranscriptFilter(agentID: ann.id, outcome: .closed, limit: 5)), [[9, 8, 7, 6, 5], [4, 3, 2, 1]])
     }
 
+    /// A cursor page seeks the filter's index to the cursor instead of scanning from the newest row.
+    func testACursorPageSeeksItsIndex() throws {
+        let store = try makeSessions(3, agent: ann)
+        let cursor = TranscriptCursor(createdAt: Fixture.t0.timeIntervalSince1970 + 2, sessionID: 2)
+        for filter in [TranscriptFilter(after: cursor), TranscriptFilter(organizationID: "acme", after: cursor),
+                       TranscriptFilter(agentID: ann.id, after: cursor), TranscriptFilter(outcome: .closed, after: cursor),
+                       TranscriptFilter(state: .closed, after: cursor), TranscriptFilter(contactID: "c1", after: cursor)] {
+            let plan = try store.transcriptListingPlan(filter)
+            XCTAssertTrue(plan.contains("created_at<?"), "\(filter): \(plan)")
+        }
+    }
+
     func testKeysetBreaksTiesOfTheSameCreationTimeById() throws {
         let store = try makeSessions(5, sameTime: true)
         XCTAssertEqual(try pages(store, TranscriptFilter(limit: 2)), [[5, 4], [3, 2], [1]])

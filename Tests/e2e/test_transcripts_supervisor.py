@@ -73,7 +73,7 @@ def test_listing_keyset_pages_total_and_names(server):
         path = "/api/transcripts?organization=globex&limit=2" + (f"&cursor={cursor}" if cursor else "")
         status, body = server.http("GET", path, sue)
         assert status == 200, body
-        assert body["total"] == (5 if pages == 0 else 6)  # the total counts the newcomer once it exists
+        assert body["total"] == (5 if pages == 0 else None)  # counted on the first page only
         assert all(t["organizationName"] == "Globex" and t["productName"] == "Pressero" for t in body["transcripts"])
         seen += [t["id"] for t in body["transcripts"]]
         pages += 1

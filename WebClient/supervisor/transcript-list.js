@@ -144,7 +144,9 @@ export class TranscriptList {
     const page = response.body.transcripts ?? [];
     this.rows.push(...page);
     this.cursor = response.body.nextCursor ?? null;
-    if (first || response.body.total > this.total) this.total = response.body.total ?? this.rows.length;
+    // The total comes with the first page (cursor pages do not count again); chats that arrive later show on Refresh.
+    if (first) this.total = response.body.total ?? this.rows.length;
+    this.total = Math.max(this.total, this.rows.length);
     this.more.hidden = !this.cursor;
     const shown = this.rows.length;
     this.status.textContent = shown === this.total
