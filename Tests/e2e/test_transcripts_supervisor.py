@@ -248,3 +248,14 @@ def test_audit_records_reads_lists_and_exports_for_supervisors_only(server):
                 assert "append-only" in str(error)
     finally:
         db.close()
+
+
+def test_searches_are_audited_and_do_not_take_the_listing_cursor(server):
+    served_chat(server, lines=1)
+    sue = server.login("sue")
+    status, body = server.http("GET", "/api/search?q=agent&organization=acme", sue)
+    assert status == 200, body
+    status, body = server.http("GET", "/api/audit?action=transcript_search", sue)
+    assert [(e["staff"]["name"], e["detail"]) for e in body["entries"]] == [("Sue", "organization=acme&q=agent")]
+    status, body = server.http("GET", "/api/search?q=agent&cursor=1_1", sue)
+    assert status == 400 and body["error"]["field"] == "cursor"
