@@ -2,6 +2,7 @@
 name (with suggestions), reading it with names and its header, paging a long chat, exporting it, the print view,
 and the Audit tab showing those reads."""
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from views import css, open_supervisor, text_of, wait
@@ -109,6 +110,12 @@ def test_find_by_organization_name_read_export_and_audit(server, browsers, scree
     assert details == ["format=html", "format=text"]  # the print view, then the text file (newest first)
     css(driver, "#tab-main").click()
     wait(driver).until(lambda d: css(d, "#reader").is_displayed())
+    # The tabs follow the arrow keys too.
+    css(driver, "#tab-main").send_keys(Keys.ARROW_RIGHT)
+    wait(driver).until(lambda d: css(d, "#audit").is_displayed() and not css(d, "#main").is_displayed())
+    assert driver.switch_to.active_element.get_attribute("id") == "tab-audit"
+    css(driver, "#tab-audit").send_keys(Keys.ARROW_LEFT)
+    wait(driver).until(lambda d: css(d, "#main").is_displayed())
 
 
 def test_reader_pages_a_long_chat(server, browsers):

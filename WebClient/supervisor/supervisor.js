@@ -48,7 +48,7 @@ class SupervisorView {
     this.tabs = {
       main: el("button", { type: "button", role: "tab", id: "tab-main", "aria-selected": "true", "aria-controls": "main",
         onclick: () => this.showTab("main") }, "Board and transcripts"),
-      audit: el("button", { type: "button", role: "tab", id: "tab-audit", "aria-selected": "false", "aria-controls": "audit-panel",
+      audit: el("button", { type: "button", role: "tab", id: "tab-audit", "aria-selected": "false", "aria-controls": "audit-panel", tabindex: "-1",
         onclick: () => this.showTab("audit") }, "Audit"),
     };
 
@@ -59,7 +59,8 @@ class SupervisorView {
         el("a", { href: "../console/" }, "Agent console"),
         el("button", { type: "button", class: "secondary", id: "logout", onclick: () => this.logout() }, "Log out")),
       this.banner,
-      el("nav", { class: "tabs", role: "tablist", "aria-label": "Supervisor sections" }, this.tabs.main, this.tabs.audit),
+      el("nav", { class: "tabs", role: "tablist", "aria-label": "Supervisor sections", onkeydown: (e) => this.tabKey(e) },
+        this.tabs.main, this.tabs.audit),
       this.main = el("main", { id: "main", tabindex: "-1", role: "tabpanel", "aria-labelledby": "tab-main" },
         el("div", { class: "board", id: "board" },
           el("section", { class: "card", "aria-labelledby": "queued-title" },
@@ -88,8 +89,20 @@ class SupervisorView {
     this.transcripts.search();
   }
 
+  /** Arrow keys move between the tabs (the WAI-ARIA tabs pattern); the selected tab is the one in the Tab order. */
+  tabKey(event) {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    const next = this.tabs.main.getAttribute("aria-selected") === "true" ? "audit" : "main";
+    this.showTab(next);
+    this.tabs[next].focus();
+    event.preventDefault();
+  }
+
   showTab(name) {
-    for (const [key, tab] of Object.entries(this.tabs)) tab.setAttribute("aria-selected", String(key === name));
+    for (const [key, tab] of Object.entries(this.tabs)) {
+      tab.setAttribute("aria-selected", String(key === name));
+      tab.tabIndex = key === name ? 0 : -1;
+    }
     this.main.hidden = name !== "main";
     this.auditPanel.hidden = name !== "audit";
     if (name === "audit") this.audit.load(true);
