@@ -56,8 +56,9 @@ export class TranscriptReader {
       el("h3", {}, "Conversation"),
       this.events, this.more, sentinel);
     this.append(body);
+    this.observer?.disconnect();  // the previous transcript's
     if ("IntersectionObserver" in window) {
-      new IntersectionObserver((entries) => {
+      this.observer = new IntersectionObserver((entries) => {
         if (entries.some((e) => e.isIntersecting) && this.nextAfterSeq !== null && !this.loading) this.loadMore();
       }, { rootMargin: "300px" }).observe(sentinel);
     }
