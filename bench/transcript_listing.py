@@ -4,8 +4,10 @@
 Creates a fresh data directory with the real migrations (`chatd admin create-staff` / `create-org` open and
 migrate the file), fills it with 50,000 chats and 1,000,000 events straight through Python's sqlite3 in large
 transactions, starts the real `chatd serve` on it (loopback, port 0), logs in as a supervisor and times
-`GET /api/transcripts` for every filter at offset 0 and at offset 40,000 (median of several runs, a fresh
-connection per request), and `GET /api/search` for common, rare, prefix and phrase queries, with filters, on
+`GET /api/transcripts` for every filter at offset 0, at offset 40,000 and by keyset cursor at the same place
+(`cursor=` the `nextCursor` after row 40,000, or after the filter's last full page when it has fewer rows; the
+first page also counts the filter's total, and every listing by staff writes its audit entry: issue 11) (median
+of several runs, a fresh connection per request), and `GET /api/search` for common, rare, prefix and phrase queries, with filters, on
 the first page and on page 400 (through its cursor). Also times server start-up on that database.
 
     bench/transcript_listing.py --chatd .build/release/chatd [--data /tmp/tl-data] [--runs 7] [--keep]
@@ -335,9 +337,17 @@ def main():
     ]
     rows = []
     for name, query in filters:
+        prefix = "/api/transcripts?" + (query + "&" if query else "")
+        total = server.request("GET", prefix + "limit=1", token=token).get("total", 0) or 0
+        start_row = max(0, min(40_000, total) - 100)
+        cursor = server.request("GET", prefix + f"limit=100&offset={start_row}", token=token).get("nextCursor")
+        paths = [prefix + "limit=100&offset=0", prefix + "limit=100&offset=40000",
+                 prefix + f"limit=100&cursor={cursor}" if cursor else None]
         figures = []
-        for offset in (0, 40_000):
-            path = "/api/transcripts?" + (query + "&" if query else "") + f"limit=100&offset={offset}"
+        for path in paths:
+            if path is None:
+                figures.append((float("nan"), 0))
+                continue
             server.request("GET", path, token=token)   # warm-up
             times = []
             returned = 0
@@ -347,15 +357,16 @@ def main():
                 times.append((time.perf_counter() - start) * 1000)
                 returned = len(body["transcripts"])
             figures.append((statistics.median(times), returned))
-        rows.append((name, figures))
+        rows.append((name, total, figures))
     searches = search_figures(server, token, db_path, contact, args.runs) if has_search(db_path) else []
     server.stop()
 
     print(f"\nserver start-up on this database: median {statistics.median(startups) * 1000:.0f} ms "
           f"({', '.join(f'{s * 1000:.0f}' for s in startups)})")
-    print(f"\n| filter | offset 0 (ms) | rows | offset 40,000 (ms) | rows |\n|---|---:|---:|---:|---:|")
-    for name, ((t_a, n_a), (t_b, n_b)) in rows:
-        print(f"| {name} | {t_a:.1f} | {n_a} | {t_b:.1f} | {n_b} |")
+    print(f"\n| filter | total | offset 0 (ms) | rows | offset 40,000 (ms) | rows | cursor at row 40,000 (ms) | rows |"
+          f"\n|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, total, ((t_a, n_a), (t_b, n_b), (t_c, n_c)) in rows:
+        print(f"| {name} | {total} | {t_a:.1f} | {n_a} | {t_b:.1f} | {n_b} | {t_c:.1f} | {n_c} |")
     if searches:
         print(f"\n| search | first page (ms) | results | total | page 400 (ms) | results |\n|---|---:|---:|---:|---:|---:|")
         for row in searches:
@@ -365,8 +376,9 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"startup_ms": [s * 1000 for s in startups], "searches": searches,
-                       "rows": [{"filter": n, "offset0_ms": a[0], "offset0_rows": a[1], "offset40000_ms": b[0],
-                                 "offset40000_rows": b[1]} for n, (a, b) in rows]}, f, indent=1)
+                       "rows": [{"filter": n, "total": total, "offset0_ms": a[0], "offset0_rows": a[1],
+                                 "offset40000_ms": b[0], "offset40000_rows": b[1], "cursor_ms": c[0], "cursor_rows": c[1]}
+                                for n, total, (a, b, c) in rows]}, f, indent=1)
 
 
 if __name__ == "__main__":

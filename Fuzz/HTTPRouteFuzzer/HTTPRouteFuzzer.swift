@@ -1,4 +1,5 @@
-// libFuzzer target: HTTP route, query and body parsing (APIRoute, TranscriptQuery, TicketRoutes).
+// libFuzzer target: HTTP route, query and body parsing (APIRoute, TranscriptQuery with its cursor, AuditQuery,
+// TicketRoutes).
 // Input: the first line is a request target "path?query" (split the way lws splits arguments: on '&', then on the
 // first '='); the rest is a request body, given to every body parser.
 // Built only by Scripts/fuzz (CHATD_FUZZ=1, -sanitize=fuzzer); see Fuzz/README.md.
@@ -36,6 +37,9 @@ public func httpRouteFuzzer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     }
     if case .success(let filter) = TranscriptQuery.parse(query) {
         precondition((1...500).contains(filter.limit) && filter.offset >= 0)
+    }
+    if case .success(let filter) = AuditQuery.parse(query) {
+        precondition((1...500).contains(filter.limit) && (filter.beforeID ?? 1) > 0 && (filter.staffID ?? 1) > 0)
     }
     _ = TicketRoutes.filter(query, policy: .defaults)
     if case .success(let ticket) = TicketRoutes.newTicket(body, policy: policy) {

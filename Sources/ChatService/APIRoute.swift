@@ -16,6 +16,14 @@ enum APIRoute: Equatable {
     case cannedReplies
     case cannedReply(String)
     case transcript(String)
+    /// `/api/transcripts/export.csv`: the filtered listing, streamed.
+    case transcriptListExport
+    /// `/api/transcripts/{id}/export`: one transcript as text, JSON or print HTML.
+    case transcriptExport(String)
+    /// `/api/organizations`: organizations by name prefix (staff).
+    case organizations
+    /// `/api/audit`: the audit log (supervisors).
+    case audit
     case tickets
     case ticket(String)
     case ticketReplies(String)
@@ -37,10 +45,16 @@ enum APIRoute: Equatable {
             case "analytics.csv": self = .analyticsCSV
             case "canned-replies": self = .cannedReplies
             case "tickets": self = .tickets
+            case "organizations": self = .organizations
+            case "audit": self = .audit
             default: return nil
             }
+        case 3 where segments[0] == "api" && segments[1] == "transcripts" && segments[2] == "export.csv":
+            self = .transcriptListExport
         case 3 where segments[0] == "api" && segments[1] == "transcripts": self = .transcript(segments[2])
         case 3 where segments[0] == "api" && segments[1] == "canned-replies": self = .cannedReply(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "export":
+            self = .transcriptExport(segments[2])
         case 3 where segments[0] == "api" && segments[1] == "tickets": self = .ticket(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "rating":
             self = .transcriptRating(segments[2])
@@ -57,7 +71,8 @@ enum APIRoute: Equatable {
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
         case .login, .logout, .ticketReplies, .ticketStatus, .transcriptRating: return method == .post
-        case .health, .metrics, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext, .ticket:
+        case .health, .metrics, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext,
+             .ticket, .transcriptListExport, .transcriptExport, .organizations, .audit:
             return method == .get
         case .tickets, .cannedReplies: return method == .get || method == .post
         case .cannedReply: return method == .put || method == .delete

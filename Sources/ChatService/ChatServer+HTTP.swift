@@ -56,6 +56,17 @@ extension ChatServer {
                 return respond(request, HTTPReplies.error(.invalidField, "A transcript id is a positive integer."))
             }
             readTranscript(request, sessionID)
+        case .transcriptListExport:
+            exportTranscriptList(request)
+        case .transcriptExport(let id):
+            guard let sessionID = SessionID(id), sessionID > 0 else {
+                return respond(request, HTTPReplies.error(.invalidField, "A transcript id is a positive integer."))
+            }
+            exportTranscript(request, sessionID)
+        case .organizations:
+            lookUpOrganizations(request)
+        case .audit:
+            readAudit(request)
         case .tickets:
             if request.method == .post { createTicket(request) } else { listTickets(request) }
         case .ticket(let text), .ticketReplies(let text), .ticketStatus(let text):
@@ -167,7 +178,7 @@ extension ChatServer {
     }
 
     /// One accepted professional-services order of a transcript (docs/PROTOCOL.md §7).
-    static func write(_ order: StoredServiceOrder, into json: inout JSONWriter) {
+    static func write(_ order: StoredServiceOrder, proposedByName: String? = nil, into json: inout JSONWriter) {
         json.beginObject()
         json.field("id", order.id)
         json.field("description", order.description)
@@ -177,6 +188,7 @@ extension ChatServer {
         json.key("estimateHours")
         if let hours = order.estimateHours { json.double(hours) } else { json.null() }
         json.field("proposedBy", order.proposedBy)
+        if let proposedByName { json.field("proposedByName", proposedByName) }
         json.field("acceptedAt", date: order.acceptedAt)
         json.endObject()
     }

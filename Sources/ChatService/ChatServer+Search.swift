@@ -20,8 +20,9 @@ extension ChatServer {
             case .failure(let error): return server.respond(request, HTTPReplies.error(error))
             }
             let search = scoped
-            let store = server.store
+            let store = server.store, now = server.clock.now()
             server.blocking(request) {
+                try store.record(AuditRecord.entry(principal, request, .transcriptSearch, at: now))
                 let page = try store.search(search)
                 let response = HTTPReplies.json(200) { json in
                     json.key("results"); json.beginArray()
@@ -62,6 +63,9 @@ extension ChatServer {
         switch TranscriptQuery.parse(query) {
         case .success(let parsed): filter = parsed
         case .failure(let error): return .failure(error)
+        }
+        if let cursor = query["cursor"], !cursor.isEmpty {
+            return .failure(.invalidParameter("cursor", "is not used by search: pass the previous page's nextCursor as before."))
         }
         if query["offset"] != nil {
             return .failure(.invalidParameter("offset", "is not used by search: pass the previous page's nextCursor as before."))

@@ -23,19 +23,28 @@ extension ChatServer {
             case .success(let scoped): filter = scoped
             case .failure(let error): return server.respond(request, HTTPReplies.error(error))
             }
-            let store = server.store
+            let store = server.store, policy = server.engine.policy, now = server.clock.now()
             server.blocking(request) {
+                try store.record(AuditRecord.entry(principal, request, .transcriptList, at: now))
                 let summaries = try store.sessions(matching: filter)
+                // The total on the first page only: a cursor page need not count the filter again.
+                let total = filter.after == nil ? try store.countSessions(matching: filter) : nil
+                let names = try store.organizationNames(ids: Set(summaries.map(\.record.organizationID)))
+                let full = summaries.count == filter.limit
                 let response = HTTPReplies.json(200) { json in
                     json.key("transcripts"); json.beginArray()
                     for summary in summaries {
                         json.beginObject()
                         WireEncoding.write(summary.record, into: &json)
+                        json.field("organizationName", names[summary.record.organizationID] ?? summary.record.organizationID)
+                        json.field("productName", policy.product(summary.record.productID)?.name ?? summary.record.productID)
                         json.field("lastSeq", summary.lastSeq)
                         json.field("messageCount", summary.messageCount)
                         json.endObject()
                     }
                     json.endArray()
+                    json.key("total"); if let total { json.int(total) } else { json.null() }
+                    json.field("nextCursor", full ? summaries.last.map { TranscriptCursor(after: $0.record).token } : nil)
                     json.field("limit", filter.limit)
                     json.field("offset", filter.offset)
                 }
@@ -51,7 +60,7 @@ extension ChatServer {
         case .failure(let error): return respond(request, HTTPReplies.error(error))
         }
         authenticate(request) { server, principal in
-            let store = server.store
+            let store = server.store, policy = server.engine.policy, now = server.clock.now()
             server.blocking(request) {
                 guard let stored = try store.storedSession(id: id, staffCandidate: principal.staffID) else {
                     return { server in server.respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id).")) }
@@ -59,8 +68,16 @@ extension ChatServer {
                 guard SessionAccess.mayReadTranscript(principal, stored.record, handledBy: stored.handledBy) else {
                     return { server in server.respond(request, HTTPReplies.error(.forbidden, "You may not read transcript \(id).")) }
                 }
+                try store.record(AuditRecord.entry(principal, request, .transcriptRead, target: String(id),
+                                                   detail: "afterSeq=\(afterSeq)&limit=\(limit)", at: now))
                 let page = try store.historyPage(sessionID: id, afterSeq: afterSeq, limit: limit) { _ in true }
-                let orders = afterSeq == 0 ? try store.serviceOrders(sessionID: id) : []
+                // The header (names, outcome, wait, agents, service orders) comes with the first page only.
+                let header = afterSeq == 0 ? try TranscriptHeader.load(stored, store: store, policy: policy) : nil
+                let orders = header?.orders ?? []
+                let organizationName = try header?.organizationName
+                    ?? store.organizationNames(ids: [stored.record.organizationID])[stored.record.organizationID]
+                    ?? stored.record.organizationID
+                let staffNames = header?.staffNames ?? [:]
                 let rating = try store.rating(sessionID: id)
                 let response = HTTPReplies.json(200) { json in
                     json.key("session"); json.beginObject()
@@ -68,7 +85,10 @@ extension ChatServer {
                     json.field("lastSeq", stored.lastSeq)
                     json.field("customerReadSeq", stored.customerReadSeq)
                     json.field("agentReadSeq", stored.agentReadSeq)
+                    json.field("organizationName", organizationName)
+                    json.field("productName", policy.product(stored.record.productID)?.name ?? stored.record.productID)
                     json.endObject()
+                    if let header { json.key("summary"); header.writeSummary(into: &json) }
                     json.key("events"); json.beginArray()
                     for event in page.events where SessionAccess.mayReceive(principal, event.kind) {
                         WireEncoding.write(event, into: &json)
@@ -78,7 +98,7 @@ extension ChatServer {
                     json.key("csat")
                     if let rating { Self.write(rating, into: &json) } else { json.null() }
                     json.key("serviceOrders"); json.beginArray()
-                    for order in orders { Self.write(order, into: &json) }
+                    for order in orders { Self.write(order, proposedByName: staffNames[order.proposedBy], into: &json) }
                     json.endArray()
                 }
                 return { server in server.respond(request, response) }

@@ -52,6 +52,9 @@ public final class ChatServer: @unchecked Sendable {
                                                      burst: config.ticketBurst)
     /// Parts of long streams (replay pages, session lists) waiting for their connection to drain. Service thread only.
     var parkedStreams: [ConnectionID: [ParkedStreamPart]] = [:]
+    /// Streamed HTTP bodies being produced a page at a time on the workers, by request id
+    /// (`ChatServer+BodyStreams.swift`). Service thread only.
+    var bodyStreams: [UInt64: PagedBody] = [:]
     /// Login attempts per address and username. Service thread only.
     var loginThrottle: LoginThrottle
     /// Logins whose password check is queued or running, by HTTP request id. Service thread only.

@@ -4,7 +4,8 @@ import Foundation
 
 /// Parses `GET /api/transcripts` query parameters into a filter. Pure.
 /// Parameters: organization, contact, agent (staff id), from, to (ISO 8601 date or date-time; `to` exclusive),
-/// state (queued|active|closed), outcome (open|closed|converted), limit (1-500, default 100), offset (>= 0).
+/// state (queued|active|closed), outcome (open|closed|converted), limit (1-500, default 100), offset (>= 0),
+/// cursor (keyset: the previous page's `nextCursor`; not with offset).
 /// A bad value is `invalid_field` naming the parameter (`field`).
 enum TranscriptQuery {
     static func parse(_ query: [String: String]) -> Result<TranscriptFilter, ChatError> {
@@ -44,6 +45,15 @@ enum TranscriptQuery {
         if let offset = query["offset"], !offset.isEmpty {
             guard let value = Int(offset), value >= 0 else { return .failure(.invalidParameter("offset", "must be an integer ≥ 0.")) }
             filter.offset = value
+        }
+        if let cursor = query["cursor"], !cursor.isEmpty {
+            guard let parsed = TranscriptCursor(token: cursor) else {
+                return .failure(.invalidParameter("cursor", "must be the nextCursor of a previous page."))
+            }
+            guard filter.offset == 0 else {
+                return .failure(.invalidParameter("cursor", "cannot be combined with offset."))
+            }
+            filter.after = parsed
         }
         return .success(filter)
     }

@@ -190,6 +190,7 @@ extension ChatStore {
         registerSatisfactionMigration(&migrator)
         registerCannedRepliesMigration(&migrator)
         registerSearchHeaderMigration(&migrator)
+        registerAuditMigration(&migrator)
         return migrator
     }
 }

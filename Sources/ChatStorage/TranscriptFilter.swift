@@ -20,12 +20,16 @@ public struct TranscriptFilter: Sendable, Equatable {
     public var outcome: TranscriptOutcome?
     /// Page size, clamped to `1...maxLimit`.
     public var limit: Int
-    /// Sessions to skip (newest first), for paging.
+    /// Sessions to skip (newest first), for paging. Kept for older clients; prefer `after`.
     public var offset: Int
+    /// Keyset paging: only sessions older than this one (newest first: by creation time, then id). Stable while
+    /// new chats arrive, and as fast on page 400 as on page 1.
+    public var after: TranscriptCursor?
 
     public init(organizationID: OrganizationID? = nil, contactID: ContactID? = nil, agentID: StaffID? = nil,
                 from: Date? = nil, to: Date? = nil, state: SessionState? = nil, outcome: TranscriptOutcome? = nil,
-                limit: Int = 100, offset: Int = 0) {
+                limit: Int = 100, offset: Int = 0, after: TranscriptCursor? = nil) {
+        self.after = after
         self.outcome = outcome
         self.organizationID = organizationID
         self.contactID = contactID

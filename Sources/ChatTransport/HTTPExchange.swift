@@ -15,6 +15,12 @@ final class HTTPExchange {
     var delivered = false
 
     var response: HTTPResponse?
+    /// Set by ``WebSocketServer/beginStream(to:status:contentType:headers:)`` instead of `response`.
+    var stream: HTTPBodyStream?
+    /// The status and headers of a streamed response (its body is ignored).
+    var streamHead: HTTPResponse?
+    /// The application aborted the stream: close without the final chunk.
+    var streamAborted = false
     var headersWritten = false
     var bodyOffset = 0
 

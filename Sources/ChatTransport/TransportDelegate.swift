@@ -23,6 +23,10 @@ public protocol TransportDelegate: AnyObject {
     func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID)
     /// See the default implementation below.
     func transport(_ t: WebSocketServer, didAbandon requestID: UInt64)
+    /// The body stream of `requestID` (``WebSocketServer/beginStream(to:status:contentType:headers:)``) fell to its
+    /// low-water mark after ``WebSocketServer/appendStream(to:_:isLast:)`` answered `.queued(room: false)`: the
+    /// next part may be appended. Default: nothing.
+    func transport(_ t: WebSocketServer, streamDidDrain requestID: UInt64)
     /// The housekeeping timer set with ``WebSocketServer/scheduleHousekeeping(after:)`` fired. Default: nothing.
     func transportHousekeepingDue(_ t: WebSocketServer)
 }
@@ -37,6 +41,8 @@ extension TransportDelegate {
     public func transport(_ t: WebSocketServer, didAbandon requestID: UInt64) {}
 
     public func transportHousekeepingDue(_ t: WebSocketServer) {}
+
+    public func transport(_ t: WebSocketServer, streamDidDrain requestID: UInt64) {}
 
     /// Delegates that never ask for drain notifications need not implement it.
     public func transport(_ t: WebSocketServer, didDrain c: TransportConnectionID) {}

@@ -136,9 +136,12 @@ extension WebSocketServer {
 
     /// LWS_CALLBACK_HTTP_WRITEABLE: headers in one turn, then the body in chunks, then complete the transaction.
     func httpWriteable(_ wsi: OpaquePointer, _ pss: UnsafeMutablePointer<chat_lws_pss>?) -> Int32 {
+        if let pss, let exchange = exchange(pss), let stream = exchange.stream {
+            return streamWriteable(wsi, pss, exchange, stream)
+        }
         guard let pss, let exchange = exchange(pss), let response = exchange.response else { return 0 }
         if !exchange.headersWritten {
-            guard writeHeaders(wsi, response) else {
+            guard writeHeaders(wsi, response, contentLength: response.body.count) else {
                 logger.notice("HTTP header write failed", metadata: ["http.request": "\(exchange.id)"])
                 return -1
             }
@@ -165,8 +168,13 @@ extension WebSocketServer {
         return 0
     }
 
-    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Bool {
+    /// The status line and headers. `contentLength` nil: a streamed body (`transfer-encoding: chunked`, no length).
+    func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse, contentLength: Int?) -> Bool {
         var headers = response.headers.map { (Array(($0.key.lowercased() + ":").utf8), Array($0.value.utf8)) }
+        if contentLength == nil {
+            headers.append((Array("content-type:".utf8), Array(response.contentType.utf8)))
+            headers.append((Array("transfer-encoding:".utf8), Array("chunked".utf8)))
+        }
         headers.append((Array("cache-control:".utf8), Array("no-store".utf8)))
         headers.append((Array("x-content-type-options:".utf8), Array("nosniff".utf8)))
         headers.append((Array("connection:".utf8), Array("close".utf8)))
@@ -177,8 +185,14 @@ extension WebSocketServer {
             let start = b.baseAddress! + lwsPre
             let end = b.baseAddress! + b.count - 1
             var p: UnsafeMutablePointer<UInt8>? = start
-            if lws_add_http_common_headers(wsi, UInt32(response.status), response.contentType,
-                                           lws_filepos_t(response.body.count), &p, end) != 0 { return false }
+            if let contentLength {
+                if lws_add_http_common_headers(wsi, UInt32(response.status), response.contentType,
+                                               lws_filepos_t(contentLength), &p, end) != 0 { return false }
+            } else {
+                // Not lws_add_http_common_headers: without a length it adds its own `connection: close` and moves
+                // the connection to a shutdown state; the stream writes its own framing (WebSocketServer+HTTPStream).
+                if lws_add_http_header_status(wsi, UInt32(response.status), &p, end) != 0 { return false }
+            }
             for (name, value) in headers {
                 var name = name + [0]
                 let ok = name.withUnsafeMutableBufferPointer { n in
@@ -192,7 +206,7 @@ extension WebSocketServer {
         }
     }
 
-    private func completeTransaction(_ wsi: OpaquePointer, _ pss: UnsafeMutablePointer<chat_lws_pss>,
+    func completeTransaction(_ wsi: OpaquePointer, _ pss: UnsafeMutablePointer<chat_lws_pss>,
                                      _ exchange: HTTPExchange) -> Int32 {
         exchanges.removeValue(forKey: exchange.id)
         pss.pointee.id = 0
@@ -206,7 +220,7 @@ extension WebSocketServer {
         guard let pss, pss.pointee.id != 0 else { return }
         let exchange = exchanges.removeValue(forKey: pss.pointee.id)
         pss.pointee.id = 0
-        if let exchange, exchange.delivered, exchange.response == nil, !isTearingDown {
+        if let exchange, exchange.delivered, exchange.response == nil, exchange.stream?.isFinished != true, !isTearingDown {
             delegate?.transport(self, didAbandon: exchange.id)
         }
     }

@@ -400,7 +400,8 @@ public final class WebSocketServer: @unchecked Sendable {
     /// now or in a later turn. Ignored if that HTTP connection has gone or the request was already answered.
     public func respond(to requestID: UInt64, with response: HTTPResponse) {
         assertServiceThread()
-        guard !isTearingDown, let exchange = exchanges[requestID], exchange.response == nil else { return }
+        guard !isTearingDown, let exchange = exchanges[requestID], exchange.response == nil,
+              exchange.stream == nil else { return }
         exchange.response = response
         lws_callback_on_writable(exchange.wsi)
     }

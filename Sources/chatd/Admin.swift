@@ -11,7 +11,7 @@ struct Admin: ParsableCommand {
         abstract: "Administer organizations, staff and tokens.",
         subcommands: [CreateOrganization.self, SetPlan.self, SetRegion.self, CreateStaff.self, DisableStaff.self,
                       RevokeSessions.self, CustomerToken.self, ShowPolicy.self, Backup.self, Verify.self,
-                      EraseContact.self, ExportContact.self])
+                      EraseContact.self, ExportContact.self, AuditLog.self])
 }
 
 func openStore(_ config: ServerConfig) throws -> ChatStore {

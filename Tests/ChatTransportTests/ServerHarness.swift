@@ -30,6 +30,7 @@ final class RecordingDelegate: TransportDelegate, @unchecked Sendable {
     var onRequest: ((WebSocketServer, HTTPRequest) -> Void)?
     var onWake: ((WebSocketServer) -> Void)?
     var onTimer: ((WebSocketServer) -> Void)?
+    var onStreamDrain: ((WebSocketServer, UInt64) -> Void)?
 
     var events: [TransportEvent] { condition.withLock { log } }
 
@@ -88,6 +89,8 @@ final class RecordingDelegate: TransportDelegate, @unchecked Sendable {
     func transport(_ t: WebSocketServer, didAbandon requestID: UInt64) { record(.abandoned(requestID)) }
 
     func transportHousekeepingDue(_ t: WebSocketServer) { record(.housekeeping) }
+
+    func transport(_ t: WebSocketServer, streamDidDrain requestID: UInt64) { onStreamDrain?(t, requestID) }
 }
 
 extension Array where Element == TransportEvent {

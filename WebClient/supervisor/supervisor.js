@@ -1,8 +1,12 @@
 // The supervisor view: a live board of queued and active chats and agent loads (from the `session`, `queue` and
-// `agents` frames a supervisor receives), and the transcript archive (GET /api/transcripts with filters).
+// `agents` frames a supervisor receives), the transcript archive and reader (transcript-list.js,
+// transcript-reader.js), and the Audit tab (audit-view.js).
 import { ChatConnection } from "../js/chat-connection.js";
-import { api, el, formatDateTime, formatDuration, replaceChildren } from "../js/dom.js";
+import { el, formatDuration, replaceChildren } from "../js/dom.js";
 import { clearAuth, loadAuth, logout, renderLogin, STAFF_AUTH_KEY } from "../console/staff-auth.js";
+import { AuditView } from "./audit-view.js";
+import { TranscriptList } from "./transcript-list.js";
+import { TranscriptReader } from "./transcript-reader.js";
 
 const AUTH_KEY = STAFF_AUTH_KEY; // the same login as the agent console
 const CONNECTION_KEY = "chatd.supervisor.connection";
@@ -16,13 +20,6 @@ function showLogin(notice = "") {
   });
 }
 
-/** What became of a chat, in words. */
-function outcome(session) {
-  if (session.ticketNumber) return `Converted to ticket #${session.ticketNumber}`;
-  if (session.state === "closed") return "Closed";
-  return session.state === "queued" ? "Queued" : "Open";
-}
-
 class SupervisorView {
   constructor(auth) {
     this.auth = auth;
@@ -31,8 +28,10 @@ class SupervisorView {
     /** Chats closed since the last queue frame (the queue frame is throttled; session frames are not). */
     this.closedSinceQueue = new Set();
     this.agents = [];
-    this.organizations = new Set();
     this.skewMs = 0;
+    this.reader = new TranscriptReader(auth.token);
+    this.transcripts = new TranscriptList(auth.token, (id) => this.reader.open(id));
+    this.audit = new AuditView(auth.token, auth.staff);
   }
 
   mount() {
@@ -40,21 +39,18 @@ class SupervisorView {
     this.queuedBody = el("tbody", { id: "queued-rows" });
     this.activeBody = el("tbody", { id: "active-rows" });
     this.agentsBody = el("tbody", { id: "agent-rows" });
-    this.orgList = el("datalist", { id: "org-options" });
-    this.filterOrg = el("input", { id: "filter-organization", name: "organization", list: "org-options", autocomplete: "off" });
-    this.filterAgent = el("select", { id: "filter-agent", name: "agent" }, el("option", { value: "" }, "Any agent"));
-    this.filterFrom = el("input", { id: "filter-from", name: "from", type: "date" });
-    this.filterTo = el("input", { id: "filter-to", name: "to", type: "date" });
-    this.filterOutcome = el("select", { id: "filter-outcome", name: "outcome" },
-      el("option", { value: "" }, "Any outcome"), el("option", { value: "open" }, "Open"),
-      el("option", { value: "closed" }, "Closed in the chat"), el("option", { value: "converted" }, "Converted to a ticket"));
-    this.resultsStatus = el("p", { id: "transcripts-status", role: "status", class: "muted" });
-    this.resultsBody = el("tbody", { id: "transcript-rows" });
-    this.reader = el("section", { class: "card reader", id: "reader", "aria-labelledby": "reader-title", tabindex: "-1", hidden: true });
-
     const table = (caption, headers, body, id) => el("div", { class: "table-wrap" },
       el("table", { id }, el("caption", { class: "visually-hidden" }, caption),
         el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))), body));
+
+    this.auditPanel = el("div", { id: "audit-panel", role: "tabpanel", "aria-labelledby": "tab-audit", hidden: true },
+      this.audit.render(table));
+    this.tabs = {
+      main: el("button", { type: "button", role: "tab", id: "tab-main", "aria-selected": "true", "aria-controls": "main",
+        onclick: () => this.showTab("main") }, "Board and transcripts"),
+      audit: el("button", { type: "button", role: "tab", id: "tab-audit", "aria-selected": "false", "aria-controls": "audit-panel", tabindex: "-1",
+        onclick: () => this.showTab("audit") }, "Audit"),
+    };
 
     replaceChildren(app,
       el("header", { class: "topbar" },
@@ -63,7 +59,9 @@ class SupervisorView {
         el("a", { href: "../console/" }, "Agent console"),
         el("button", { type: "button", class: "secondary", id: "logout", onclick: () => this.logout() }, "Log out")),
       this.banner,
-      el("main", { id: "main", tabindex: "-1" },
+      el("nav", { class: "tabs", role: "tablist", "aria-label": "Supervisor sections", onkeydown: (e) => this.tabKey(e) },
+        this.tabs.main, this.tabs.audit),
+      this.main = el("main", { id: "main", tabindex: "-1", role: "tabpanel", "aria-labelledby": "tab-main" },
         el("div", { class: "board", id: "board" },
           el("section", { class: "card", "aria-labelledby": "queued-title" },
             el("h2", { id: "queued-title" }, "Queued chats"),
@@ -74,19 +72,10 @@ class SupervisorView {
           el("section", { class: "card", "aria-labelledby": "agents-title" },
             el("h2", { id: "agents-title" }, "Agents"),
             table("Agent loads", ["Agent", "Status", "Connected", "Active chats"], this.agentsBody, "agents-table"))),
-        el("section", { class: "card", "aria-labelledby": "transcripts-title" },
-          el("h2", { id: "transcripts-title" }, "Transcripts"),
-          el("form", { class: "filters", id: "transcript-filters", onsubmit: (e) => { e.preventDefault(); this.search(); } },
-            el("div", { class: "field" }, el("label", { for: "filter-organization" }, "Organization"), this.filterOrg, this.orgList),
-            el("div", { class: "field" }, el("label", { for: "filter-agent" }, "Agent"), this.filterAgent),
-            el("div", { class: "field" }, el("label", { for: "filter-from" }, "From (date)"), this.filterFrom),
-            el("div", { class: "field" }, el("label", { for: "filter-to" }, "To (date, inclusive)"), this.filterTo),
-            el("div", { class: "field" }, el("label", { for: "filter-outcome" }, "Outcome"), this.filterOutcome),
-            el("button", { type: "submit", id: "search-transcripts" }, "Search")),
-          this.resultsStatus,
-          table("Transcripts found", ["Chat", "Started", "Organization", "Customer", "Agent", "Subject", "Outcome", "Messages", ""],
-            this.resultsBody, "transcripts-table")),
-        this.reader));
+        this.transcripts.render(table),
+        this.reader.section),
+      this.auditPanel);
+
 
     this.connection = new ChatConnection({ token: this.auth.token, storageKey: CONNECTION_KEY });
     this.connection.addEventListener("state", (e) => this.connectionState(e.detail.state));
@@ -97,7 +86,26 @@ class SupervisorView {
     this.connection.start();
     this.ticker = setInterval(() => this.renderBoard(), 1000);
     this.renderBoard();
-    this.search();
+    this.transcripts.search();
+  }
+
+  /** Arrow keys move between the tabs (the WAI-ARIA tabs pattern); the selected tab is the one in the Tab order. */
+  tabKey(event) {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    const next = this.tabs.main.getAttribute("aria-selected") === "true" ? "audit" : "main";
+    this.showTab(next);
+    this.tabs[next].focus();
+    event.preventDefault();
+  }
+
+  showTab(name) {
+    for (const [key, tab] of Object.entries(this.tabs)) {
+      tab.setAttribute("aria-selected", String(key === name));
+      tab.tabIndex = key === name ? 0 : -1;
+    }
+    this.main.hidden = name !== "main";
+    this.auditPanel.hidden = name !== "audit";
+    if (name === "audit") this.audit.load(true);
   }
 
   async logout() {
@@ -127,7 +135,6 @@ class SupervisorView {
     switch (frame.type) {
       case "session": {
         const s = frame.session;
-        this.noteOrganization(s.organizationId);
         if (s.state === "closed") {
           this.sessions.delete(s.id);
           this.closedSinceQueue.add(s.id);
@@ -140,12 +147,12 @@ class SupervisorView {
       case "queue":
         this.queue = frame.entries ?? [];
         this.closedSinceQueue.clear();
-        for (const entry of this.queue) this.noteOrganization(entry.organizationId);
         this.renderBoard();
         break;
       case "agents":
         this.agents = frame.agents ?? [];
-        this.renderAgentFilter();
+        this.transcripts.setAgents(this.agents);
+        this.audit.setAgents(this.agents);
         this.renderBoard();
         break;
       case "budget": {
@@ -156,12 +163,6 @@ class SupervisorView {
       default:
         break;
     }
-  }
-
-  noteOrganization(id) {
-    if (!id || this.organizations.has(id)) return;
-    this.organizations.add(id);
-    replaceChildren(this.orgList, [...this.organizations].sort().map((o) => el("option", { value: o })));
   }
 
   serverNow() {
@@ -217,103 +218,6 @@ class SupervisorView {
       el("td", {}, a.connected ? "Yes" : "No"),
       el("td", { class: "num" }, String(a.activeSessions.length))))
       : el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No agents.")));
-  }
-
-  renderAgentFilter() {
-    const current = this.filterAgent.value;
-    replaceChildren(this.filterAgent, el("option", { value: "" }, "Any agent"),
-      this.agents.map((a) => el("option", { value: String(a.id) }, a.name)));
-    this.filterAgent.value = current;
-  }
-
-  // ---- transcripts
-
-  query() {
-    const params = new URLSearchParams();
-    if (this.filterOrg.value.trim()) params.set("organization", this.filterOrg.value.trim());
-    if (this.filterAgent.value) params.set("agent", this.filterAgent.value);
-    if (this.filterFrom.value) params.set("from", this.filterFrom.value);
-    if (this.filterTo.value) {
-      // The API's `to` is exclusive; the form's date is inclusive.
-      const next = new Date(`${this.filterTo.value}T00:00:00Z`);
-      next.setUTCDate(next.getUTCDate() + 1);
-      params.set("to", next.toISOString().slice(0, 10));
-    }
-    if (this.filterOutcome.value) params.set("outcome", this.filterOutcome.value);
-    return params.toString();
-  }
-
-  async search() {
-    this.resultsStatus.textContent = "Searching…";
-    const query = this.query();
-    let response;
-    try {
-      response = await api("GET", `/api/transcripts${query ? `?${query}` : ""}`, { token: this.auth.token });
-    } catch {
-      this.resultsStatus.textContent = "The server cannot be reached.";
-      return;
-    }
-    if (response.status !== 200) {
-      this.resultsStatus.textContent = response.body?.error?.message ?? `Search failed (${response.status}).`;
-      return;
-    }
-    const rows = response.body.transcripts ?? [];
-    for (const t of rows) this.noteOrganization(t.organizationId);
-    this.resultsStatus.textContent = `${rows.length} transcript${rows.length === 1 ? "" : "s"} found.`;
-    replaceChildren(this.resultsBody, rows.map((t) => el("tr", { dataset: { sessionId: t.id } },
-      el("td", {}, String(t.id)),
-      el("td", {}, formatDateTime(t.createdAt)),
-      el("td", {}, t.organizationId),
-      el("td", {}, t.customer?.name ?? ""),
-      el("td", {}, t.agent?.name ?? "—"),
-      el("td", {}, t.subject),
-      el("td", { class: "outcome" }, outcome(t)),
-      el("td", { class: "num" }, String(t.messageCount ?? "")),
-      el("td", {}, el("button", {
-        type: "button", class: "secondary read-transcript", "aria-label": `Read transcript of chat ${t.id}`,
-        onclick: () => this.read(t.id),
-      }, "Read")))));
-  }
-
-  async read(id) {
-    const { status, body } = await api("GET", `/api/transcripts/${encodeURIComponent(id)}`, { token: this.auth.token });
-    this.reader.hidden = false;
-    if (status !== 200) {
-      replaceChildren(this.reader, el("h2", { id: "reader-title" }, `Chat ${id}`),
-        el("p", { class: "error-text" }, body?.error?.message ?? `Could not load the transcript (${status}).`));
-      this.reader.focus();
-      return;
-    }
-    const s = body.session;
-    replaceChildren(this.reader,
-      el("h2", { id: "reader-title" }, `Transcript of chat ${s.id}: ${s.subject}`),
-      el("dl", { class: "chat-head" },
-        el("dt", {}, "Customer"), el("dd", {}, `${s.customer?.name ?? ""} (${s.customer?.email ?? ""})`),
-        el("dt", {}, "Organization"), el("dd", {}, s.organizationId),
-        el("dt", {}, "Product"), el("dd", {}, s.product),
-        el("dt", {}, "Agent"), el("dd", {}, s.agent?.name ?? "—"),
-        el("dt", {}, "Started"), el("dd", {}, formatDateTime(s.createdAt)),
-        el("dt", {}, "Ended"), el("dd", {}, s.closedAt ? formatDateTime(s.closedAt) : "still open"),
-        el("dt", {}, "Outcome"), el("dd", { class: "outcome" }, outcome(s))),
-      el("ol", { id: "reader-events", "aria-label": "Events" }, (body.events ?? []).map((e) => this.renderEvent(e))));
-    this.reader.focus();
-  }
-
-  renderEvent(e) {
-    const author = e.author ?? {};
-    const system = e.kind !== "message" && e.kind !== "requested";
-    const extra = [];
-    if (e.ticketNumber) extra.push(el("div", { class: "ticket" }, `Ticket #${e.ticketNumber}`));
-    if (e.agent && (e.kind === "joined" || e.kind === "transferred")) extra.push(el("div", {}, `Agent: ${e.agent.name}`));
-    if (e.reason) extra.push(el("div", { class: "muted" }, `Reason: ${e.reason}`));
-    if (e.proposal) {
-      const p = e.proposal;
-      extra.push(el("div", {}, `${p.description} — ${p.rate} ${p.currency} ${p.hourlyRate}/h × ${p.estimateHours} h ≈ ${p.currency} ${p.estimatedAmount}`));
-    }
-    return el("li", { class: system ? "system" : "message", dataset: { seq: e.seq, kind: e.kind } },
-      el("div", { class: "kind" }, `#${e.seq} · ${e.kind.replaceAll("_", " ")} · ${formatDateTime(e.at)} · ${author.name ?? author.role ?? ""} (${author.role ?? ""})`),
-      e.text ? el("p", { class: "text" }, e.text) : null,
-      extra);
   }
 }
 
