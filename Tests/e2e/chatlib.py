@@ -313,9 +313,12 @@ class Client:
         self.closed_code: int | None = None
         self.token: str | None = None
         self.welcome: dict | None = None
+        self.sent: dict = {}            # clientId -> the last send / request_chat frame sent under it
 
     # -- sending
     def send(self, type_: str, **fields):
+        if type_ in ("send", "request_chat") and isinstance(fields.get("clientId"), str):
+            self.sent[fields["clientId"]] = {"type": type_, **fields}
         self.ws.send(json.dumps({"type": type_, **fields}))
 
     def send_raw(self, data):
@@ -358,8 +361,13 @@ class Client:
             return e["sessionId"] == sid and (kind is None or e["kind"] == kind) and (seq is None or e["seq"] == seq)
         return self.expect("event", pred, timeout)["event"]
 
+    ACK_FIELDS = {"type", "clientId", "sessionId", "seq", "at"}
+
     def expect_ack(self, client_id: str, timeout: float = 5.0) -> dict:
-        return self.expect("ack", lambda f: f["clientId"] == client_id, timeout)
+        """The ack of `client_id`: exactly clientId, sessionId, seq and at (it never repeats the event)."""
+        ack = self.expect("ack", lambda f: f["clientId"] == client_id, timeout)
+        assert set(ack) == self.ACK_FIELDS, f"ack with other fields than {sorted(self.ACK_FIELDS)}: {ack}"
+        return ack
 
     def expect_error(self, code: str | None = None, timeout: float = 5.0) -> dict:
         return self.expect("error", (lambda f: f["code"] == code) if code else None, timeout)
@@ -387,9 +395,39 @@ class Client:
                 return self.closed_code
         raise AssertionError(f"connection not closed within {timeout}s")
 
+    def own_author(self) -> dict:
+        """The `author` of this connection's own events (from welcome), as a client renders its own messages."""
+        w = self.welcome or {}
+        if "customer" in w:
+            return {"role": "customer", "id": w["customer"]["contactId"], "name": w["customer"]["name"]}
+        return {"role": "supervisor" if w.get("role") == "supervisor" else "agent", "id": str(w["staff"]["id"]),
+                "name": w["staff"]["name"]}
+
+    def own_event(self, ack: dict) -> dict | None:
+        """The event an ack confirms, rebuilt the way a client must (docs/PROTOCOL.md §4): the ack carries only
+        seq and at, the content is the client's own copy of what it sent. None if this client never sent it."""
+        sent = self.sent.get(ack["clientId"])
+        if sent is None:
+            return None
+        requested = sent["type"] == "request_chat"
+        return {"sessionId": ack["sessionId"], "seq": ack["seq"], "at": ack["at"],
+                "kind": "requested" if requested else "message", "author": self.own_author(),
+                "text": sent["text"].strip() if requested else sent["text"], "clientId": ack["clientId"]}
+
+    def frame_event(self, f) -> dict | None:
+        """The session event a frame stands for: an `event` frame's event, an `ack`'s rebuilt own event, else None."""
+        if not isinstance(f, dict):
+            return None
+        if f.get("type") == "event":
+            return f["event"]
+        if f.get("type") == "ack":
+            return self.own_event(f)
+        return None
+
     def events(self, sid: int) -> list[dict]:
-        """All seq'd events of a session seen on this connection (event and ack frames), ordered by seq.
-        Fails if the same seq was seen with different content."""
+        """All seq'd events of a session seen on this connection, ordered by seq: `event` frames, and for `ack`
+        frames the own event rebuilt from what was sent (`own_event`). Fails if the same seq was seen with
+        different content (an event and a rebuilt ack of one seq must agree: the ack confirmed what was stored)."""
         by_seq: dict[int, dict] = {}
         for f in self.frames:
             if not isinstance(f, dict):
@@ -397,8 +435,8 @@ class Client:
             e = None
             if f.get("type") == "event":
                 e = f["event"]
-            elif f.get("type") == "ack" and f.get("event"):
-                e = f["event"]
+            elif f.get("type") == "ack":
+                e = self.own_event(f)
             if e is None or e["sessionId"] != sid:
                 continue
             if e["seq"] in by_seq:

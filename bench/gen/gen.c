@@ -168,7 +168,8 @@ static void send_message(long sid, int64_t intended) {
     while (tl < want) { text[tl] = (char)('a' + (tl % 26)); tl++; }
     text[tl] = 0;
     int fl = snprintf(frame, sizeof frame,
-                      "{\"type\":\"send\",\"sessionId\":%ld,\"clientId\":\"m%u\",\"text\":\"%s\"}", sid, k, text);
+                      "{\"type\":\"send\",\"sessionId\":%ld,\"clientId\":\"m%u.%lld\",\"text\":\"%s\"}", sid, k,
+                      (long long)intended, text);
     s->sent[dir]++;
     C.sent++;
     enqueue(c, frame, (size_t)fl);
@@ -228,7 +229,14 @@ static void check_seq(struct session *s, int side, long seq) {
     if (seq > s->last_seq[side]) s->last_seq[side] = seq;
 }
 
-static void on_message_text(struct session *s, int recv_side, const char *text, int is_ack) {
+/* The ack of message k sent at ns: acks carry only clientId, sessionId, seq and at, so the clientId says both. */
+static void on_ack(struct session *s, unsigned k, long long ns) {
+    s->acked[k & 1]++;
+    C.acked++;
+    hist_add(hist_ack, &hist_ack_n, mono_ns() - ns);
+}
+
+static void on_message_text(struct session *s, int recv_side, const char *text) {
     /* text: T<ns>:<k>: */
     if (text[0] != 'T') return;
     char *e;
@@ -236,12 +244,6 @@ static void on_message_text(struct session *s, int recv_side, const char *text, 
     unsigned k = (unsigned)strtoul(e + 1, NULL, 10);
     int dir = k & 1;
     int64_t lat = mono_ns() - ns;
-    if (is_ack) {
-        s->acked[dir]++;
-        C.acked++;
-        hist_add(hist_ack, &hist_ack_n, lat);
-        return;
-    }
     /* the receiving side of direction 0 (cust->agent) is the agent (1) */
     if ((dir == 0 && recv_side != 1) || (dir == 1 && recv_side != 0)) { C.k_order++; return; }
     if (k != s->exp_k[dir]) C.k_order++;
@@ -269,7 +271,7 @@ static void handle_frame(struct conn *c, char *f) {
         check_seq(s, side, seq);
         if (strstr(f, "\"kind\":\"message\"")) {
             const char *tx = strstr(f, "\"text\":\"");
-            if (tx) on_message_text(s, side, tx + 8, 0);
+            if (tx) on_message_text(s, side, tx + 8);
         } else C.events_other++;
     } else if (!strncmp(t, "ack\"", 4)) {
         long sid = num_after(f, "\"sessionId\":");
@@ -287,9 +289,11 @@ static void handle_frame(struct conn *c, char *f) {
             return;
         }
         check_seq(s, side, seq);
-        const char *tx = strstr(f, "\"text\":\"");
-        if (tx) on_message_text(s, side, tx + 8, 1);
-        else { s->acked[0]++; C.acked++; }
+        /* clientId "m<k>.<intended ns>" (see send_message) */
+        char *e = NULL;
+        unsigned k = cid && cid[12] == 'm' ? (unsigned)strtoul(cid + 13, &e, 10) : 0;
+        if (e && *e == '.') on_ack(s, k, strtoll(e + 1, NULL, 10));
+        else C.errors++;
     } else if (!strncmp(t, "session\"", 8)) {
         if (c->is_agent) {
             long sid = num_after(f, "\"session\":{\"id\":");
