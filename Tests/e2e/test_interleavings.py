@@ -213,6 +213,31 @@ def test_request_resent_after_the_chat_closed_returns_the_same_chat(make_server)
     assert (health["openSessions"], health["queued"]) == (1, 1), health
 
 
+def test_resend_older_than_the_in_memory_tail_gets_its_original_ack(make_server):
+    """An ack needs only seq and at: the resend of a message (or of the request) that has left the open chat's
+    in-memory tail (256 events) is answered from storage with the very same ack, also after a restart."""
+    server = make_server(config={"durability": "normal"})
+    cust = server.customer("acme", "c1")
+    request = cust.request_chat("r1")
+    sid = request["sessionId"]
+    first = cust.say(sid, "m-first", "the oldest message")
+    for start in range(0, 300, 100):
+        for i in range(start, start + 100):
+            cust.send("send", sessionId=sid, clientId=f"m{i}", text=f"filler {i}")
+        for i in range(start, start + 100):
+            cust.expect_ack(f"m{i}", timeout=20)
+    for attempt in ("live", "after a restart"):
+        if attempt == "after a restart":
+            server.restart()
+            cust = server.customer("acme", "c1")
+        assert cust.say(sid, "m-first", "the oldest message") == first, attempt
+        assert cust.request_chat("r1") == request, attempt
+        cust.drain(0.2)
+        assert not [f for f in cust.buffer if f.get("type") == "error"], cust.buffer
+    events = server.transcript(sid, server.login("sue"))["events"]
+    assert [e["seq"] for e in events[:2]] == [1, 2] and events[1] == cust.own_event(first)
+
+
 # --------------------------------------------------------------------------- 3. sends resent to a closed chat
 
 def test_send_resent_on_two_connections_at_once_stores_one_message(server):
