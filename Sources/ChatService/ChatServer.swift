@@ -192,7 +192,8 @@ public final class ChatServer: @unchecked Sendable {
             switch effect {
             case let .send(connections, message):
                 metrics.recordSend(message, count: connections.count)
-                let frame = WireEncoding.encode(message)
+                // Encoded once; every receiver's queue holds the same buffer.
+                let frame = OutgoingMessage(WireEncoding.encode(message))
                 for connection in connections { _ = transport.send(frame, to: connection) }
             case .persist(let writes):
                 persist(writes)

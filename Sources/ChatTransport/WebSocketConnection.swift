@@ -56,6 +56,4 @@ final class WebSocketConnection {
         incomingIsBinary = false
         receivingMessage = false
     }
-
-    deinit { outgoing.drop() }
 }
