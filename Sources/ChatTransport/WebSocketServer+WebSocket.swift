@@ -122,7 +122,8 @@ extension WebSocketServer {
     }
 
     /// LWS_CALLBACK_SERVER_WRITEABLE: at least one frame, more while the socket takes them without lws having to
-    /// buffer (`lws_send_pipe_choked`), then re-arm; once drained, the pending close frame.
+    /// buffer (`lws_send_pipe_choked`), then re-arm; once drained, the pending close frame. Small frames queued
+    /// together go out in one write (`writeQueuedMessages`): one syscall for what one service turn queued.
     ///
     /// Strict one-frame-per-callback costs a whole poll cycle per message, so a connection fed faster than once
     /// per service turn (an agent receiving from many customers) would grow its queue until the slow-consumer cap
@@ -135,14 +136,12 @@ extension WebSocketServer {
             return 0
         }
         var written = 0
-        while let frame = conn.outgoing.pop() {
-            let n = lws_write(conn.wsi, frame.payload, frame.count, LWS_WRITE_TEXT)
-            frame.free()
-            if n < frame.count {
+        while !conn.outgoing.isEmpty {
+            guard let n = writeQueuedMessages(conn, limit: Self.maxFramesPerWriteable - written) else {
                 logger.notice("WebSocket write failed", metadata: ["ws.connection": "\(conn.id)"])
                 return -1
             }
-            written += 1
+            written += n
             if written >= Self.maxFramesPerWriteable || conn.outgoing.isEmpty || lws_send_pipe_choked(conn.wsi) != 0 {
                 break
             }
