@@ -2,7 +2,7 @@ import CLibWebSockets
 
 /// Several queued messages of one connection written with one `lws_write` (one `send` syscall) instead of one each.
 ///
-/// When a commit delivers a batch, a connection often has several small frames queued at its writeable callback (an
+/// When a commit delivers a batch, a connection often has several small frames queued when it is written (an
 /// agent with three chats gets an event from each; a sender gets its ack and a budget frame). Each `lws_write` of a
 /// text frame is a syscall of its own; here the frames are laid out back to back, each with the header lws would
 /// have written (FIN + text opcode, the payload length; server frames are never masked and no extension is
@@ -82,5 +82,73 @@ extension WebSocketServer {
         }
         let n = lws_write(conn.wsi, gather.payload, gather.used, LWS_WRITE_HTTP)  // LWS_WRITE_RAW (a macro Swift cannot import)
         return n < gather.used ? nil : count
+    }
+}
+
+/// Writing at the end of the turn.
+///
+/// lws's rule is to write only from `LWS_CALLBACK_SERVER_WRITEABLE`: ask with `lws_callback_on_writable`, write
+/// when called. With the libev loop each request is an `epoll_ctl` to watch for writability and another to stop,
+/// plus a loop iteration, for every message to every idle connection (4 `epoll_ctl` per chat message measured:
+/// the ack and the event). The socket of an idle connection nearly always has room, so the frames queued during
+/// one callback are written at its end instead, once per connection (gathered), when `lws_send_pipe_choked` says
+/// the socket takes them now. Otherwise (socket full: a slow reader), a ping due or a close pending, the
+/// connection asks for the writeable callback as before, so the per-connection queue cap and the slow-consumer
+/// close keep working. Writing outside the callback is safe for WebSocket over HTTP/1 (this server serves no
+/// HTTP/2): lws keeps and sends first whatever a write leaves over.
+extension WebSocketServer {
+    /// Service thread only. Called at the end of each lws callback and timer: writes the connections that got
+    /// their first queued frame meanwhile.
+    func flushQueuedWrites() {
+        if isTearingDown { return connectionsToFlush.removeAll() }
+        guard !isFlushingWrites else { return }
+        isFlushingWrites = true
+        defer { isFlushingWrites = false }
+        while !connectionsToFlush.isEmpty {
+            let batch = connectionsToFlush
+            connectionsToFlush.removeAll(keepingCapacity: true)
+            for conn in batch {
+                conn.awaitingFlush = false
+                // Closed meanwhile (its wsi is gone) or written by a writeable callback already.
+                guard connections[conn.id] === conn, !conn.outgoing.isEmpty else { continue }
+                if conn.pingDue || conn.isClosing || lws_send_pipe_choked(conn.wsi) != 0 {
+                    lws_callback_on_writable(conn.wsi)
+                    continue
+                }
+                if !writeQueue(conn) {
+                    // Outside its own callback a connection cannot be closed by returning -1: lws closes it soon.
+                    conn.outgoing.drop()
+                    conn.pendingClose = (1011, "write failed")
+                    lws_set_timeout(conn.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
+                }
+            }
+        }
+    }
+
+    /// Writes queued frames of `conn`, small ones gathered: while the socket takes them without lws having to buffer
+    /// (`lws_send_pipe_choked`), at most `maxFramesPerWriteable`; then asks for the writeable callback if frames or
+    /// the close are left, and tells the delegate once the queue drained to its watch. False: the write failed.
+    ///
+    /// Strict one-frame-per-callback costs a whole poll cycle per message, so a connection fed faster than once
+    /// per service turn (an agent receiving from many customers) would grow its queue until the slow-consumer cap
+    /// hit even though the peer reads promptly.
+    func writeQueue(_ conn: WebSocketConnection) -> Bool {
+        var written = 0
+        while !conn.outgoing.isEmpty {
+            guard let n = writeQueuedMessages(conn, limit: Self.maxFramesPerWriteable - written) else {
+                logger.notice("WebSocket write failed", metadata: ["ws.connection": "\(conn.id)"])
+                return false
+            }
+            written += n
+            if written >= Self.maxFramesPerWriteable || conn.outgoing.isEmpty || lws_send_pipe_choked(conn.wsi) != 0 {
+                break
+            }
+        }
+        if !conn.outgoing.isEmpty || conn.isClosing { lws_callback_on_writable(conn.wsi) }
+        if let lowWater = conn.drainWatch, conn.outgoing.byteCount <= lowWater, !conn.isClosing {
+            conn.drainWatch = nil
+            delegate?.transport(self, didDrain: conn.id)
+        }
+        return true
     }
 }

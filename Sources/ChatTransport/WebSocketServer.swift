@@ -34,6 +34,10 @@ public final class WebSocketServer: @unchecked Sendable {
     var exchanges: [UInt64: HTTPExchange] = [:]
     /// Scratch space for writing several queued messages in one `lws_write` (see `GatheredFrames`).
     let gatheredFrames = GatheredFrames()
+    /// Connections whose queue went from empty to not empty during the current callback: written at its end
+    /// (`flushQueuedWrites`).
+    var connectionsToFlush: [WebSocketConnection] = []
+    var isFlushingWrites = false
     /// Open WebSockets per source address (admitted ones only); an address is removed when its count drops to 0,
     /// so the table is bounded by the number of open connections.
     var openPerAddress: [String: Int] = [:]
@@ -361,7 +365,10 @@ public final class WebSocketServer: @unchecked Sendable {
         }
         let wasIdle = conn.outgoing.isEmpty
         conn.outgoing.push(message)
-        if wasIdle { lws_callback_on_writable(conn.wsi) }
+        if wasIdle && !conn.awaitingFlush {
+            conn.awaitingFlush = true
+            connectionsToFlush.append(conn)
+        }
         return .queued
     }
 
@@ -526,6 +533,7 @@ public final class WebSocketServer: @unchecked Sendable {
         } else if !isTearingDown {
             delegate?.transportTimerFired(self)
         }
+        if !connectionsToFlush.isEmpty { flushQueuedWrites() }
     }
 
     @inline(__always)
