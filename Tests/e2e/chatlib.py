@@ -313,11 +313,11 @@ class Client:
         self.closed_code: int | None = None
         self.token: str | None = None
         self.welcome: dict | None = None
-        self.sent: dict = {}            # clientId -> the last send / request_chat frame sent under it
+        self.sent: dict = {}            # clientId -> the last send / note / request_chat frame sent under it
 
     # -- sending
     def send(self, type_: str, **fields):
-        if type_ in ("send", "request_chat") and isinstance(fields.get("clientId"), str):
+        if type_ in ("send", "note", "request_chat") and isinstance(fields.get("clientId"), str):
             self.sent[fields["clientId"]] = {"type": type_, **fields}
         self.ws.send(json.dumps({"type": type_, **fields}))
 
@@ -410,8 +410,8 @@ class Client:
         if sent is None:
             return None
         requested = sent["type"] == "request_chat"
-        return {"sessionId": ack["sessionId"], "seq": ack["seq"], "at": ack["at"],
-                "kind": "requested" if requested else "message", "author": self.own_author(),
+        kind = {"send": "message", "note": "note", "request_chat": "requested"}[sent["type"]]
+        return {"sessionId": ack["sessionId"], "seq": ack["seq"], "at": ack["at"], "kind": kind, "author": self.own_author(),
                 "text": sent["text"].strip() if requested else sent["text"], "clientId": ack["clientId"]}
 
     def frame_event(self, f) -> dict | None:

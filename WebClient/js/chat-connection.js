@@ -289,10 +289,11 @@ export class ChatConnection extends EventTarget {
   ownEvent(ack) {
     const sent = this.outbox.get(ack.clientId);
     const author = this.ownAuthor();
-    if (!sent || !author || (sent.type !== "send" && sent.type !== "request_chat")) return null;
+    const kind = { send: "message", note: "note", request_chat: "requested" }[sent?.type];
+    if (!kind || !author) return null;
     const requested = sent.type === "request_chat";
     return {
-      sessionId: ack.sessionId, seq: ack.seq, at: ack.at, kind: requested ? "requested" : "message", author,
+      sessionId: ack.sessionId, seq: ack.seq, at: ack.at, kind, author,
       // The server stores a chat request's first message trimmed, a message as sent.
       text: requested ? String(sent.text).trim() : sent.text, clientId: ack.clientId,
     };
