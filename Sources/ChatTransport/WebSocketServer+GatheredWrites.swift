@@ -91,11 +91,12 @@ extension WebSocketServer {
 /// when called. With the libev loop each request is an `epoll_ctl` to watch for writability and another to stop,
 /// plus a loop iteration, for every message to every idle connection (4 `epoll_ctl` per chat message measured:
 /// the ack and the event). The socket of an idle connection nearly always has room, so the frames queued during
-/// one callback are written at its end instead, once per connection (gathered), when `lws_send_pipe_choked` says
-/// the socket takes them now. Otherwise (socket full: a slow reader), a ping due or a close pending, the
-/// connection asks for the writeable callback as before, so the per-connection queue cap and the slow-consumer
-/// close keep working. Writing outside the callback is safe for WebSocket over HTTP/1 (this server serves no
-/// HTTP/2): lws keeps and sends first whatever a write leaves over.
+/// one callback are written at its end instead, once per connection (gathered), unless lws still holds part of an
+/// earlier write (`lws_partial_buffered`: the socket was full, a slow reader), a ping is due or a close pending:
+/// then the connection asks for the writeable callback as before, so the per-connection queue cap and the
+/// slow-consumer close keep working. Beyond the queue, lws holds at most what one write left over, as with the
+/// writeable callback, whose first write is not checked either. Writing outside the callback is safe for
+/// WebSocket over HTTP/1 (this server serves no HTTP/2): lws keeps and sends first whatever a write leaves over.
 extension WebSocketServer {
     /// Service thread only. Called at the end of each lws callback and timer: writes the connections that got
     /// their first queued frame meanwhile.
@@ -111,7 +112,10 @@ extension WebSocketServer {
                 conn.awaitingFlush = false
                 // Closed meanwhile (its wsi is gone) or written by a writeable callback already.
                 guard connections[conn.id] === conn, !conn.outgoing.isEmpty else { continue }
-                if conn.pingDue || conn.isClosing || lws_send_pipe_choked(conn.wsi) != 0 {
+                // lws holding part of an earlier write is the sign of a full socket (a slow reader); asking the
+                // kernel (lws_send_pipe_choked, a poll() per connection) is not needed: if the socket is full now,
+                // lws keeps this one write and the next turn sees it.
+                if conn.pingDue || conn.isClosing || lws_partial_buffered(conn.wsi) != 0 {
                     lws_callback_on_writable(conn.wsi)
                     continue
                 }
