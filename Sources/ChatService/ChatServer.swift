@@ -102,7 +102,8 @@ public final class ChatServer: @unchecked Sendable {
             maxHTTPBodyBytes: config.maxHTTPBodyBytes, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
             idlePingSeconds: config.idlePingSeconds, idleTimeoutSeconds: config.idleTimeoutSeconds,
             // A socket that has not even sent its request gets the same allowance as one that has not said hello.
-            handshakeTimeoutSeconds: Int(config.helloTimeoutSeconds.rounded(.up))), logger: logger)
+            handshakeTimeoutSeconds: Int(config.helloTimeoutSeconds.rounded(.up)),
+            tlsCertificatePath: config.tlsCertificate, tlsPrivateKeyPath: config.tlsPrivateKey), logger: logger)
         mailbox = ServiceMailbox(wake: { [transport] in transport.wake() })  // wake() is safe from any thread
         workers = BlockingWorkers(count: 3, capacity: 10_000)
         revocations = RevocationWatcher(store: store, intervalSeconds: config.revocationPollSeconds,
@@ -183,6 +184,21 @@ public final class ChatServer: @unchecked Sendable {
     public func requestStop() {
         transport.requestStop(closeCode: 1001)
     }
+
+    /// Reads the TLS certificate and key files again for new connections (SIGHUP); open chats keep theirs. Any
+    /// thread: the reload runs on the service thread.
+    public func reloadTLSCertificate() {
+        mailbox.post { [self] in
+            if let problem = transport.reloadTLSCertificate() {
+                logger.error("TLS certificate not reloaded; the previous one stays in use", metadata: ["tls.error": "\(problem)"])
+            } else {
+                logger.notice("TLS certificate reloaded", metadata: ["tls.certificate": "\(config.tlsCertificate ?? "-")"])
+            }
+        }
+    }
+
+    /// Whether the server speaks HTTPS/WSS.
+    public var isTLS: Bool { transport.isTLS }
 
     // MARK: Effects (service thread only)
 

@@ -200,6 +200,13 @@ public final class WebSocketServer: @unchecked Sendable {
             info.options |= UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
         }
 
+        if let certificate = memory.tlsCertificate, let key = memory.tlsPrivateKey {
+            // HTTPS and WSS only, on the same port (OpenSSL inside lws); plain requests fail the handshake.
+            info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            info.ssl_cert_filepath = UnsafePointer(certificate)
+            info.ssl_private_key_filepath = UnsafePointer(key)
+        }
+
         var eventLoop = config.eventLoop
         if eventLoop == .libev, let why = makeEventLoop() {
             logger.warning("libev event loop unavailable; falling back to poll", metadata: ["transport.reason": "\(why)"])

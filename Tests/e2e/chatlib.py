@@ -110,16 +110,17 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
 
 # --------------------------------------------------------------------------- HTTP
 
-def http(port: int, method: str, path: str, token: str | None = None, body=None, timeout: float = 10):
-    """Returns (status, parsed JSON or None)."""
+def http(port: int, method: str, path: str, token: str | None = None, body=None, timeout: float = 10, tls=None):
+    """Returns (status, parsed JSON or None). `tls`: an ssl.SSLContext for a server speaking HTTPS (as localhost)."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    base = f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"
+    req = urllib.request.Request(f"{base}{path}", data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout, context=tls) as resp:
             raw = resp.read()
             status = resp.status
     except urllib.error.HTTPError as err:
@@ -148,6 +149,7 @@ class ChatServer:
         cfg["policyFile"] = str(self.policy_path)
         self.config_path.write_text(json.dumps(cfg))
         self.proc: subprocess.Popen | None = None
+        self.tls = None   # an ssl.SSLContext trusting the server's CA when it speaks HTTPS/WSS
         self.port: int | None = None
         self.stderr_path = root / "chatd.stderr"
         self._stderr = None
@@ -204,7 +206,8 @@ class ChatServer:
                     break
                 line += chunk
         text = line.decode().strip()
-        if not text.startswith("chatd listening on http://127.0.0.1:"):
+        if not (text.startswith("chatd listening on http://127.0.0.1:")
+                or text.startswith("chatd listening on https://127.0.0.1:")):
             self.kill()
             raise RuntimeError(f"chatd did not start: {text!r}\n{self.stderr_path.read_text()[-3000:]}")
         self.port = int(text.rsplit(":", 1)[1])
@@ -241,10 +244,12 @@ class ChatServer:
     # -- conveniences
     @property
     def ws_url(self) -> str:
+        if self.tls:
+            return f"wss://localhost:{self.port}/ws"
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def http(self, method: str, path: str, token: str | None = None, body=None):
-        return http(self.port, method, path, token, body)
+        return http(self.port, method, path, token, body, tls=self.tls)
 
     def login(self, username: str, password: str = PASSWORD) -> str:
         status, body = self.http("POST", "/api/login", body={"username": username, "password": password})
@@ -276,7 +281,7 @@ class ChatServer:
         return body
 
     def client(self) -> "Client":
-        c = Client(self.ws_url)
+        c = Client(self.ws_url, ssl=self.tls)
         self.clients.append(c)
         return c
 
@@ -305,9 +310,10 @@ class ChatServer:
 class Client:
     """A WebSocket client that never loses a frame: frames read while waiting for something else are buffered."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, ssl=None):
         # Entered as a context manager (websockets >= 17.1 warns otherwise); left in close().
-        self.ws = connect(url, open_timeout=10, max_size=None, close_timeout=2).__enter__()
+        extra = {"ssl": ssl} if ssl is not None else {}
+        self.ws = connect(url, open_timeout=10, max_size=None, close_timeout=2, **extra).__enter__()
         self.buffer: list = []          # unconsumed frames (dicts, or bytes for binary)
         self.frames: list = []          # every frame ever received, in order
         self.closed_code: int | None = None
