@@ -31,6 +31,7 @@ public final class ChatServer: @unchecked Sendable {
     /// Watches the revocation log written by `chatd admin` (another process).
     let revocations: RevocationWatcher
     let retention: RetentionSweeper
+    let searchIndexer: SearchIndexer
     let metrics = ServiceMetrics()
     /// Support calendars by region, for first-response due times.
     let calendars: [String: SupportCalendar]
@@ -108,6 +109,7 @@ public final class ChatServer: @unchecked Sendable {
         workers = BlockingWorkers(count: 3, capacity: 10_000)
         revocations = RevocationWatcher(store: store, intervalSeconds: config.revocationPollSeconds,
                                         from: try store.latestStaffRevocationSeq(), logger: logger)
+        searchIndexer = SearchIndexer(store: store, intervalSeconds: config.searchIndexIntervalSeconds, logger: logger)
         retention = RetentionSweeper(store: store, retention: policy.retention, intervalSeconds: config.retentionSweepSeconds,
                                      logger: logger, now: { [clock] in clock.now() })
         writer = GroupCommitWriter(
@@ -164,6 +166,7 @@ public final class ChatServer: @unchecked Sendable {
             self.mailbox.post { self.revocationsArrived(found) }
         }
         retention.start()
+        searchIndexer.start()
         return port
     }
 
@@ -176,6 +179,7 @@ public final class ChatServer: @unchecked Sendable {
         passwordChecks.stop()
         revocations.stop()
         retention.stop()
+        searchIndexer.stop()
         onCall?.stop()
         logger.info("stopped; every acknowledged write is on disk")
     }

@@ -73,7 +73,7 @@ BASE_CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 10000, "messageB
                # likewise for the login throttle (every test logs in from 127.0.0.1; test_login_flood.py meets it)
                "loginAttemptsPerAddress": 100000, "loginAttemptsPerUsername": 100000, "loginQueueCapacity": 1000,
                # the event index is written every few events, so reads cross its boundary in every test
-               "eventIndexBatch": 5, "eventIndexDelaySeconds": 0.1}
+               "eventIndexBatch": 5, "eventIndexDelaySeconds": 0.1, "searchIndexIntervalSeconds": 0.1}
 
 
 # --------------------------------------------------------------------------- tokens

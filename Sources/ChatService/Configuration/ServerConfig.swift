@@ -127,6 +127,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var tlsPrivateKey: String?
     /// How often the policy's retention is applied (nothing happens when the policy keeps everything).
     public var retentionSweepSeconds: Double = 3600
+    /// How often newly committed messages are added to the full-text index (how far search lags).
+    public var searchIndexIntervalSeconds: Double = 1
 
     /// The defaults.
     public init() {}
@@ -139,7 +141,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallWebhookCAFile, onCallMaxAttempts, onCallInitialBackoffSeconds
-        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken, retentionSweepSeconds, tlsCertificate, tlsPrivateKey
+        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken, retentionSweepSeconds, searchIndexIntervalSeconds, tlsCertificate, tlsPrivateKey
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
@@ -204,6 +206,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate)
         tlsPrivateKey = try c.decodeIfPresent(String.self, forKey: .tlsPrivateKey)
         retentionSweepSeconds = try value(.retentionSweepSeconds, retentionSweepSeconds)
+        searchIndexIntervalSeconds = try value(.searchIndexIntervalSeconds, searchIndexIntervalSeconds)
         customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
         loginWorkers = try value(.loginWorkers, loginWorkers)
         loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
@@ -259,6 +262,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         }
         try require(metricsToken.map { $0.count >= 16 && !$0.contains(" ") } ?? true, .metricsToken,
                     "at least 16 characters without spaces")
+        try require(searchIndexIntervalSeconds >= 0.01 && searchIndexIntervalSeconds <= 3600, .searchIndexIntervalSeconds,
+                    "between 0.01 and 3600")
         try require(retentionSweepSeconds >= 0.1 && retentionSweepSeconds <= 86_400, .retentionSweepSeconds,
                     "between 0.1 and 86400")
         try require(csatChangeWindowSeconds >= 0 && csatChangeWindowSeconds <= 7 * 86_400, .csatChangeWindowSeconds,
