@@ -249,40 +249,189 @@ class RelayTarget:
 
 # ----------------------------------------------------------------------------- runs
 
+class LineReader:
+    """Reads whole lines from the stdout of several processes at once (a generator's step line carries its latency
+    histogram and can be large: read concurrently so that no process blocks on a full pipe). Bounded waits."""
+
+    def __init__(self, procs: list[subprocess.Popen]):
+        self.procs, self.buf = procs, {p.pid: b"" for p in procs}
+
+    def line(self, proc: subprocess.Popen, deadline: float) -> str:
+        return self.lines([proc], deadline)[0]
+
+    def lines(self, procs: list[subprocess.Popen], deadline: float) -> list[str]:
+        got: dict[int, str] = {}
+        while len(got) < len(procs):
+            for p in procs:
+                if p.pid not in got and b"\n" in self.buf[p.pid]:
+                    line, self.buf[p.pid] = self.buf[p.pid].split(b"\n", 1)
+                    got[p.pid] = line.decode(errors="replace").strip()
+            waiting = [p for p in self.procs if p.stdout and not p.stdout.closed]
+            if len(got) == len(procs) or time.monotonic() >= deadline or not waiting:
+                break
+            ready, _, _ = select.select([p.stdout for p in waiting], [], [], 0.2)
+            for f in ready:
+                p = next(q for q in waiting if q.stdout is f)
+                chunk = os.read(f.fileno(), 1 << 20)
+                if not chunk:
+                    f.close()
+                self.buf[p.pid] += chunk
+        return [got.get(p.pid, "") for p in procs]
+
+
+def split_customers(n: int, k: int) -> list[int]:
+    """Customers per generator process: multiples of 3, so each process's agents (3 chats each) are filled by its
+    own customers and no chat spans two processes (processes set up one after the other: the earlier agents are
+    full when the next customers ask for a chat)."""
+    chats3 = n // 3
+    k = max(1, min(k, chats3 or 1))
+    per = [(chats3 // k + (1 if i < chats3 % k else 0)) * 3 for i in range(k)]
+    per[-1] += n - sum(per)
+    return [x for x in per if x > 0]
+
+
+def hist_merge(into: dict, pairs):
+    for b, c in pairs:
+        into[b] = into.get(b, 0) + c
+
+
+def hist_pct(h: dict, n: int, q: float) -> float:
+    """Same rule as gen.c: the upper bound (ms) of the 10 us bucket holding the ceil(q*n)-th sample."""
+    if not n:
+        return 0.0
+    target, acc = max(1, -(-int(q * n * 1000000) // 1000000)), 0
+    for b in sorted(h):
+        acc += h[b]
+        if acc >= target:
+            return (b + 1) * 0.01
+    return (max(h) + 1) * 0.01
+
+
 def run_chat(target, args, workdir: Path, gen_core) -> dict:
+    """The chat workload with --gen-processes generator processes (bench/gen in --control mode), each with its
+    own chats. This function steps them together (each at its share of the rate, from the same instant), merges
+    their counters and latency histograms per step (percentiles over the merged samples), and stops at the first
+    step that fails (p99, loss/dup/order, errors) or where the generators' core passes --max-gen-cpu; then a final
+    run at --final-fraction of the highest passing rate."""
     cust, ag = target.tokens(args.customers)
-    cf, af, out = workdir / f"{target.name}-customers.txt", workdir / f"{target.name}-agents.txt", workdir / f"{target.name}-gen.json"
-    cf.write_text("\n".join(cust) + "\n")
-    af.write_text("\n".join(ag) + "\n")
-    cmd = pin(gen_core) + [str(GEN), "--mode", "chat", "--port", str(target.port), "--customers", str(cf), "--agents", str(af),
-                           "--rates", ",".join(str(r) for r in args.rates), "--step-seconds", str(args.step_seconds),
-                           "--final-seconds", str(args.final_seconds), "--drain-seconds", str(args.drain_seconds),
-                           "--final-fraction", str(args.final_fraction), "--max-p99-ms", "100",
-                           "--max-gen-cpu", str(args.max_gen_cpu), "--server-pid", str(target.pid),
-                           "--setup-seconds", str(args.setup_seconds), "--out", str(out), "--label", target.name]
+    shares = split_customers(args.customers, args.gen_processes)
+    procs, c0, a0 = [], 0, 0
+    budget = args.setup_seconds
+    log(f"  generator: {args.customers} customers + {(args.customers + 2) // 3} agents in {len(shares)} process(es) "
+        f"{shares}, rates {args.rates}")
+    res = {"generator_processes": len(shares), "customers_per_process": shares, "steps": []}
     cpu0, rss0, wb0 = cpu_seconds(target.pid), vmrss_kb(target.pid), write_bytes(target.pid)
-    budget = args.setup_seconds + (len(args.rates) + 1) * (args.step_seconds + args.drain_seconds + 2) + args.final_seconds + 60
-    log(f"  generator: {args.customers} customers + {(args.customers + 2) // 3} agents, rates {args.rates}")
-    proc = subprocess.Popen(cmd)
-    PROCS.append(proc)
+    connect_s = setup_s = 0.0
+    reader = None
     try:
-        rc = proc.wait(timeout=budget)
-    except subprocess.TimeoutExpired:
-        stop(proc)
-        rc = -1
-    result = json.loads(out.read_text()) if out.exists() and out.stat().st_size else {"failed": True}
-    result["generator_exit"] = rc
-    result["server_cpu_s_total"] = round(cpu_seconds(target.pid) - cpu0, 3)
-    result["server_rss_kb_before"], result["server_rss_kb_after"] = rss0, vmrss_kb(target.pid)
+        for k, nc in enumerate(shares):
+            na = (nc + 2) // 3
+            cf, af = workdir / f"{target.name}-customers-{k}.txt", workdir / f"{target.name}-agents-{k}.txt"
+            cf.write_text("\n".join(cust[c0:c0 + nc]) + "\n")
+            af.write_text("\n".join(ag[a0:a0 + na]) + "\n")
+            c0, a0 = c0 + nc, a0 + na
+            cmd = pin(gen_core) + [str(GEN), "--mode", "chat", "--control", "stdin", "--port", str(target.port),
+                                   "--customers", str(cf), "--agents", str(af), "--drain-seconds", str(args.drain_seconds),
+                                   "--setup-seconds", str(args.setup_seconds), "--out", str(workdir / f"{target.name}-gen-{k}.json"),
+                                   "--label", f"{target.name}.{k}"]
+            if not args.gen_plain:
+                cmd += ["--write-now", "1", "--cheap-mask", "1"]
+            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            PROCS.append(p)
+            procs.append(p)
+            reader = LineReader(procs)
+            # One after the other: this process's customers must meet only this process's agents.
+            line = reader.line(p, time.monotonic() + budget + 10)
+            if not line.startswith("READY "):
+                res.update(failed=True, error=f"generator {k} did not finish set-up: {line!r}")
+                return res
+            r = json.loads(line[6:])
+            connect_s += r["connect_seconds"]
+            setup_s += r["setup_seconds"]
+        nconn = args.customers + sum((x + 2) // 3 for x in shares)
+        res.update(connections=nconn, connect_seconds=round(connect_s, 3), setup_seconds=round(setup_s, 3),
+                   connections_per_s=round(nconn / connect_s, 1) if connect_s else None)
+        log(f"  set-up: {nconn} connections in {connect_s:.2f}s; all chats assigned after {setup_s:.2f}s")
+
+        def step(kind: str, rate: float, seconds: float) -> dict:
+            start = time.monotonic_ns() + 200_000_000
+            scpu0 = cpu_seconds(target.pid)
+            for p, nc in zip(procs, shares):
+                p.stdin.write(f"step {kind} {rate * nc / args.customers:.3f} {seconds} {start}\n".encode())
+                p.stdin.flush()
+            lines = reader.lines(procs, time.monotonic() + seconds + args.drain_seconds + 15)
+            scpu = cpu_seconds(target.pid) - scpu0
+            if not all(x.startswith("STEP ") for x in lines):
+                return {"kind": kind, "target_rate": rate, "failed": True, "error": f"generator lost: {[x[:80] for x in lines]}"}
+            parts = [json.loads(x[5:]) for x in lines]
+            h, ha = {}, {}
+            for x in parts:
+                hist_merge(h, x["hist"])
+                hist_merge(ha, x["hist_ack"])
+            tot = {key: sum(x[key] for x in parts) for key in
+                   ("sent", "delivered", "acked", "lost", "unacked", "seq_dup", "seq_gap", "order_errors", "error_frames", "closed")}
+            n, na = sum(h.values()), sum(ha.values())
+            gen_cpu = sum(x["gen_cpu_s"] for x in parts) / seconds  # every generator process shares one core
+            st = dict(kind=kind, target_rate=rate, seconds=seconds, **tot,
+                      delivered_per_s=round(tot["delivered"] / seconds, 1),
+                      p50_ms=hist_pct(h, n, 0.5), p99_ms=hist_pct(h, n, 0.99), p999_ms=hist_pct(h, n, 0.999),
+                      max_ms=max(x["max_ms"] for x in parts), ack_p50_ms=hist_pct(ha, na, 0.5),
+                      ack_p99_ms=hist_pct(ha, na, 0.99), gen_cpu=round(gen_cpu, 4),
+                      gen_cpu_per_process=[round(x["gen_cpu_s"] / seconds, 4) for x in parts],
+                      server_cpu_s=round(scpu, 3),
+                      server_cpu_s_per_1000=round(scpu * 1000 / tot["delivered"], 5) if tot["delivered"] else 0)
+            errs = tot["seq_dup"] + tot["seq_gap"] + tot["order_errors"]
+            st["pass"] = (st["p99_ms"] < 100 and not tot["lost"] and not tot["unacked"] and not errs
+                          and not tot["error_frames"] and not tot["closed"])
+            st["gen_cpu_ok"] = gen_cpu < args.max_gen_cpu
+            log(f"  {target.name} {kind} rate={rate:.0f} delivered={st['delivered_per_s']:.0f}/s p50={st['p50_ms']:.2f}ms "
+                f"p99={st['p99_ms']:.2f}ms p99.9={st['p999_ms']:.2f}ms lost={tot['lost']} unacked={tot['unacked']} "
+                f"dup/gap/order={tot['seq_dup']}/{tot['seq_gap']}/{tot['order_errors']} errframes={tot['error_frames']} "
+                f"gen_cpu={gen_cpu:.0%} {st['gen_cpu_per_process']} srv_cpu={scpu:.2f}s "
+                f"{'PASS' if st['pass'] else 'FAIL'}{'' if st['gen_cpu_ok'] else ' (generator-bound: does not count)'}")
+            return st
+
+        best = None
+        for rate in args.rates:
+            st = step("step", rate, args.step_seconds)
+            res["steps"].append(st)
+            if st.get("failed") or not st["pass"] or not st["gen_cpu_ok"]:
+                break
+            best = rate
+        if best and args.final_fraction > 0 and not res["steps"][-1].get("failed"):
+            res["steps"].append(step("final", best * args.final_fraction, args.final_seconds))
+        res["best_rate"] = best or -1
+        steps = [x for x in res["steps"] if not x.get("failed")]
+        res["steps"] = steps
+        last = steps[-1] if steps else {}
+        res["totals"] = {k: sum(x[k] for x in steps) for k in ("sent", "delivered", "acked", "error_frames")}
+        res["totals"].update({k: last.get(k, 0) for k in ("seq_dup", "seq_gap", "order_errors", "closed")})
+        if not steps:
+            res["failed"] = True
+    finally:
+        for p in procs:
+            try:
+                p.stdin.write(b"quit\n")
+                p.stdin.close()
+            except (OSError, ValueError):
+                pass
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                stop(p)
+        res["generator_exit"] = max([p.returncode or 0 for p in procs], default=0)
+    res["server_cpu_s_total"] = round(cpu_seconds(target.pid) - cpu0, 3)
+    res["server_rss_kb_before"], res["server_rss_kb_after"] = rss0, vmrss_kb(target.pid)
     # Disk bytes per message over the whole run (every step); a relay that stores nothing writes ~0.
-    result["server_write_bytes_total"] = write_bytes(target.pid) - wb0
-    delivered = result.get("totals", {}).get("delivered", 0)
+    res["server_write_bytes_total"] = write_bytes(target.pid) - wb0
+    delivered = res.get("totals", {}).get("delivered", 0)
     if delivered:
-        result["server_write_bytes_per_delivered"] = round(result["server_write_bytes_total"] / delivered, 1)
+        res["server_write_bytes_per_delivered"] = round(res["server_write_bytes_total"] / delivered, 1)
     h = target.health()
     if h is not None:
-        result["healthz"] = h
-    return result
+        res["healthz"] = h
+    return res
 
 
 def raise_nofile(want: int) -> int:
@@ -617,7 +766,12 @@ def main():
     ap.add_argument("--drain-seconds", type=float, default=3)
     ap.add_argument("--final-fraction", type=float, default=0.5)
     ap.add_argument("--setup-seconds", type=float, default=90)
-    ap.add_argument("--max-gen-cpu", type=float, default=0.8)
+    ap.add_argument("--max-gen-cpu", type=float, default=0.8,
+                    help="a step counts only if the generator processes together used less of their core")
+    ap.add_argument("--gen-plain", action="store_true",
+                    help="generator without --write-now/--cheap-mask (every frame through a WRITEABLE callback, masks from /dev/urandom)")
+    ap.add_argument("--gen-processes", type=int, default=2,
+                    help="generator processes (chats split between them, latencies merged; all on the generator core)")
     ap.add_argument("--idle-connections", type=int, default=100000,
                     help="authenticated idle WebSockets to hold against a fresh chatd (smoke: 50)")
     ap.add_argument("--idle-setup-seconds", type=float, default=180, help="bound on the idle connections' set-up")
