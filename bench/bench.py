@@ -666,13 +666,19 @@ def write_reports(results: dict, path_json: Path, path_md: Path):
     h = results.get("chatd", {}).get("healthz", {})
     extra = (f"| idle memory per connection (chatd, {fmt(idle.get('connections_held'))} conns) | "
              f"{fmt(idle.get('kb_per_connection'), '{:.2f}')} KB |\n"
+             f"| idle connections held / asked for / open at the end (pong) / server's count | "
+             f"{fmt(idle.get('connections_held'))} / {fmt(idle.get('connections_requested'))} / "
+             f"{fmt(idle.get('pongs_at_end'))} / {fmt(idle.get('healthz_connections'))} |\n"
              f"| idle connection set-up (chatd, conn/s incl. hello/welcome) | {fmt(idle.get('connections_per_s'))} |\n"
              f"| SQLite commits / mean batch / largest batch | {h.get('commits', 'n/a')} / "
              f"{fmt(h.get('meanBatch'), '{:.1f}')} / {h.get('largestBatch', 'n/a')} |\n"
              f"| mean commit latency (ms) | {fmt(h.get('meanCommitMillis'), '{:.3f}')} |\n"
              f"| ratio vs node (delivered msgs/s) | {fmt(results.get('ratio_vs_node'), '{:.2f}')}x |\n"
              f"| ratio vs lws (delivered msgs/s) | {fmt(results.get('ratio_vs_lws'), '{:.0%}')} |")
+    if idle.get("limited_by"):
+        extra += f"\n| idle connections limited by | {idle['limited_by']} |"
     t = results["targets"]
+    params = results["params"]
     def verdict(v):
         return "n/a" if v is None else ("met" if v else "**missed**")
     m = results["machine"]
@@ -709,12 +715,21 @@ libwebsockets {m['libwebsockets']}; SQLite {m['sqlite']}. Load average (1/5/15 m
   generator (hello → welcome, set_status → status, request_chat → ack + routing to an agent connection with at most 3
   chats, send → ack with seq to the sender and the event with the same seq to the other side). They keep everything in
   memory, **persist nothing and check no tokens**: they are the ceiling a relay without durability or policy would reach.
-* **Pinning**: each server on core 0, the generator on core 1 (`taskset`). CPU times are read from `/proc/PID/stat`
-  before and after each step; a step counts only if the generator used under {results['params']['max_gen_cpu']:.0%} of its core.
-* **Generator** (`bench/gen/gen.c`): one single-threaded libwebsockets client loop. {results['params']['customers']} customer
-  connections and {(results['params']['customers'] + 2) // 3} agent connections (each agent serves 3 chats). Set-up: agents log in
+* **Pinning**: each server on core 0, the generator processes together on core 1 (`taskset`). CPU times are read from
+  `/proc/PID/stat` before and after each step; a step counts only if the generator processes together used under
+  {results['params']['max_gen_cpu']:.0%} of their core (otherwise the generator, not the server, set the limit: "generator-bound").
+* **Generator** (`bench/gen/gen.c`): {params.get('gen_processes', 1)} process(es), each one single-threaded libwebsockets
+  client loop with its own share of the chats. {results['params']['customers']} customer
+  connections and {(results['params']['customers'] + 2) // 3} agent connections (each agent serves 3 chats). Set-up, one process after
+  the other (so each process's customers are routed to its own agents): agents log in
   over HTTP (tokens passed in a file), connect, `hello`, `set_status available`; customers connect, `hello`,
-  `request_chat`; the run waits until every chat is assigned. Then open-loop Poisson arrivals at the step's aggregate
+  `request_chat`; each process waits until every chat of its own is assigned. bench.py then drives the steps over the
+  processes' stdin (`gen --control stdin`): every process runs the step at its share of the rate from the same
+  CLOCK_MONOTONIC instant and reports its counters and latency histograms (10 µs buckets); bench.py sums the counters
+  and computes the percentiles over the merged histograms. Sends leave at once when the connection has nothing queued
+  (`--write-now`; otherwise through lws's WRITEABLE callback) and the WebSocket masks come from a xorshift generator
+  instead of one `/dev/urandom` read per frame (`--cheap-mask`): {'off (--gen-plain)' if params.get('gen_plain') else 'on'}.
+  Open-loop Poisson arrivals at the step's aggregate
   rate, ~{results['params']['msg_bytes']}-byte texts alternating customer → agent and agent → customer within each chat. Each text carries
   its intended send time (CLOCK_MONOTONIC ns) and a per-chat counter; latency is measured at the receiving side from the
   intended send time (so a stalled sender is not hidden: no coordinated omission). Every `event` and `ack` seq is
@@ -724,8 +739,17 @@ libwebsockets {m['libwebsockets']}; SQLite {m['sqlite']}. Load average (1/5/15 m
 * **Steps**: rates {results['params']['rates']} msgs/s, {results['params']['step_seconds']} s each, until p99 > 100 ms, any loss/dup/order
   error, or the generator's core passes the limit. Max rate = the highest passing step; then a
   {results['params']['final_seconds']} s run at 50% of it gives p50/p99/p99.9.
-* **Idle memory**: a fresh chatd, baseline VmRSS after start, then {results['params']['idle_connections']} customer connections
-  (each after `hello` → `welcome`) spread over {results['params']['src_addrs']} source addresses 127.0.0.x; (VmRSS − baseline) / N.
+* **Idle connections**: a fresh chatd, baseline VmRSS after start, then {results['params']['idle_connections']} customer connections
+  asked for, each authenticated (`hello` with its own customer JWT → `welcome`), held by `bench/idle/idle.c`: a lean
+  epoll client without libwebsockets (16 bytes per connection, a buffer only while a frame is split; answers the
+  server's pings), {params.get('idle_per_process', 'n/a')} connections per process, all on the generator core, spread round robin over
+  {idle.get('src_addrs', results['params']['src_addrs'])} loopback source addresses 127.0.0.x (each has its own
+  {local_port_range()}-port ephemeral range; the port range is not changed). bench.py raises RLIMIT_NOFILE for itself
+  and so for chatd (which raises its soft limit to the hard one) and the holders; where the hard limit cannot be
+  raised (no CAP_SYS_RESOURCE) it holds what fits and says so. Memory: (VmRSS − baseline) / N two seconds after the
+  last `welcome`; set-up rate: connections / time from the first connect to the last `welcome` (the holders start
+  together, at most 256 handshakes in flight each). After {params.get('idle_hold_seconds', 'n/a')} s more every holder pings every
+  connection and counts the pongs (every connection still open), and chatd's `/healthz` gives its own count.
 * **Server CPU per 1,000 delivered**: the server's utime+stime over the step (sending and drain) / delivered × 1000.
 * **SQLite**: chatd's `GET /healthz` (as the staff account `monitor`) after the chat run (`commits`, `meanBatch`, `largestBatch`, `meanCommitMillis`),
   cumulative over set-up and all steps.
@@ -760,7 +784,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="a few seconds, tiny N, chatd only; fails on any error")
     ap.add_argument("--chatd", default=None, help="chatd binary (default: .build/release/chatd)")
     ap.add_argument("--customers", type=int, default=300)
-    ap.add_argument("--rates", default="1000,2000,4000,6000,8000,10000,12000,16000,20000,24000,32000,40000")
+    ap.add_argument("--rates", default="1000,2000,4000,6000,8000,10000,12000,16000,20000,24000,32000,40000,"
+                                      "48000,56000,64000,80000,96000,128000")
     ap.add_argument("--step-seconds", type=float, default=5)
     ap.add_argument("--final-seconds", type=float, default=10)
     ap.add_argument("--drain-seconds", type=float, default=3)
