@@ -805,7 +805,7 @@ def main():
     ap.add_argument("--chatd", default=None, help="chatd binary (default: .build/release/chatd)")
     ap.add_argument("--customers", type=int, default=300)
     ap.add_argument("--rates", default="1000,2000,4000,6000,8000,10000,12000,16000,20000,24000,32000,40000,"
-                                      "48000,56000,64000,80000,96000,128000")
+                                      "44000,48000,52000,56000,64000,72000,80000,96000,128000")
     ap.add_argument("--step-seconds", type=float, default=5)
     ap.add_argument("--final-seconds", type=float, default=10)
     ap.add_argument("--drain-seconds", type=float, default=3)
