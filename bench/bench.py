@@ -253,8 +253,13 @@ class LineReader:
     """Reads whole lines from the stdout of several processes at once (a generator's step line carries its latency
     histogram and can be large: read concurrently so that no process blocks on a full pipe). Bounded waits."""
 
-    def __init__(self, procs: list[subprocess.Popen]):
-        self.procs, self.buf = procs, {p.pid: b"" for p in procs}
+    def __init__(self):
+        self.procs: list[subprocess.Popen] = []
+        self.buf: dict[int, bytes] = {}
+
+    def add(self, proc: subprocess.Popen):
+        self.procs.append(proc)
+        self.buf[proc.pid] = b""
 
     def line(self, proc: subprocess.Popen, deadline: float) -> str:
         return self.lines([proc], deadline)[0]
@@ -322,7 +327,7 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
     res = {"generator_processes": len(shares), "customers_per_process": shares, "steps": []}
     cpu0, rss0, wb0 = cpu_seconds(target.pid), vmrss_kb(target.pid), write_bytes(target.pid)
     connect_s = setup_s = 0.0
-    reader = None
+    reader = LineReader()
     try:
         for k, nc in enumerate(shares):
             na = (nc + 2) // 3
@@ -339,7 +344,7 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
             p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             PROCS.append(p)
             procs.append(p)
-            reader = LineReader(procs)
+            reader.add(p)
             # One after the other: this process's customers must meet only this process's agents.
             line = reader.line(p, time.monotonic() + budget + 10)
             if not line.startswith("READY "):
