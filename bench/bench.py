@@ -817,7 +817,7 @@ def main():
     ap.add_argument("--final-fraction", type=float, default=0.5)
     ap.add_argument("--setup-seconds", type=float, default=90)
     ap.add_argument("--max-gen-cpu", type=float, default=0.8,
-                    help="a step counts only if the generator processes together used less of their core")
+                    help="a step counts only if the generator processes on each core together used less of it")
     ap.add_argument("--gen-plain", action="store_true",
                     help="generator without --write-now/--cheap-mask (every frame through a WRITEABLE callback, masks from /dev/urandom)")
     ap.add_argument("--gen-processes", type=int, default=0,
