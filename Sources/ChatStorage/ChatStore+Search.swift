@@ -37,7 +37,7 @@ public struct SearchPage: Sendable, Equatable {
 
 extension ChatStore {
     /// Index hits a search reads past its page to count the total, at most.
-    public static let searchCountBudget = 20_000
+    public static let searchCountBudget = 5_000
 
     /// Sessions whose text matches `search.query` (the `SearchIndex` file) and whose row matches `search.filter`, newest
     /// first, one page after `search.before`. Hits come from the index in session order, newest first, so a
