@@ -170,7 +170,10 @@ export class TicketsView {
     const n = t.number;
     // A live update re-renders the open ticket: keep what the agent was typing.
     const same = this.renderedNumber === n;
-    const drafts = same ? { reply: this.replyBox?.value ?? "", note: this.noteBox?.value ?? "" } : { reply: "", note: "" };
+    const drafts = same
+      ? { reply: this.replyBox?.value ?? "", note: this.noteBox?.value ?? "", error: this.errorLine?.textContent ?? "",
+        status: this.statusSelect?.value, assign: this.assignSelect?.value }
+      : { reply: "", note: "", error: "" };
     this.renderedNumber = n;
     this.errorLine = el("p", { class: "error-text", id: "ticket-error", role: "alert" });
     this.replyBox = el("textarea", { id: "ticket-reply-text", rows: 3, maxlength: 20000 });
@@ -214,6 +217,9 @@ export class TicketsView {
       t.sessionId ? this.transcript : null);
     this.replyBox.value = drafts.reply;
     this.noteBox.value = drafts.note;
+    this.errorLine.textContent = drafts.error;
+    if (drafts.status && drafts.status !== t.status) this.statusSelect.value = drafts.status;
+    if (drafts.assign) this.assignSelect.value = drafts.assign;
   }
 
   renderEntry(entry) {
