@@ -107,6 +107,7 @@ def test_agent_answers_a_ticket_from_the_tickets_view(server, browsers, screensh
     assert server.http("POST", f"/api/tickets/{number}/replies", cathy, {"text": "Thanks, it happens on Visa only."})[0] == 200
     wait(driver).until(lambda d: "Visa only" in text(d, "#ticket-history"))
     wait(driver).until(lambda d: text(d, "#ticket-status") == "Open")
+    driver.execute_script("window.scrollTo(0, 0); document.getElementById('ticket-detail').scrollTop = 0")
     screenshot(driver, "console-tickets")
 
 
@@ -203,6 +204,7 @@ def test_context_panel_shows_the_organization(server, browsers, screenshot):
     # An earlier chat opens inline as a transcript.
     css(driver, f"{panel} .context-chat-link[data-session-id='{earlier}']").click()
     wait(driver).until(lambda d: "Old question" in css(d, f"{panel} .transcript-lines").text)
+    driver.execute_script("window.scrollTo(0, 0)")
     screenshot(driver, "console-context")
 
 
@@ -249,3 +251,21 @@ def test_auto_away_after_a_short_idle_time(server, browsers):
     # Choosing Available again clears the sentence.
     Select(css(driver, "#status")).select_by_value("available")
     wait(driver).until(lambda d: not css(d, "#auto-away").is_displayed())
+
+
+def test_queue_keeps_keyboard_focus_while_it_updates(server, browsers):
+    driver = open_console(browsers(), server, "ann", available=False)
+    first = server.customer("acme", "c1", name="Cathy")
+    sid1 = first.request_chat("r1", text="First", subject="First")["sessionId"]
+    take1 = f'.queue-item[data-session-id="{sid1}"] .take'
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, take1))
+    driver.execute_script("document.querySelector(arguments[0]).focus()", take1)
+    second = server.customer("globex", "g1", name="Gus")
+    sid2 = second.request_chat("r2", text="Second", subject="Second")["sessionId"]
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, f'.queue-item[data-session-id="{sid2}"]'))
+    focused = driver.execute_script("return document.activeElement.closest('.queue-item')?.dataset.sessionId")
+    assert focused == str(sid1)
+    # The focused entry leaves the queue: focus moves to the entry now in its place, not to the page.
+    first.send("close", sessionId=sid1)
+    wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, take1))
+    assert driver.execute_script("return document.activeElement.closest('.queue-item')?.dataset.sessionId") == str(sid2)

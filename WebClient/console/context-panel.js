@@ -41,7 +41,9 @@ export class ContextPanel {
     const org = c.organization ?? {};
     const region = c.region;
     const contacts = org.contacts ? `${org.contacts.used} of ${org.contacts.allowed ?? "unlimited"}` : "—";
-    const hours = (region?.hours ?? []).map((h) => `${WEEKDAYS[h.weekday] ?? h.weekday} ${h.open}–${h.close}`).join(", ");
+    const spans = (region?.hours ?? []).map((h) => `${h.open}–${h.close}`);
+    const hours = spans.length === 7 && spans.every((x) => x === spans[0]) ? `Every day ${spans[0]}`
+      : (region?.hours ?? []).map((h) => `${WEEKDAYS[h.weekday] ?? h.weekday} ${h.open}–${h.close}`).join(", ");
     replaceChildren(this.body,
       el("dl", { class: "context-facts" },
         el("dt", {}, "Organization"), el("dd", { class: "context-org" }, org.name ? `${org.name} (${org.id})` : org.id ?? "—"),
