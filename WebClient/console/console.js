@@ -255,7 +255,8 @@ class AgentConsole {
     let chat = this.chats.get(event.sessionId);
     if (!chat) {
       chat = this.addChat(event.sessionId);
-      this.restoreSummary(chat);
+      // Normally a `session` frame names the chat; one that only replays (closed, after a reload) is looked up.
+      setTimeout(() => { if (!chat.summary) this.restoreSummary(chat); }, 1500);
     }
     const fromCustomer = chat.addEvent(event);
     if (fromCustomer) {
