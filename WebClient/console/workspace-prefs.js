@@ -116,6 +116,7 @@ export class IdleWatcher {
     if (!(minutes > 0) || !this.isAvailable()) return;
     if (Date.now() - this.lastActivity < minutes * 60_000) return;
     if (this.setAway()) {
+      this.lastActivity = Date.now(); // once per idle period, not every second until the status frame arrives
       this.element.hidden = false;
       this.element.textContent = `Set to Away automatically at ${formatClock(new Date().toISOString())} after ${minutes} minute${minutes === 1 ? "" : "s"} without activity. Choose Available to receive chats again.`;
     }
