@@ -28,6 +28,12 @@ enum APIRoute: Equatable {
     case ticket(String)
     case ticketReplies(String)
     case ticketStatus(String)
+    /// `/api/tickets/{n}/notes`: internal notes (staff).
+    case ticketNotes(String)
+    /// `/api/tickets/{n}/assignee` (staff).
+    case ticketAssignee(String)
+    /// `/api/staff`: staff members to assign tickets to (staff).
+    case staffList
 
     init?(path: String) {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
@@ -47,6 +53,7 @@ enum APIRoute: Equatable {
             case "tickets": self = .tickets
             case "organizations": self = .organizations
             case "audit": self = .audit
+            case "staff": self = .staffList
             default: return nil
             }
         case 3 where segments[0] == "api" && segments[1] == "transcripts" && segments[2] == "export.csv":
@@ -64,15 +71,20 @@ enum APIRoute: Equatable {
             self = .ticketReplies(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "status":
             self = .ticketStatus(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "notes":
+            self = .ticketNotes(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "assignee":
+            self = .ticketAssignee(segments[2])
         default: return nil
         }
     }
 
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
-        case .login, .logout, .ticketReplies, .ticketStatus, .transcriptRating: return method == .post
+        case .login, .logout, .ticketReplies, .ticketStatus, .ticketNotes, .ticketAssignee, .transcriptRating:
+            return method == .post
         case .health, .metrics, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext,
-             .ticket, .transcriptListExport, .transcriptExport, .organizations, .audit:
+             .ticket, .transcriptListExport, .transcriptExport, .organizations, .audit, .staffList:
             return method == .get
         case .tickets, .cannedReplies: return method == .get || method == .post
         case .cannedReply: return method == .put || method == .delete
