@@ -482,6 +482,7 @@ export class ChatWidget {
       },
     },
     el("p", { class: "cw-intro" }, `Hi ${this.welcome?.customer?.name ?? ""}! Tell us what you need and an agent will join you.`),
+    this.prechatWait(),
     el("label", { for: select.id }, "Product"), select, hint,
     el("label", { for: subject.id }, "Subject"), subject,
     el("label", { for: text.id }, "Your question"), text,
@@ -491,6 +492,13 @@ export class ChatWidget {
     el("div", { class: "cw-actions" }, start, ticketInstead));
     this.show("prechat", form);
     updateHint();
+  }
+
+  /** The queue's expected wait from `welcome.availability`, when the server knows it (availability.js). */
+  prechatWait() {
+    const seconds = this.welcome?.availability?.expectedWaitSeconds;
+    if (typeof seconds !== "number" || seconds <= 0) return null;
+    return el("p", { class: "cw-hint cw-prechat-wait" }, `Expected wait right now: ${describeWait(seconds)}.`);
   }
 
   startChat({ product, subject, text, urgent }) {
@@ -725,6 +733,7 @@ export class ChatWidget {
     const closed = this.sessionState === "closed";
     view.composer.hidden = closed;
     view.closedFooter.hidden = !closed;
+    if (closed) this.renderBudget();
     if (closed && !view.rating && this.sessionId !== null) {
       // CSAT (rating.js): offered once the chat has ended; a reload shows the stored rating instead.
       view.rating = new ChatRating({ token: this.token, sessionId: this.sessionId });
