@@ -1,6 +1,4 @@
 """Refusals shown as explanations with a ticket alternative; tickets opened from the widget; urgent outside hours."""
-from selenium.webdriver.common.by import By
-
 from widget_helpers import fill_prechat, open_ticket_from_form, open_widget, q, view, wait_for
 
 SATURDAY_NOON_CHICAGO = "2026-11-21T18:00:00Z"

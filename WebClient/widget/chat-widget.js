@@ -86,7 +86,7 @@ export class ChatWidget {
     this.banner = el("div", { class: "cw-banner", role: "status", "aria-live": "polite" });
     this.body = el("div", { class: "cw-body" });
     this.myTickets = new MyTickets(this);
-    this.ticketsBadge = el("span", { class: "cw-badge cw-tickets-badge", hidden: true });
+    this.ticketsBadge = el("span", { class: "cw-tickets-badge", hidden: true });
     this.ticketsButton = el("button", {
       type: "button", class: "cw-header-button", hidden: true, "aria-pressed": "false", onclick: () => this.toggleTickets(),
     }, el("span", { class: "cw-tickets-label" }, "My tickets"), this.ticketsBadge);
