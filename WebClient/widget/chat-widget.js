@@ -1,4 +1,7 @@
 // The customer chat widget: launcher, panel, pre-chat form, refusals and tickets, the conversation.
+// Views of their own live in their own modules: availability.js (chat closed or not offered, told up front from
+// `welcome`; the expected wait), my-tickets.js (the organization's tickets, in a pane beside the current view),
+// rating.js (CSAT after a chat ends). This file hands them the connection's frames and swaps the panes.
 // Delivery (reconnect, resume, resend, page-reload persistence) is ChatConnection's job; this file only renders
 // what it hands over. Every user-provided string is rendered as text through el() (never innerHTML).
 import { ChatConnection, newClientId } from "../js/chat-connection.js";
