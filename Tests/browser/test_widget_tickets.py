@@ -45,6 +45,22 @@ def test_plan_without_chat_shows_the_ticket_form_at_once(server, browsers):
     assert "BASIC" in q(driver, ".cw-availability").text
 
 
+def test_product_without_chat_on_the_host_page_shows_the_ticket_form_at_once(server, browsers):
+    driver = browsers()
+    driver.get(f"http://127.0.0.1:{server.port}/demo/")  # no token yet: the host page hands it over later
+    wait_for(driver, lambda d: d.execute_script("return !!window.ChatWidget?.instance"))
+    # The host page is about PJM, which has no live chat.
+    driver.execute_script("window.ChatWidget.instance.product = 'pjm'; window.ChatWidget.setToken(arguments[0]);"
+                          "window.ChatWidget.instance.open();", server.token("acme", "c1"))
+    wait_for(driver, lambda d: view(d) == "ticket_form")
+    notice = q(driver, ".cw-availability")
+    assert notice.get_attribute("data-code") == "product_excludes_chat" and "PJM" in notice.text
+    assert q(driver, ".cw-form select").get_attribute("value") == "pjm"
+    # Another product may still be chatted about.
+    notice.find_element(By.CSS_SELECTOR, ".cw-link").click()
+    wait_for(driver, lambda d: view(d) == "prechat")
+
+
 def test_my_tickets_staff_reply_arrives_live_and_customer_replies(server, browsers, screenshot):
     token = server.token("acme", "c1", name="Cathy Customer")
     driver = browsers(width=900, height=860)
