@@ -7,7 +7,8 @@ export class OrganizationNames {
     this.token = token;
     this.onLearned = onLearned;
     this.names = new Map();
-    this.asked = new Set();
+    /** id -> the lookup's promise */
+    this.asked = new Map();
   }
 
   /** The name, or the id until the name is known. */
@@ -21,13 +22,15 @@ export class OrganizationNames {
     this.onLearned();
   }
 
-  /** Looks up the ids not known yet (each at most once per page). */
+  /** Looks up the ids not known yet (each at most once per page); resolves when those lookups are done. */
   want(ids) {
-    for (const id of ids) {
-      if (!id || this.names.has(id) || this.asked.has(id)) continue;
-      this.asked.add(id);
-      this.lookUp(id);
+    const lookups = [];
+    for (const id of new Set(ids)) {
+      if (!id || this.names.has(id)) continue;
+      if (!this.asked.has(id)) this.asked.set(id, this.lookUp(id));
+      lookups.push(this.asked.get(id));
     }
+    return Promise.all(lookups);
   }
 
   async lookUp(id) {

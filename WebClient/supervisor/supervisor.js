@@ -40,7 +40,7 @@ class SupervisorView {
     this.names = new OrganizationNames(auth.token, () => this.renderBoard());
     this.reader = new TranscriptReader(auth.token);
     this.transcripts = new TranscriptList(auth.token, (id, seq) => this.reader.open(id, seq),
-      (rows) => { for (const t of rows) this.names.learn(t.organizationId, t.organizationName); });
+      (rows) => { for (const t of rows) this.names.learn(t.organizationId, t.organizationName); }, this.names);
     this.audit = new AuditView(auth.token, auth.staff);
     this.analytics = new AnalyticsView(auth.token);
     this.live = new LiveView(this);

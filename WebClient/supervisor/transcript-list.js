@@ -19,8 +19,10 @@ export function outcome(session) {
 
 export class TranscriptList {
   /** onRead(id): open a transcript in the reader. */
-  constructor(token, onRead, onRows = () => {}) {
+  /** names: organization names (search results carry ids only). */
+  constructor(token, onRead, onRows = () => {}, names = null) {
     this.token = token;
+    this.names = names;
     this.onRead = onRead;
     this.onRows = onRows;
     this.filterText = el("input", { id: "filter-text", name: "q", type: "search", autocomplete: "off", maxlength: "200",
@@ -164,6 +166,11 @@ export class TranscriptList {
       return;
     }
     const page = (searching ? response.body.results : response.body.transcripts) ?? [];
+    if (searching && this.names) {
+      await this.names.want(page.map((t) => t.organizationId));
+      if (generation !== this.generation) return;
+      for (const t of page) if (this.names.names.has(t.organizationId)) t.organizationName ??= this.names.name(t.organizationId);
+    }
     this.rows.push(...page);
     this.onRows(page);
     this.cursor = response.body.nextCursor ?? null;
