@@ -19,7 +19,7 @@ function svg(tag, attributes = {}, ...children) {
     if (key === "dataset") Object.assign(node.dataset, value);
     else node.setAttribute(key, String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
