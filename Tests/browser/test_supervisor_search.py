@@ -63,6 +63,7 @@ def test_find_a_chat_by_a_word_said_and_open_the_reader_at_the_hit(server, brows
     assert "printer <b>jammed</b>" in snippet, "the snippet is text"
     assert driver.find_elements(By.CSS_SELECTOR, "#transcript-rows b") == []
     assert text_of(driver, f"#transcript-rows tr[data-session-id='{other}'] .organization") == "Globex"
+    driver.execute_script("document.getElementById('transcripts-title').scrollIntoView()")
     screenshot(driver, "supervisor-search")
 
     # A phrase, and a word combined with the organization filter.
