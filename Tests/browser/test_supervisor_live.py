@@ -214,3 +214,30 @@ def test_alerts_long_wait_agent_gone_and_ticket_first_responses(make_server, bro
     wait(driver, 15).until(lambda d: any(k == "ticket_due" and "Checkout down" in t and "within" in t
                                          for k, t in alert_kinds(d)))
     wait(driver, 15).until(lambda d: any(k == "ticket_missed" and "Slow pages" in t for k, t in alert_kinds(d)))
+
+
+def test_alert_for_an_agent_over_the_cap(make_server, browsers):
+    """The cap is policy of the server's configuration: lowered across a restart, an agent holds more than it allows."""
+    from views import start_server_on
+
+    server = make_server(config={"agentSessionCap": 2})
+    ann = server.staff("ann", available=True)
+    for contact in ("c1", "c2"):
+        customer = server.customer("acme", contact)
+        sid = customer.request_chat(f"r-{contact}")["sessionId"]
+        customer.expect_event(sid, "joined", timeout=10)
+    driver = open_supervisor(browsers(width=1400, height=1000), server)
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#active-rows tr[data-session-id]")) == 2)
+    assert not any(k == "over_cap" for k, _ in alert_kinds(driver))
+
+    port = server.port
+    server.kill()
+    config = json.loads(server.config_path.read_text())
+    config["agentSessionCap"] = 1
+    server.config_path.write_text(json.dumps(config))
+    start_server_on(server, port)
+    ann = server.staff("ann")  # back within the grace period: the chats are still hers
+    wait(driver, 20).until(lambda d: any(k == "over_cap" and "Ann holds 2 chats, over the cap of 1." in t
+                                         for k, t in alert_kinds(d)))
+    ann_id = ann.welcome["staff"]["id"]
+    assert "alerting" in css(driver, f"#agent-rows tr[data-agent-id='{ann_id}']").get_attribute("class")

@@ -26,6 +26,7 @@ export class LiveView {
   open(id) {
     this.sessionId = id;
     this.synced = false;
+    this.agentsSignature = null;
     this.pending.clear();
     this.title = el("h2", { id: "live-title" }, `Live: chat ${id}`);
     this.state = el("p", { id: "live-state", role: "status", class: "muted" }, "Loading the conversation…");
@@ -240,6 +241,10 @@ export class LiveView {
     if (this.sessionId === null || !this.assignAgent) return;
     const cap = this.host.cap;
     const choosable = this.host.agents.filter((a) => a.connected && a.status !== "offline" && a.activeSessions.length < cap);
+    // Rebuilt only when the choice changes (an open list is not reset by an unrelated `agents` frame).
+    const signature = JSON.stringify([cap, choosable.map((a) => [a.id, a.name, a.status, a.activeSessions.length])]);
+    if (signature === this.agentsSignature && this.assignAgent.options.length) return;
+    this.agentsSignature = signature;
     const chosen = this.assignAgent.value;
     replaceChildren(this.assignAgent, el("option", { value: "" }, "Choose an agent…"),
       choosable.map((a) => el("option", { value: String(a.id) },
