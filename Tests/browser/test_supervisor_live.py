@@ -35,11 +35,13 @@ def test_watch_a_chat_whisper_barge_in_and_take_over(server, browsers, screensho
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#active-rows tr[data-session-id='{sid}'] .watch-chat"))
     assert text_of(driver, f"#active-rows tr[data-session-id='{sid}'] .organization") == "Acme", "names, not ids"
 
-    # Focus stays on a board button through the board's refreshes (every second).
+    # Focus stays on a board button through the board's redraws (every second): the row is new, the button kept.
+    row = css(driver, f"#active-rows tr[data-session-id='{sid}']")
     button = css(driver, f"#active-rows tr[data-session-id='{sid}'] .watch-chat")
     driver.execute_script("arguments[0].focus()", button)
-    wait(driver, 5).until(lambda d: stale(button))
+    wait(driver, 5).until(lambda d: stale(row))
     assert driver.execute_script("return document.activeElement.dataset.focusKey") == f"watch-{sid}"
+    assert driver.switch_to.active_element == button
 
     watch(driver, "active", sid)
     assert live_texts(driver, "requested") == ["My invoices do not print"]
@@ -92,9 +94,10 @@ def test_watch_a_chat_whisper_barge_in_and_take_over(server, browsers, screensho
     wait(driver).until(lambda d: text_of(d, "#live-head dd[data-field='agent']") == "Sue")
     assert not css(driver, "#take-box").is_displayed()
 
-    # Stop watching: back on the board.
+    # Stop watching: back on the board, at that chat's Watch button.
     css(driver, "#live-close").click()
     wait(driver).until(lambda d: not css(d, "#live").is_displayed())
+    assert driver.execute_script("return document.activeElement.dataset.focusKey") == f"watch-{sid}"
 
 
 def said_by(client, sid, text):

@@ -21,6 +21,8 @@ export class BoardAlerts {
     this.list = el("ul", { id: "alert-list", class: "alert-list" });
     this.summary = el("p", { id: "alert-summary", role: "status", class: "muted" });
     this.lastKeys = "";
+    /** sessionId -> its Watch button */
+    this.buttons = new Map();
     this.timer = null;
     this.refreshing = false;
   }
@@ -116,14 +118,25 @@ export class BoardAlerts {
     return out;
   }
 
+  /** One node per chat, kept across redraws (as the board's Watch buttons). */
+  watchButton(id) {
+    let button = this.buttons.get(id);
+    if (!button) {
+      button = el("button", { type: "button", class: "secondary small", dataset: { focusKey: `alert-watch-${id}` },
+        "aria-label": `Watch chat ${id} live`, onclick: () => this.host.watch(id) }, "Watch");
+      this.buttons.set(id, button);
+    }
+    return button;
+  }
+
   render() {
     const alerts = this.alerts();
+    for (const id of this.buttons.keys()) if (!alerts.some((a) => a.sessionId === id)) this.buttons.delete(id);
     const keep = this.list.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
     replaceChildren(this.list, alerts.length
       ? alerts.map((a) => el("li", { class: `alert level-${a.level}`, dataset: { kind: a.kind, key: a.key } },
         el("span", { class: "alert-kind" }, KIND_TEXT[a.kind]), " ", a.text,
-        a.sessionId ? [" ", el("button", { type: "button", class: "secondary small", dataset: { focusKey: `alert-watch-${a.sessionId}` },
-          "aria-label": `Watch chat ${a.sessionId} live`, onclick: () => this.host.watch(a.sessionId) }, "Watch")] : null))
+        a.sessionId ? [" ", this.watchButton(a.sessionId)] : null))
       : el("li", { class: "muted none" }, "Nothing needs attention."));
     if (this.ticketError) this.list.append(el("li", { class: "error-text", dataset: { kind: "ticket_error" } }, this.ticketError));
     if (keep) this.list.querySelector(`[data-focus-key="${keep}"]`)?.focus({ preventScroll: true });

@@ -81,11 +81,12 @@ export class LiveView {
   }
 
   close() {
-    if (this.sessionId !== null) this.host.connection.unfollow(this.sessionId);
+    const id = this.sessionId;
+    if (id !== null) this.host.connection.unfollow(id);
     this.sessionId = null;
     this.section.hidden = true;
     replaceChildren(this.section);
-    this.host.focusBoard();
+    this.host.focusBoard(id);
   }
 
   session() {

@@ -37,6 +37,9 @@ class SupervisorView {
     this.skewMs = 0;
     /** limits.agentSessionCap of welcome: the most chats one agent holds. */
     this.cap = 3;
+    /** sessionId -> its Watch button on the board */
+    this.watchButtons = new Map();
+    this.shownButtons = new Set();
     this.names = new OrganizationNames(auth.token, () => this.renderBoard());
     this.reader = new TranscriptReader(auth.token);
     this.transcripts = new TranscriptList(auth.token, (id, seq) => this.reader.open(id, seq),
@@ -82,10 +85,10 @@ class SupervisorView {
           this.alerts.renderSection(),
           el("section", { class: "card", "aria-labelledby": "queued-title" },
             el("h2", { id: "queued-title" }, "Queued chats"),
-            table("Queued chats", ["Chat", "Organization", "Customer", "Subject", "Waiting", ""], this.queuedBody, "queued-table")),
+            table("Queued chats", ["Chat", "Organization", "Customer", "Subject", "Waiting", "Live"], this.queuedBody, "queued-table")),
           el("section", { class: "card", "aria-labelledby": "active-title" },
             el("h2", { id: "active-title" }, "Active chats"),
-            table("Active chats", ["Chat", "Agent", "Organization", "Customer", "Quick-question time", ""], this.activeBody, "active-table")),
+            table("Active chats", ["Chat", "Agent", "Organization", "Customer", "Quick-question time", "Live"], this.activeBody, "active-table")),
           el("section", { class: "card", "aria-labelledby": "agents-title" },
             el("h2", { id: "agents-title" }, "Agents"),
             table("Agent loads", ["Agent", "Status", "Connected", "Active chats"], this.agentsBody, "agents-table"))),
@@ -122,9 +125,12 @@ class SupervisorView {
     this.renderBoard();
   }
 
-  /** Back to the board (after the live view closes). */
-  focusBoard() {
-    this.board.focus({ preventScroll: false });
+  /** Back to the board after the live view of `id` closed: to that chat's Watch button while it is listed. */
+  focusBoard(id) {
+    this.renderBoard();
+    const button = this.watchButtons.get(id);
+    if (button?.isConnected) button.focus();
+    else this.board.focus();
   }
 
   /** Arrow keys (and Home/End) move between the tabs (the WAI-ARIA tabs pattern); the selected tab is the one in the Tab order. */
@@ -240,16 +246,28 @@ class SupervisorView {
         .map((s) => ({ ...s, customerName: s.customer?.name, sessionId: s.id }));
   }
 
+  /**
+   * The Watch button of a chat: one node per chat, kept across the board's redraws (a click whose mouse-down and
+   * mouse-up straddle a redraw still lands, and focus is given back to the same node).
+   */
   watchButton(id) {
+    let button = this.watchButtons.get(id);
+    if (!button) {
+      button = el("button", { type: "button", class: "secondary small watch-chat", dataset: { focusKey: `watch-${id}` },
+        "aria-label": `Watch chat ${id} live`, onclick: () => this.watch(id) });
+      this.watchButtons.set(id, button);
+    }
     const watching = this.live.sessionId === id;
-    return el("button", { type: "button", class: "secondary small watch-chat", dataset: { focusKey: `watch-${id}` },
-      "aria-label": `Watch chat ${id} live`, "aria-pressed": String(watching), onclick: () => this.watch(id) },
-    watching ? "Watching" : "Watch");
+    button.setAttribute("aria-pressed", String(watching));
+    button.textContent = watching ? "Watching" : "Watch";
+    this.shownButtons.add(id);
+    return button;
   }
 
   renderBoard() {
     // The rows are redrawn every second: a focused button is focused again in its new row (focus is never lost).
     const focused = this.board?.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
+    this.shownButtons = new Set();
     const queued = this.queuedRows();
     this.names.want([...queued.map((q) => q.organizationId), ...[...this.sessions.values()].map((s) => s.organizationId)]);
     // A customer who waited past the policy's maxQueueMinutes was offered a ticket: the row is flagged.
@@ -287,6 +305,7 @@ class SupervisorView {
       el("td", {}, a.connected ? "Yes" : "No"),
       el("td", { class: "num" }, String(a.activeSessions.length))))
       : el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No agents.")));
+    for (const id of this.watchButtons.keys()) if (!this.shownButtons.has(id)) this.watchButtons.delete(id);
     this.alerts.render();
     this.live.tick();
     if (focused) this.board.querySelector(`[data-focus-key="${focused}"]`)?.focus({ preventScroll: true });
