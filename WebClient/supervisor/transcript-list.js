@@ -238,7 +238,9 @@ export class TranscriptList {
       return;
     }
     const result = await download(`/api/transcripts/export.csv?${params}`, this.token, "transcripts.csv");
-    this.exportStatus.textContent = result.ok ? `Exported transcripts.csv (${formatBytes(result.bytes)}).` : result.message;
+    // The list export takes the filters; it has no full-text search, so say when the words are left out.
+    const words = this.filterText.value.trim() ? " It lists every chat of the filters: the search words do not apply to the CSV." : "";
+    this.exportStatus.textContent = result.ok ? `Exported transcripts.csv (${formatBytes(result.bytes)}).${words}` : result.message;
     if (result.ok) this.exportStatus.dataset.exported = "transcripts.csv";
   }
 }
