@@ -5,6 +5,13 @@ import Foundation
 
 /// The analytics report as JSON and as CSV. Pure; any thread.
 enum AnalyticsEncoding {
+    /// Storage knows product ids only; their names are policy data (a product no longer in the policy keeps its id).
+    static func nameProducts(_ report: inout AnalyticsReport, policy: SupportPolicy) {
+        for index in report.perProduct.indices {
+            report.perProduct[index].name = policy.product(report.perProduct[index].key)?.name ?? report.perProduct[index].key
+        }
+    }
+
     static func json(_ report: AnalyticsReport, _ query: AnalyticsQuery) -> HTTPResponse {
         HTTPReplies.json(200) { json in
             json.field("from", date: query.from)

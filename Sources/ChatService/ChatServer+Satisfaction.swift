@@ -85,9 +85,10 @@ extension ChatServer {
             guard case .staff(let staff) = principal, staff.role == .supervisor else {
                 return server.respond(request, HTTPReplies.error(.forbidden, "Analytics are for supervisors."))
             }
-            let store = server.store
+            let store = server.store, policy = server.engine.policy
             server.blocking(request) {
-                let report = try store.analytics(query, now: now)
+                var report = try store.analytics(query, now: now)
+                AnalyticsEncoding.nameProducts(&report, policy: policy)
                 let response = csv ? AnalyticsEncoding.csv(report, query) : AnalyticsEncoding.json(report, query)
                 return { server in server.respond(request, response) }
             }

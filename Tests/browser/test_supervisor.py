@@ -24,7 +24,7 @@ def test_live_board_then_transcripts_found_by_filters_and_read(server, browsers,
     cathy = server.customer("acme", "c1", name="Cathy")
     first = cathy.request_chat("r1", text="Where are the stocks?", subject="Paper stocks")["sessionId"]
     row = f"#queued-rows tr[data-session-id='{first}']"
-    wait(driver).until(lambda d: "Cathy" in text_of(d, row) and "acme" in text_of(d, row))
+    wait(driver).until(lambda d: "Cathy" in text_of(d, row) and text_of(d, f"{row} .organization") == "Acme")
     assert "Paper stocks" in text_of(driver, row)
 
     # Ann takes it: it leaves the queue and shows as active with its agent and budget.

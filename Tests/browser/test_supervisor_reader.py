@@ -110,11 +110,19 @@ def test_find_by_organization_name_read_export_and_audit(server, browsers, scree
     assert details == ["format=html", "format=text"]  # the print view, then the text file (newest first)
     css(driver, "#tab-main").click()
     wait(driver).until(lambda d: css(d, "#reader").is_displayed())
-    # The tabs follow the arrow keys too.
+    # The tabs follow the arrow keys too (Board, Analytics, Audit, and round again).
     css(driver, "#tab-main").send_keys(Keys.ARROW_RIGHT)
-    wait(driver).until(lambda d: css(d, "#audit").is_displayed() and not css(d, "#main").is_displayed())
+    wait(driver).until(lambda d: css(d, "#analytics").is_displayed() and not css(d, "#main").is_displayed())
+    assert driver.switch_to.active_element.get_attribute("id") == "tab-analytics"
+    css(driver, "#tab-analytics").send_keys(Keys.ARROW_RIGHT)
+    wait(driver).until(lambda d: css(d, "#audit").is_displayed() and not css(d, "#analytics").is_displayed())
     assert driver.switch_to.active_element.get_attribute("id") == "tab-audit"
-    css(driver, "#tab-audit").send_keys(Keys.ARROW_LEFT)
+    css(driver, "#tab-audit").send_keys(Keys.ARROW_RIGHT)
+    wait(driver).until(lambda d: css(d, "#main").is_displayed())
+    assert driver.switch_to.active_element.get_attribute("id") == "tab-main"
+    css(driver, "#tab-main").send_keys(Keys.ARROW_LEFT)
+    wait(driver).until(lambda d: css(d, "#audit").is_displayed())
+    css(driver, "#tab-audit").send_keys(Keys.HOME)
     wait(driver).until(lambda d: css(d, "#main").is_displayed())
 
 

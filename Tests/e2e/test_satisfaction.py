@@ -45,6 +45,7 @@ def test_rating_a_chat_and_the_analytics_that_count_it(server):
     assert body["waitSeconds"]["count"] == 1 and body["handleSeconds"]["count"] == 1
     assert sum(sum(row) for row in body["hourOfWeek"]) == 1 and len(body["chatsPerDay"]) == 1
     assert [a["name"] for a in body["perAgent"]] == ["Ann"] and body["perOrganization"][0]["key"] == "acme"
+    assert [(p["key"], p["name"]) for p in body["perProduct"]] == [("pressero", "Pressero")], "the policy's name"
     status, body = server.http("GET", "/api/analytics?organization=globex", sue)
     assert status == 200 and body["chats"] == 0 and body["csat"]["average"] is None
 
@@ -54,6 +55,7 @@ def test_rating_a_chat_and_the_analytics_that_count_it(server):
     summary = {r["key"]: r["value"] for r in rows if r["section"] == "summary"}
     assert summary["chats"] == "1" and summary["csat_4"] == "1"
     assert [r["name"] for r in rows if r["section"] == "agent"] == ["Ann"]
+    assert [(r["key"], r["name"]) for r in rows if r["section"] == "product"] == [("pressero", "Pressero")]
 
     for token in (ann.token, cust.token):
         status, _ = server.http("GET", "/api/analytics", token)

@@ -3,11 +3,11 @@
 import { api, el, replaceChildren } from "../js/dom.js";
 
 export class OrganizationFilter {
-  constructor(token) {
+  constructor(token, { id = "filter-organization", listId = "org-options" } = {}) {
     this.token = token;
-    this.input = el("input", { id: "filter-organization", name: "organization", list: "org-options", autocomplete: "off",
+    this.input = el("input", { id, name: "organization", list: listId, autocomplete: "off",
       placeholder: "Name, e.g. Acme" });
-    this.options = el("datalist", { id: "org-options" });
+    this.options = el("datalist", { id: listId });
     this.input.addEventListener("input", () => this.suggestSoon());
     this.timer = null;
   }

@@ -1,6 +1,9 @@
 // The transcript archive: filters (organization by name, agent, dates, outcome), results newest first with the
 // total, more rows loaded as one scrolls (keyset paging: GET /api/transcripts?cursor=), a Refresh button and the
 // CSV export of every row of the filter (GET /api/transcripts/export.csv, streamed by the server).
+// With words in the search box the same filters go to GET /api/search instead: one row per matching chat with the
+// snippet around the newest hit (parts {text, hit}, shown as text with the hits marked), paged with before=nextCursor;
+// Read opens the reader at that hit.
 import { api, el, formatDateTime, replaceChildren } from "../js/dom.js";
 import { download, formatBytes } from "./downloads.js";
 import { OrganizationFilter } from "./organization-filter.js";
@@ -16,9 +19,14 @@ export function outcome(session) {
 
 export class TranscriptList {
   /** onRead(id): open a transcript in the reader. */
-  constructor(token, onRead) {
+  /** names: organization names (search results carry ids only). */
+  constructor(token, onRead, onRows = () => {}, names = null) {
     this.token = token;
+    this.names = names;
     this.onRead = onRead;
+    this.onRows = onRows;
+    this.filterText = el("input", { id: "filter-text", name: "q", type: "search", autocomplete: "off", maxlength: "200",
+      placeholder: "Words said, brul*, \"a phrase\"", "aria-describedby": "filter-text-help" });
     this.organization = new OrganizationFilter(token);
     this.filterAgent = el("select", { id: "filter-agent", name: "agent" }, el("option", { value: "" }, "Any agent"));
     this.filterFrom = el("input", { id: "filter-from", name: "from", type: "date" });
@@ -35,6 +43,9 @@ export class TranscriptList {
     this.rows = [];
     this.cursor = null;
     this.total = 0;
+    this.totalExact = true;
+    this.mode = "list";
+    this.words = "";
     this.query = "";
     this.loading = false;
     this.generation = 0;
@@ -45,6 +56,9 @@ export class TranscriptList {
     const section = el("section", { class: "card", "aria-labelledby": "transcripts-title" },
       el("h2", { id: "transcripts-title" }, "Transcripts"),
       el("form", { class: "filters", id: "transcript-filters", onsubmit: (e) => { e.preventDefault(); this.search(); } },
+        field("filter-text", "Search what was said", this.filterText,
+          el("span", { id: "filter-text-help", class: "visually-hidden" },
+            "Every word must match; a word ending in * matches as a prefix; words in double quotes match as a phrase.")),
         field("filter-organization", "Organization", this.organization.input, this.organization.options),
         field("filter-agent", "Agent", this.filterAgent),
         field("filter-from", "From (date)", this.filterFrom),
@@ -60,7 +74,7 @@ export class TranscriptList {
     // More rows as the end of the list scrolls into view (the button does the same for keyboards).
     if ("IntersectionObserver" in window) {
       new IntersectionObserver((entries) => {
-        if (entries.some((e) => e.isIntersecting) && this.cursor && !this.loading) this.loadMore();
+        if (entries.some((e) => e.isIntersecting) && this.cursor !== null && !this.loading) this.loadMore();
       }, { rootMargin: "200px" }).observe(this.sentinel);
     }
     return section;
@@ -104,6 +118,10 @@ export class TranscriptList {
       replaceChildren(this.body);
       return;
     }
+    const words = this.filterText.value.trim();
+    this.mode = words ? "search" : "list";
+    this.words = words;
+    if (words) params.set("q", words);
     this.query = params.toString();
     this.rows = [];
     this.cursor = null;
@@ -116,7 +134,7 @@ export class TranscriptList {
   }
 
   async loadMore() {
-    if (!this.cursor || this.loading) return;
+    if (this.cursor === null || this.loading) return;
     await this.fetchPage(this.generation, false);
   }
 
@@ -124,10 +142,11 @@ export class TranscriptList {
     this.loading = true;
     const params = new URLSearchParams(this.query);
     params.set("limit", String(PAGE));
-    if (!first && this.cursor) params.set("cursor", this.cursor);
+    const searching = this.mode === "search";
+    if (!first && this.cursor) params.set(searching ? "before" : "cursor", String(this.cursor));
     let response;
     try {
-      response = await api("GET", `/api/transcripts?${params}`, { token: this.token });
+      response = await api("GET", `${searching ? "/api/search" : "/api/transcripts"}?${params}`, { token: this.token });
     } catch {
       response = null;
     }
@@ -138,26 +157,63 @@ export class TranscriptList {
       return;
     }
     if (response.status !== 200) {
+      // The server's own sentence (e.g. a query without a letter or digit).
       this.status.textContent = response.body?.error?.message ?? `Search failed (${response.status}).`;
+      if (first) {
+        this.more.hidden = true;
+        replaceChildren(this.body);
+      }
       return;
     }
-    const page = response.body.transcripts ?? [];
+    const page = (searching ? response.body.results : response.body.transcripts) ?? [];
+    if (searching && this.names) {
+      await this.names.want(page.map((t) => t.organizationId));
+      if (generation !== this.generation) return;
+      for (const t of page) if (this.names.names.has(t.organizationId)) t.organizationName ??= this.names.name(t.organizationId);
+    }
     this.rows.push(...page);
+    this.onRows(page);
     this.cursor = response.body.nextCursor ?? null;
     // The total comes with the first page (cursor pages do not count again); chats that arrive later show on Refresh.
-    if (first) this.total = response.body.total ?? this.rows.length;
+    if (first) {
+      this.total = response.body.total ?? this.rows.length;
+      this.totalExact = response.body.totalExact !== false;
+    }
     this.total = Math.max(this.total, this.rows.length);
-    this.more.hidden = !this.cursor;
+    this.more.hidden = this.cursor === null;
     const shown = this.rows.length;
-    this.status.textContent = shown === this.total
-      ? `${shown} transcript${shown === 1 ? "" : "s"} found.`
-      : `Showing ${shown} of ${this.total} transcripts found.`;
-    const rows = page.map((t) => this.row(t));
+    if (searching) {
+      // A query matching very many messages stops counting early: "N+".
+      const total = `${this.total}${this.totalExact ? "" : "+"}`;
+      this.status.textContent = shown === this.total && this.totalExact
+        ? `${shown} chat${shown === 1 ? "" : "s"} match “${this.words}”.`
+        : `Showing ${shown} of ${total} chats that match “${this.words}”.`;
+      this.status.dataset.total = total;
+    } else {
+      this.status.textContent = shown === this.total
+        ? `${shown} transcript${shown === 1 ? "" : "s"} found.`
+        : `Showing ${shown} of ${this.total} transcripts found.`;
+      delete this.status.dataset.total;
+    }
+    const rows = page.flatMap((t) => searching ? this.searchRows(t) : [this.row(t)]);
     if (first) replaceChildren(this.body, rows);
     else this.body.append(...rows);
   }
 
-  row(t) {
+  /** A search result: the chat's row, and under it the snippet of its newest hit (hit words in <mark>, as text). */
+  searchRows(t) {
+    const seq = t.hit?.seq ?? 0;
+    const row = this.row(t, seq);
+    row.classList.add("result");
+    const parts = t.hit?.snippet ?? [];
+    const snippet = el("tr", { class: "snippet-row", dataset: { snippetFor: t.id } },
+      el("td", { colspan: 9 },
+        el("span", { class: "muted" }, seq > 0 ? `Said at event #${seq}: ` : "Matched the subject, customer or organization: "),
+        el("q", { class: "snippet" }, parts.map((p) => p.hit ? el("mark", {}, p.text) : p.text))));
+    return [row, snippet];
+  }
+
+  row(t, hitSeq = 0) {
     return el("tr", { dataset: { sessionId: t.id } },
       el("td", {}, String(t.id)),
       el("td", {}, formatDateTime(t.createdAt)),
@@ -168,8 +224,9 @@ export class TranscriptList {
       el("td", { class: "outcome" }, outcome(t)),
       el("td", { class: "num" }, String(t.messageCount ?? "")),
       el("td", {}, el("button", {
-        type: "button", class: "secondary read-transcript", "aria-label": `Read transcript of chat ${t.id}`,
-        onclick: () => this.onRead(t.id),
+        type: "button", class: "secondary read-transcript",
+        "aria-label": hitSeq > 0 ? `Read chat ${t.id} at the match` : `Read transcript of chat ${t.id}`,
+        onclick: () => this.onRead(t.id, hitSeq),
       }, "Read")));
   }
 
@@ -181,7 +238,9 @@ export class TranscriptList {
       return;
     }
     const result = await download(`/api/transcripts/export.csv?${params}`, this.token, "transcripts.csv");
-    this.exportStatus.textContent = result.ok ? `Exported transcripts.csv (${formatBytes(result.bytes)}).` : result.message;
+    // The list export takes the filters; it has no full-text search, so say when the words are left out.
+    const words = this.filterText.value.trim() ? " It lists every chat of the filters: the search words do not apply to the CSV." : "";
+    this.exportStatus.textContent = result.ok ? `Exported transcripts.csv (${formatBytes(result.bytes)}).${words}` : result.message;
     if (result.ok) this.exportStatus.dataset.exported = "transcripts.csv";
   }
 }

@@ -1,6 +1,7 @@
 // One transcript: a header with names (organization, product, agents), outcome, duration, wait, ticket, CSAT
-// (only when the server has one) and service orders; the events a page at a time (GET /api/transcripts/{id}
-// ?afterSeq=, more as one scrolls); exports as text, JSON and a print page. Opens at its top.
+// (the customer's rating, when there is one) and service orders; the events a page at a time (GET /api/transcripts/{id}
+// ?afterSeq=, more as one scrolls); exports as text, JSON and a print page. Opens at its top, or at a search hit:
+// the pages up to that event are loaded and it is scrolled into view, marked.
 import { api, el, formatDateTime, replaceChildren } from "../js/dom.js";
 import { download, formatBytes } from "./downloads.js";
 
@@ -25,11 +26,15 @@ export class TranscriptReader {
     this.loading = false;
   }
 
-  async open(id) {
+  /** Opens chat `id` at its top, or (atSeq > 0) at that event. */
+  async open(id, atSeq = 0) {
     this.sessionId = id;
     this.nextAfterSeq = null;
+    this.loading = false;
+    const generation = this.generation = (this.generation ?? 0) + 1;
+    const current = () => this.generation === generation;
     const { status, body } = await api("GET", `/api/transcripts/${encodeURIComponent(id)}?limit=${PAGE}`, { token: this.token });
-    if (this.sessionId !== id) return;
+    if (!current()) return;
     this.section.hidden = false;
     if (status !== 200) {
       replaceChildren(this.section, el("h2", { id: "reader-title" }, `Chat ${id}`),
@@ -52,17 +57,46 @@ export class TranscriptReader {
         el("a", { class: "button secondary", id: "export-print", href: `print.html?id=${encodeURIComponent(s.id)}`, target: "_blank",
           rel: "noopener" }, "Print view")),
       this.exportStatus,
-      this.header(s, summary, body.serviceOrders ?? []),
+      this.header(s, summary, body.serviceOrders ?? [], body.csat ?? summary.csat ?? null),
       el("h3", {}, "Conversation"),
       this.events, this.more, sentinel);
     this.append(body);
     this.observer?.disconnect();  // the previous transcript's
-    if ("IntersectionObserver" in window) {
-      this.observer = new IntersectionObserver((entries) => {
-        if (entries.some((e) => e.isIntersecting) && this.nextAfterSeq !== null && !this.loading) this.loadMore();
-      }, { rootMargin: "300px" }).observe(sentinel);
+    this.observer = null;
+    if (atSeq > 0 && await this.showEvent(current, atSeq)) {
+      if (current()) this.watch(sentinel);
+      return;
     }
+    if (!current()) return;
+    this.watch(sentinel);
     this.focusTop();
+  }
+
+  /** More events as the end of the chat scrolls into view (the button does the same for keyboards). */
+  watch(sentinel) {
+    this.observer?.disconnect();
+    if (!("IntersectionObserver" in window)) return;
+    this.observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && this.nextAfterSeq !== null && !this.loading) this.loadMore();
+    }, { rootMargin: "300px" });
+    this.observer.observe(sentinel);
+  }
+
+  /** Loads pages until event `seq` is there, then scrolls it into view, marked and focused. False if it is not found. */
+  async showEvent(current, seq) {
+    const lastShown = () => Number(this.events.lastElementChild?.dataset.seq ?? 0);
+    while (current() && lastShown() < seq && this.nextAfterSeq !== null) {
+      if (!await this.loadMore()) break;
+    }
+    if (!current()) return true;
+    const item = this.events.querySelector(`li[data-seq="${CSS.escape(String(seq))}"]`);
+    if (!item) return false;
+    item.classList.add("hit");
+    item.setAttribute("tabindex", "-1");
+    item.setAttribute("aria-label", `Search hit, event ${seq}`);
+    item.focus({ preventScroll: true });
+    item.scrollIntoView({ block: "center" });
+    return true;
   }
 
   /** Focus without jumping to the bottom of a long chat: the reader opens at its top. */
@@ -71,7 +105,7 @@ export class TranscriptReader {
     this.section.scrollIntoView({ block: "start" });
   }
 
-  header(s, summary, orders) {
+  header(s, summary, orders, csat) {
     const agents = (summary.agents ?? []).map((a) => a.name).join(", ") || s.agent?.name || "none";
     const rows = [
       ["Customer", `${s.customer?.name ?? ""} (${s.customer?.email ?? ""})`, "customer"],
@@ -91,10 +125,14 @@ export class TranscriptReader {
       list.append(el("dt", {}, "Ticket"), ticket);
       this.describeTicket(s.ticketNumber, ticket);
     }
-    // CSAT is shown only once the server stores one (not yet: no rating, no row).
-    if (summary.csat) {
+    // The customer's rating (POST /api/transcripts/{id}/rating), once there is one.
+    if (csat) {
       list.append(el("dt", {}, "Satisfaction"),
-        el("dd", { dataset: { field: "csat" } }, `${summary.csat.rating} / 5${summary.csat.comment ? ` — ${summary.csat.comment}` : ""}`));
+        el("dd", { dataset: { field: "csat", rating: csat.rating } },
+          el("span", { class: "stars", "aria-hidden": "true" }, "★".repeat(csat.rating) + "☆".repeat(Math.max(0, 5 - csat.rating))),
+          ` ${csat.rating} / 5`,
+          csat.comment ? ` — “${csat.comment}”` : "",
+          csat.ratedAt ? el("span", { class: "muted" }, ` (rated ${formatDateTime(csat.ratedAt)})`) : ""));
     }
     if (!orders.length) return list;
     return el("div", {}, list, el("h3", {}, "Service orders"),
@@ -118,15 +156,26 @@ export class TranscriptReader {
     this.more.hidden = this.nextAfterSeq === null;
   }
 
+  /** The next page of events; true when one was added. */
   async loadMore() {
-    if (this.nextAfterSeq === null || this.loading) return;
+    if (this.nextAfterSeq === null || this.loading) return false;
     const id = this.sessionId;
     this.loading = true;
-    const { status, body } = await api("GET",
-      `/api/transcripts/${encodeURIComponent(id)}?afterSeq=${this.nextAfterSeq}&limit=${PAGE}`, { token: this.token });
+    let response;
+    try {
+      response = await api("GET",
+        `/api/transcripts/${encodeURIComponent(id)}?afterSeq=${this.nextAfterSeq}&limit=${PAGE}`, { token: this.token });
+    } catch {
+      response = { status: 0, body: null };
+    }
     this.loading = false;
-    if (this.sessionId !== id || status !== 200) return;
-    this.append(body);
+    if (this.sessionId !== id) return false;
+    if (response.status !== 200) {
+      this.exportStatus.textContent = response.body?.error?.message ?? "The rest of this chat could not be loaded.";
+      return false;
+    }
+    this.append(response.body);
+    return true;
   }
 
   renderEvent(e) {
