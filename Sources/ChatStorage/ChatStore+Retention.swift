@@ -9,10 +9,14 @@ extension ChatStore {
     /// yet indexed waits for the next run (it closed seconds ago, not days). Tickets made from a chat stay (they
     /// have their own retention) and keep its number.
     ///
+    /// Attachment files (`attachmentFiles`) that no remaining chat uses are deleted once the transaction has
+    /// committed; a file another chat attached too stays.
+    ///
     /// Blocking; call it from a worker thread in small batches (each is one short write transaction beside the
     /// group-commit writer's).
     public func deleteClosedChats(closedBefore cutoff: Date, limit: Int) throws -> Int {
-        try dbPool.write { db in
+        var unusedFiles: [String] = []
+        let count = try dbPool.write { db in
             let through = try EventReads.indexedThrough(db)
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT s.id FROM sessions s
@@ -20,9 +24,20 @@ extension ChatStore {
                   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id > ? AND e.session_id = s.id)
                 LIMIT ?
                 """, arguments: [cutoff.timeIntervalSince1970, through, max(1, limit)])
-            for id in ids { try Self.deleteSession(db, id) }
+            var hashes: Set<String> = []
+            for id in ids {
+                hashes.formUnion(try String.fetchAll(db, sql: "SELECT sha256 FROM attachments WHERE session_id = ?",
+                                                     arguments: [id]))
+                try Self.deleteSession(db, id)
+            }
+            unusedFiles = try hashes.filter { hash in
+                try !Bool(Int.fetchOne(db, sql: "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1",
+                                       arguments: [hash]) != nil)
+            }
             return ids.count
         }
+        attachmentFiles.remove(unusedFiles)
+        return count
     }
 
     static func deleteSession(_ db: Database, _ id: Int64) throws {
@@ -31,6 +46,7 @@ extension ChatStore {
         for sql in ["DELETE FROM events WHERE id IN (SELECT event_id FROM event_index WHERE session_id = ?)",
                     "DELETE FROM event_index WHERE session_id = ?", "DELETE FROM session_agents WHERE session_id = ?",
                     "DELETE FROM read_markers WHERE session_id = ?", "DELETE FROM service_orders WHERE session_id = ?",
+                    "DELETE FROM attachments WHERE session_id = ?",
                     "DELETE FROM sessions WHERE id = ?"] {
             try db.execute(sql: sql, arguments: [id])
         }
