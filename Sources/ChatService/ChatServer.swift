@@ -55,6 +55,10 @@ public final class ChatServer: @unchecked Sendable {
     /// Streamed HTTP bodies being produced a page at a time on the workers, by request id
     /// (`ChatServer+BodyStreams.swift`). Service thread only.
     var bodyStreams: [UInt64: PagedBody] = [:]
+    /// Uploads between their head and their answer, by request id (`ChatServer+Attachments.swift`). Service thread only.
+    var uploads: [UInt64: PendingUpload] = [:]
+    /// Writes, hashes and moves uploaded files: ONE thread, so the chunks of an upload stay in order.
+    let attachmentWriter = BlockingWorkers(count: 1, capacity: 100_000, name: "chatd.attachments")
     /// Login attempts per address and username. Service thread only.
     var loginThrottle: LoginThrottle
     /// Logins whose password check is queued or running, by HTTP request id. Service thread only.
@@ -154,6 +158,7 @@ public final class ChatServer: @unchecked Sendable {
     public func start() throws -> Int {
         writer.start()
         workers.start()
+        attachmentWriter.start()
         passwordChecks.start()
         onCall?.start()
         onCallOutbox?.start()
@@ -171,6 +176,7 @@ public final class ChatServer: @unchecked Sendable {
         transport.run()
         writer.stop()
         workers.stop()
+        attachmentWriter.stop()
         onCallOutbox?.stop()
         passwordChecks.stop()
         revocations.stop()
@@ -209,6 +215,8 @@ public final class ChatServer: @unchecked Sendable {
                 transport.close(connection, code: code, reason: reason)
             case .createTicket(let request):
                 createRequestedTicket(request)
+            case let .attachmentAnswered(requestID, outcome):
+                attachmentAnswered(requestID, outcome)
             }
         }
         rearmTimer()
