@@ -18,6 +18,21 @@ enum AttachmentKind: Equatable {
     /// Shown inline in the pages (`Content-Disposition: inline`); everything else downloads as a file.
     var isImage: Bool { self == .png || self == .jpeg || self == .gif || self == .webp }
 
+    /// The kind a file name's extension claims, for the kinds that have a fixed format (a text log may be named
+    /// anything): an upload whose content disagrees with its name (text named `.png`) is refused, so that
+    /// nobody is shown a "picture" that is something else.
+    static func claimed(byName name: String) -> AttachmentKind? {
+        guard let dot = name.lastIndex(of: ".") else { return nil }
+        switch name[name.index(after: dot)...].lowercased() {
+        case "png": return .png
+        case "jpg", "jpeg", "jfif": return .jpeg
+        case "gif": return .gif
+        case "webp": return .webp
+        case "pdf": return .pdf
+        default: return nil
+        }
+    }
+
     /// How many leading bytes `sniff` wants (a JPEG's frame header may follow large EXIF/ICC segments).
     static let prefixBytes = 256 * 1024
 

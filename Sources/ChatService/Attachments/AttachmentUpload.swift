@@ -44,6 +44,10 @@ final class AttachmentUpload: @unchecked Sendable {
             return .failure(ChatError(.unsupportedAttachment,
                                       "Only PNG, JPEG, GIF and WebP images, PDF files and UTF-8 text logs can be attached."))
         }
+        if let claimed = AttachmentKind.claimed(byName: name), claimed != kind {
+            return .failure(ChatError(.unsupportedAttachment,
+                                      "The file is named like \(claimed.mediaType) but its content is not."))
+        }
         let sha256 = hasher.finish()
         try files.adopt(temporary, sha256: sha256)
         return .success(AttachmentInfo(name: name, size: size, type: kind.mediaType, sha256: sha256,
