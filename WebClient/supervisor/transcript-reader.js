@@ -1,6 +1,7 @@
 // One transcript: a header with names (organization, product, agents), outcome, duration, wait, ticket, CSAT
 // (only when the server has one) and service orders; the events a page at a time (GET /api/transcripts/{id}
 // ?afterSeq=, more as one scrolls); exports as text, JSON and a print page. Opens at its top.
+import { attachmentBody } from "../js/attachments.js";
 import { api, el, formatDateTime, replaceChildren } from "../js/dom.js";
 import { download, formatBytes } from "./downloads.js";
 
@@ -143,6 +144,7 @@ export class TranscriptReader {
       const p = e.proposal;
       extra.push(el("div", {}, `${p.description} — ${p.rate} ${p.currency} ${p.hourlyRate}/h × ${p.estimateHours} h`));
     }
+    if (e.attachment) extra.push(attachmentBody(e, this.token));
     const who = author.role === "system" ? "System" : `${author.name ?? ""} (${author.role ?? ""})`;
     return el("li", { class: message ? "message" : "system", dataset: { seq: e.seq, kind: e.kind } },
       el("div", { class: "kind" }, `#${e.seq} · ${e.kind.replaceAll("_", " ")} · ${formatDateTime(e.at)} · ${who}`),
