@@ -28,7 +28,8 @@ extension ChatStore {
     /// it (safe while the server runs).
     public func eraseContact(organizationID: OrganizationID, contactID: ContactID) throws -> ErasureReport {
         let erased = Self.erasedText
-        return try dbPool.write { db in
+        var theirFiles: Set<String> = []
+        let report = try dbPool.write { db in
             if let open = try Int64.fetchOne(db, sql: """
                 SELECT id FROM sessions WHERE organization_id = ? AND contact_id = ? AND state != 'closed' LIMIT 1
                 """, arguments: [organizationID, contactID]) {
@@ -45,10 +46,21 @@ extension ChatStore {
                                                         arguments: [id]) != nil
                 try SearchDocuments.removeDocuments(db, sessionID: id, onlyEventIDs: theirs, header: true)
                 if !theirs.isEmpty {
+                    let ids = theirs.map(String.init).joined(separator: ",")
                     try db.execute(sql: """
                         UPDATE events SET text = CASE WHEN text IS NULL THEN NULL ELSE ? END, author_name = ?
-                        WHERE id IN (\(theirs.map(String.init).joined(separator: ",")))
+                        WHERE id IN (\(ids))
                         """, arguments: [erased, erased])
+                    // Files they attached go with their words (v15-attachments): the rows now, the files once no
+                    // other chat uses them (after the commit, below).
+                    theirFiles.formUnion(try String.fetchAll(db, sql: """
+                        SELECT a.sha256 FROM attachments a JOIN events e ON e.session_id = a.session_id AND e.seq = a.seq
+                        WHERE e.id IN (\(ids))
+                        """))
+                    try db.execute(sql: """
+                        DELETE FROM attachments WHERE session_id = ? AND seq IN (SELECT seq FROM events WHERE id IN (\(ids)))
+                        """, arguments: [id])
+                    try db.execute(sql: "UPDATE events SET attachment = NULL WHERE id IN (\(ids)) AND attachment IS NOT NULL")
                 }
                 events += theirs.count
                 try db.execute(sql: """
@@ -81,6 +93,8 @@ extension ChatStore {
             return ErasureReport(sessions: sessionIDs.count, events: events, tickets: ticketNumbers.count,
                                  ticketEntries: entries)
         }
+        attachmentFiles.remove(try theirFiles.filter { try attachmentUses(sha256: $0) == 0 })
+        return report
     }
 
     /// Everything held about a person (a data-subject access request): their chats with every event a customer

@@ -71,3 +71,22 @@ final class AttachmentStoreTests: StorageTestCase {
         XCTAssertEqual(try store.verify(), [])
     }
 }
+
+extension AttachmentStoreTests {
+    func testErasingAContactRemovesTheFilesTheyAttached() throws {
+        let store = try makeStore()
+        try store.createOrganization(id: "acme", name: "Acme", planID: "hv")
+        commit([
+            .registerContact("acme", "c1"),
+            .createSession(Fixture.session(1, state: .closed, createdAt: 0, closedAt: 100)),
+            .appendEvent(attachmentEvent(1, seq: 1, sha256: Self.onlyOld, name: "passport.png")),
+        ], to: store)
+        let file = try storeFile(store, Self.onlyOld)
+        _ = try store.eraseContact(organizationID: "acme", contactID: "c1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file.path))
+        XCTAssertNil(try store.attachment(sessionID: 1, seq: 1))
+        let event = try XCTUnwrap(try store.events(sessionID: 1).first)
+        XCTAssertNil(event.attachment)
+        XCTAssertEqual(event.text, "[erased]")
+    }
+}
