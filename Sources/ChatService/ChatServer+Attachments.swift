@@ -126,9 +126,9 @@ extension ChatServer {
     /// From `didAbandon`: the client left before the answer. True when it was an upload.
     func abandonUpload(_ requestID: UInt64) -> Bool {
         guard let state = uploads[requestID] else { return false }
+        uploads.removeValue(forKey: requestID)
         // Once attached, the event commits anyway (the file stays with it); only the answer is lost.
         if state.attached { return true }
-        uploads.removeValue(forKey: requestID)
         let box = state.box
         attachmentWriter.submitWaiting { box.upload?.discard() }
         if case .success(let info)? = state.stored { removeFileIfUnused(info.sha256) }
@@ -151,8 +151,7 @@ extension ChatServer {
         }
         if token.contains(".") {
             do { done(self, .success(.customer(try customerTokens.verify(token, now: Date())))) }
-            catch let error as ChatError { done(self, .failure(error)) }
-            catch { done(self, .failure(ChatError(.tokenInvalidSignature, "\(error)"))) }
+            catch { done(self, .failure(error)) }
             return
         }
         let store = self.store, hash = SessionToken.storageHash(token), now = clock.now()

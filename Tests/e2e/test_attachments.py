@@ -158,3 +158,22 @@ def test_only_the_chats_writers_may_attach(server):
     status, body = upload(server, sid, cust.token, png(9, 9), "late.png")
     assert status == 409 and body["error"]["code"] == "session_closed"
     assert len(stored_files(server)) == 1
+
+
+def test_an_upload_cut_off_midway_leaves_nothing_and_the_server_goes_on(server):
+    import socket
+    import time
+    agent, cust, sid = active_chat(server)
+    s = socket.create_connection(("127.0.0.1", server.port))
+    body = b"C" * 300_000
+    s.sendall((f"POST /api/transcripts/{sid}/attachments?name=cut.log HTTP/1.1\r\nHost: x\r\n"
+               f"Authorization: Bearer {cust.token}\r\nContent-Length: {len(body) * 2}\r\n\r\n").encode() + body)
+    incoming = server.data / "attachments" / "incoming"
+    wait_for(lambda: incoming.exists() and any(incoming.iterdir()), what="the partial file exists while uploading")
+    time.sleep(0.2)
+    s.close()
+    wait_for(lambda: not any(incoming.iterdir()), what="the partial file is deleted")
+    assert stored_files(server) == []
+    status, body = upload(server, sid, cust.token, b"after\n", "after.log")
+    assert status == 201
+    assert cust.expect_event(sid, "attachment")["attachment"]["name"] == "after.log"
