@@ -74,7 +74,10 @@ extension ChatServer {
                 box.upload?.discard()
                 result = .failure(ChatError(.internalError, "The file could not be written: \(failure)"))
             } else if let upload = box.upload {
-                do { result = try upload.finish(name: name) } catch {
+                do {
+                    result = try upload.finish(name: name)
+                    if case .success(let info) = result { self.adoptedFiles.counts[info.sha256, default: 0] += 1 }
+                } catch {
                     upload.discard()
                     result = .failure(ChatError(.internalError, "The file could not be stored: \(error)"))
                 }
@@ -88,7 +91,7 @@ extension ChatServer {
     private func uploadStored(_ requestID: UInt64, _ result: Result<AttachmentInfo, ChatError>) {
         guard uploads[requestID] != nil else {
             // The client left meanwhile: no event will name this file.
-            if case .success(let info) = result { removeFileIfUnused(info.sha256) }
+            if case .success(let info) = result { releaseFile(info.sha256, removeIfUnused: true) }
             return
         }
         uploads[requestID]?.stored = result
@@ -104,8 +107,8 @@ extension ChatServer {
             apply(engine.attach(info, to: state.sessionID, by: principal, requestID: requestID))
         case (.failure(let error), _), (_, .failure(let error)):
             uploads.removeValue(forKey: requestID)
-            if case .success(let info) = stored { removeFileIfUnused(info.sha256) }
-            respond(state.request, HTTPReplies.error(error))
+            guard case .success(let info) = stored else { return respond(state.request, HTTPReplies.error(error)) }
+            releaseFile(info.sha256, removeIfUnused: true) { server in server.respond(state.request, HTTPReplies.error(error)) }
         }
     }
 
@@ -114,32 +117,42 @@ extension ChatServer {
         guard let state = uploads.removeValue(forKey: requestID) else { return }
         switch outcome {
         case .committed(let event):
+            if let sha256 = event.attachment?.sha256 { releaseFile(sha256, removeIfUnused: false) }
             respond(state.request, HTTPReplies.json(201) { json in
                 json.key("event"); WireEncoding.write(event, into: &json)
             })
         case .refused(let error):
-            if case .success(let info) = state.stored { removeFileIfUnused(info.sha256) }
-            respond(state.request, HTTPReplies.error(error))
+            guard case .success(let info) = state.stored else { return respond(state.request, HTTPReplies.error(error)) }
+            // Answered once the file is gone: a refusal leaves nothing on disk.
+            releaseFile(info.sha256, removeIfUnused: true) { server in server.respond(state.request, HTTPReplies.error(error)) }
         }
     }
 
     /// From `didAbandon`: the client left before the answer. True when it was an upload.
     func abandonUpload(_ requestID: UInt64) -> Bool {
         guard let state = uploads[requestID] else { return false }
-        uploads.removeValue(forKey: requestID)
-        // Once attached, the event commits anyway (the file stays with it); only the answer is lost.
+        // Once attached, the engine's answer comes anyway (commit, or storage failure): it settles the file then.
         if state.attached { return true }
+        uploads.removeValue(forKey: requestID)
         let box = state.box
         attachmentWriter.submitWaiting { box.upload?.discard() }
-        if case .success(let info)? = state.stored { removeFileIfUnused(info.sha256) }
+        if case .success(let info)? = state.stored { releaseFile(info.sha256, removeIfUnused: true) }
         return true
     }
 
-    /// Deletes a stored file no committed event names (an upload refused after it was stored).
-    private func removeFileIfUnused(_ sha256: String) {
+    /// An upload that adopted the file `sha256` is settled: committed (its event names the file), or refused or
+    /// abandoned (`removeIfUnused`: the file is deleted unless a committed event or another upload still in flight
+    /// uses the same content). Then `next` on the service thread. Runs on the attachment writer, in order after
+    /// that upload's own jobs.
+    private func releaseFile(_ sha256: String, removeIfUnused: Bool, then next: (@Sendable (ChatServer) -> Void)? = nil) {
         let store = self.store
-        attachmentWriter.submitWaiting {
-            if (try? store.attachmentUses(sha256: sha256)) == 0 { store.attachmentFiles.remove([sha256]) }
+        attachmentWriter.submitWaiting { [unowned self] in
+            let left = (self.adoptedFiles.counts[sha256] ?? 1) - 1
+            self.adoptedFiles.counts[sha256] = left > 0 ? left : nil
+            if removeIfUnused, left <= 0, (try? store.attachmentUses(sha256: sha256)) == 0 {
+                store.attachmentFiles.remove([sha256])
+            }
+            if let next { self.mailbox.post { next(self) } }
         }
     }
 

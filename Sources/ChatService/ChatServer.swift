@@ -59,6 +59,8 @@ public final class ChatServer: @unchecked Sendable {
     var uploads: [UInt64: PendingUpload] = [:]
     /// Writes, hashes and moves uploaded files: ONE thread, so the chunks of an upload stay in order.
     let attachmentWriter = BlockingWorkers(count: 1, capacity: 100_000, name: "chatd.attachments")
+    /// Files adopted by uploads not settled yet. Attachment writer thread only.
+    let adoptedFiles = AdoptedFiles()
     /// Login attempts per address and username. Service thread only.
     var loginThrottle: LoginThrottle
     /// Logins whose password check is queued or running, by HTTP request id. Service thread only.

@@ -24,3 +24,10 @@ final class UploadBox: @unchecked Sendable {
     var upload: AttachmentUpload?
     var failure: (any Error)?
 }
+
+/// How many uploads adopted each content hash and are not settled yet (their event neither committed nor refused):
+/// such a file must not be deleted by another upload's refusal even though no committed row names it yet.
+/// Touched ONLY on the attachment writer thread, hence `@unchecked Sendable`.
+final class AdoptedFiles: @unchecked Sendable {
+    var counts: [String: Int] = [:]
+}
