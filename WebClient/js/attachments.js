@@ -42,7 +42,7 @@ export async function uploadAttachment(sessionId, file, token, name = file.name)
 export function installAttachControls({ composer, input, before = null, context, buttonClass = "" }) {
   const status = el("p", { class: "attach-status", role: "status" });
   const onStatus = (text) => { status.textContent = text; };
-  const picker = el("input", { type: "file", hidden: true, accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.log,.txt" });
+  const picker = el("input", { type: "file", hidden: true, tabindex: "-1", "aria-label": "Attach a file", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.log,.txt" });
   const button = el("button", { type: "button", class: `attach ${buttonClass}`.trim(), title: "Attach a file", "aria-label": "Attach a file" }, "📎");
   button.addEventListener("click", () => picker.click());
   picker.addEventListener("change", () => {
