@@ -65,7 +65,7 @@ def test_a_pasted_screenshot_shows_inline_on_both_sides_and_a_pdf_as_a_link(serv
         input.files = data.files;
         input.dispatchEvent(new Event("change"));""", sid, pdf)
     wait_for(widget, lambda d: d.execute_script(
-        "return document.querySelector('.cw-transcript .attachment-file')?.textContent ?? ''") == "📄 terms.pdf (15 B)",
+        "return document.querySelector('.cw-transcript .attachment-file')?.textContent ?? ''") == "terms.pdf (15 B)",
              message="pdf link in the widget")
 
     # A fake image (text named .png) is refused with a sentence, and nothing new appears.

@@ -43,7 +43,7 @@ export function installAttachControls({ composer, input, before = null, context,
   const status = el("p", { class: "attach-status", role: "status" });
   const onStatus = (text) => { status.textContent = text; };
   const picker = el("input", { type: "file", hidden: true, tabindex: "-1", "aria-label": "Attach a file", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.log,.txt" });
-  const button = el("button", { type: "button", class: `attach ${buttonClass}`.trim(), title: "Attach a file", "aria-label": "Attach a file" }, "📎");
+  const button = el("button", { type: "button", class: `attach ${buttonClass}`.trim(), title: "Attach a file", "aria-label": "Attach a file" }, "Attach");
   button.addEventListener("click", () => picker.click());
   picker.addEventListener("change", () => {
     for (const file of picker.files) send(file, file.name);
@@ -90,7 +90,7 @@ export function attachmentBody(event, token) {
     return el("figure", { class: "attachment", dataset: { attachmentId: file.id ?? "" } }, link,
       el("figcaption", { class: "attachment-caption" }, label));
   }
-  const link = el("a", { class: "attachment-link attachment-file", href: "#", download: file.name ?? "attachment" }, `📄 ${label}`);
+  const link = el("a", { class: "attachment-link attachment-file", href: "#", download: file.name ?? "attachment" }, label);
   link.addEventListener("click", async (e) => {
     if (link.dataset.ready) return;
     e.preventDefault();
