@@ -39,14 +39,32 @@ extension ChatEngine {
         guard let session else {
             return refuse(connection, .unknownSession, "There is no chat \(id).", ref: ref)
         }
-        guard SessionAccess.mayFollow(principal, session.record, handledBy: session.handledBy) else {
+        // A chat still in memory (a resend older than its tail) is judged on its newest state.
+        let live = sessions[id]
+        guard live.map({ SessionAccess.mayFollow(principal, $0.record) })
+                ?? SessionAccess.mayFollow(principal, session.record, handledBy: session.handledBy) else {
             return refuse(connection, .notYourSession, "You are not part of chat \(id).", ref: ref)
         }
         if let resend, let resent, resent.seq > 0 {
-            // A resend of a message stored before the chat closed: the original acknowledgement, same seq.
-            return out.send(connection, .ack(clientID: resend.clientID, sessionID: id, seq: resent.seq, event: resent))
+            // A resend of a stored message: the original acknowledgement, same seq and time.
+            return out.send(connection, .ack(clientID: resend.clientID, sessionID: id, seq: resent.seq, at: resent.at))
+        }
+        if let live, live.record.state != .closed {
+            // Only a resend of a committed message asks storage about an open chat, and that message is stored.
+            return refuse(connection, .serverBusy, "The server could not read chat \(id); try again.", ref: ref)
         }
         refuse(connection, .sessionClosed, "This chat has ended. Open a new one or a ticket.", ref: ref)
+    }
+
+    /// Acknowledges a committed message or request once more (a resend): with its time from the in-memory tail,
+    /// or, for one older than the tail, from storage (`Effect.findSession` with the key answers with the same ack).
+    func acknowledgeAgain(_ connection: ConnectionID, _ live: LiveSession, key: ClientMessageKey, seq: Seq) {
+        let id = live.record.id
+        if let event = live.committedEvent(seq) {
+            out.send(connection, .ack(clientID: key.clientID, sessionID: id, seq: seq, at: event.at))
+        } else {
+            out.append(.findSession(connection, sessionID: id, resend: key))
+        }
     }
 
     /// How a principal's client ids are keyed (the author they write as).

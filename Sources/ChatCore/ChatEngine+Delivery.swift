@@ -190,7 +190,7 @@ extension ChatEngine {
             // The sender always gets its ack, even if it does not follow the session (yet).
             let ackTo = item.clientID != nil ? item.origin.flatMap { connections[$0] != nil ? $0 : nil } : nil
             if let ackTo, let clientID = item.clientID {
-                out.send(ackTo, .ack(clientID: clientID, sessionID: id, seq: event.seq, event: event))
+                out.send(ackTo, .ack(clientID: clientID, sessionID: id, seq: event.seq, at: event.at))
             }
             if let upload = item.uploadRequest { out.append(.attachmentAnswered(requestID: upload, .committed(event))) }
             for (connection, var subscription) in live.subscribers where !subscription.catchingUp {

@@ -22,7 +22,7 @@ extension ChatEngine {
                 // This author's resend: never a second event, whatever the chat's state now. Acknowledge now if
                 // committed, else when the commit arrives.
                 if seq <= live.committedSeq {
-                    out.send(connection, .ack(clientID: clientID, sessionID: id, seq: seq, event: live.committedEvent(seq)))
+                    acknowledgeAgain(connection, live, key: key, seq: seq)
                 } else if let index = live.pending.firstIndex(where: { $0.event.seq == seq }) {
                     live.pending[index].origin = connection
                 }

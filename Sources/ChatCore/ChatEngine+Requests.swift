@@ -46,7 +46,7 @@ extension ChatEngine {
                     record: session.record, lastSeq: session.lastSeq, customerReadSeq: session.customerReadSeq,
                     agentReadSeq: session.agentReadSeq, asOf: clock.now())))
                 out.send(request.connection, .ack(clientID: key.clientID, sessionID: session.record.id, seq: firstEvent.seq,
-                                                  event: firstEvent))
+                                                  at: firstEvent.at))
             } else {
                 createChat(request, key: key)
             }
@@ -105,7 +105,9 @@ extension ChatEngine {
         guard let live = sessions[id] else { return }
         if live.committedSeq >= 1 {
             out.send(connection, .session(live.summary(at: clock.now())))
-            out.send(connection, .ack(clientID: clientID, sessionID: id, seq: 1, event: live.committedEvent(1)))
+            let customer = live.record.customer
+            acknowledgeAgain(connection, live, key: ClientMessageKey(
+                author: AuthorKey(role: .customer, id: customer.contactID), clientID: clientID), seq: 1)
         } else if let index = live.pending.firstIndex(where: { $0.event.seq == 1 }) {
             live.pending[index].origin = connection
         }

@@ -15,7 +15,8 @@ public enum Effect: Sendable, Equatable {
     /// Find a chat created by this request (open or closed) in storage; answer with `ChatEngine.chatRequestFound`.
     case findChatRequest(ChatRequestKey)
     /// Read a session that is not in memory (closed and evicted, or unknown) and, for a resent `send`, the event
-    /// stored under `resend`; answer with `ChatEngine.sessionFound`.
+    /// stored under `resend`; answer with `ChatEngine.sessionFound`. Also asked for a chat in memory when a resend
+    /// names a committed message older than its tail (the acknowledgement needs the stored event's time).
     case findSession(ConnectionID, sessionID: SessionID, resend: ClientMessageKey?)
     /// Close a connection with a WebSocket close code.
     case close(ConnectionID, code: UInt16, reason: String)

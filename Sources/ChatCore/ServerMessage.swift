@@ -4,10 +4,9 @@ import Foundation
 public enum ServerMessage: Sendable, Equatable {
     /// A numbered session event, live or replayed.
     case event(SessionEvent)
-    /// A client message (or chat request) was committed as `seq` of `sessionID`. Sent to the sending connection
-    /// instead of `.event` for the same seq. `event` is nil only when a very old resend is acknowledged again
-    /// and the event is no longer in memory.
-    case ack(clientID: String, sessionID: SessionID, seq: Seq, event: SessionEvent?)
+    /// A client message (or chat request) was committed as `seq` of `sessionID` at `at` (the stored event's time).
+    /// Sent to the sending connection instead of `.event` for the same seq: the sender already holds the content.
+    case ack(clientID: String, sessionID: SessionID, seq: Seq, at: Date)
     /// A summary of a session the connection may follow (after hello, on creation, on assignment).
     case session(SessionSummary)
     /// The customer's place in the queue (1 = next), and the expected wait from how fast the queue has been

@@ -46,6 +46,11 @@ extension ChatServer {
         text.single("chatd_history_reads_total", "counter", "Pages of history read for replays.", Double(metrics.historyReads))
         text.labelled("chatd_logins_total", "counter", "Staff login attempts by outcome.", label: "outcome",
                       metrics.logins.mapValues(Double.init))
+        var webhooks: [String: Double] = ["delivered": 0, "failed_attempt": 0, "gave_up": 0]
+        for (kind, count) in onCallOutbox?.outcomeCounts() ?? [:] { webhooks[kind] = Double(count) }
+        text.labelled("chatd_oncall_webhook_outcomes_total", "counter",
+                      "On-call webhook attempts and verdicts: delivered, failed_attempt (retried or not), gave_up.",
+                      label: "outcome", webhooks)
         text.single("chatd_hello_timeouts_total", "counter", "Connections closed for not sending hello in time.",
                     Double(metrics.helloTimeouts))
         return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.text.utf8))

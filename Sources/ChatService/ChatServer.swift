@@ -31,6 +31,7 @@ public final class ChatServer: @unchecked Sendable {
     /// Watches the revocation log written by `chatd admin` (another process).
     let revocations: RevocationWatcher
     let retention: RetentionSweeper
+    let searchIndexer: SearchIndexer
     let metrics = ServiceMetrics()
     /// Support calendars by region, for first-response due times.
     let calendars: [String: SupportCalendar]
@@ -108,11 +109,13 @@ public final class ChatServer: @unchecked Sendable {
             maxHTTPBodyBytes: config.maxHTTPBodyBytes, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
             idlePingSeconds: config.idlePingSeconds, idleTimeoutSeconds: config.idleTimeoutSeconds,
             // A socket that has not even sent its request gets the same allowance as one that has not said hello.
-            handshakeTimeoutSeconds: Int(config.helloTimeoutSeconds.rounded(.up))), logger: logger)
+            handshakeTimeoutSeconds: Int(config.helloTimeoutSeconds.rounded(.up)),
+            tlsCertificatePath: config.tlsCertificate, tlsPrivateKeyPath: config.tlsPrivateKey), logger: logger)
         mailbox = ServiceMailbox(wake: { [transport] in transport.wake() })  // wake() is safe from any thread
         workers = BlockingWorkers(count: 3, capacity: 10_000)
         revocations = RevocationWatcher(store: store, intervalSeconds: config.revocationPollSeconds,
                                         from: try store.latestStaffRevocationSeq(), logger: logger)
+        searchIndexer = SearchIndexer(store: store, intervalSeconds: config.searchIndexIntervalSeconds, logger: logger)
         retention = RetentionSweeper(store: store, retention: policy.retention, intervalSeconds: config.retentionSweepSeconds,
                                      logger: logger, now: { [clock] in clock.now() })
         writer = GroupCommitWriter(
@@ -170,6 +173,7 @@ public final class ChatServer: @unchecked Sendable {
             self.mailbox.post { self.revocationsArrived(found) }
         }
         retention.start()
+        searchIndexer.start()
         return port
     }
 
@@ -183,6 +187,7 @@ public final class ChatServer: @unchecked Sendable {
         passwordChecks.stop()
         revocations.stop()
         retention.stop()
+        searchIndexer.stop()
         onCall?.stop()
         logger.info("stopped; every acknowledged write is on disk")
     }
@@ -192,6 +197,21 @@ public final class ChatServer: @unchecked Sendable {
         transport.requestStop(closeCode: 1001)
     }
 
+    /// Reads the TLS certificate and key files again for new connections (SIGHUP); open chats keep theirs. Any
+    /// thread: the reload runs on the service thread.
+    public func reloadTLSCertificate() {
+        mailbox.post { [self] in
+            if let problem = transport.reloadTLSCertificate() {
+                logger.error("TLS certificate not reloaded; the previous one stays in use", metadata: ["tls.error": "\(problem)"])
+            } else {
+                logger.notice("TLS certificate reloaded", metadata: ["tls.certificate": "\(config.tlsCertificate ?? "-")"])
+            }
+        }
+    }
+
+    /// Whether the server speaks HTTPS/WSS.
+    public var isTLS: Bool { transport.isTLS }
+
     // MARK: Effects (service thread only)
 
     /// Carries out what the engine decided, in order.
@@ -200,7 +220,8 @@ public final class ChatServer: @unchecked Sendable {
             switch effect {
             case let .send(connections, message):
                 metrics.recordSend(message, count: connections.count)
-                let frame = WireEncoding.encode(message)
+                // Encoded once; every receiver's queue holds the same buffer.
+                let frame = OutgoingMessage(WireEncoding.encode(message))
                 for connection in connections { _ = transport.send(frame, to: connection) }
             case .persist(let writes):
                 persist(writes)

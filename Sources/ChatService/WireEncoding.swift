@@ -11,12 +11,12 @@ enum WireEncoding {
         case .event(let event):
             json.field("type", "event")
             json.key("event"); write(event, into: &json)
-        case let .ack(clientID, sessionID, seq, event):
+        case let .ack(clientID, sessionID, seq, at):
             json.field("type", "ack")
             json.field("clientId", clientID)
             json.field("sessionId", sessionID)
             json.field("seq", seq)
-            if let event { json.key("event"); write(event, into: &json) }
+            json.field("at", date: at)
         case .session(let summary):
             json.field("type", "session")
             json.key("session"); write(summary, into: &json)

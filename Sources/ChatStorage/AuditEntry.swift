@@ -15,6 +15,11 @@ public enum AuditAction: String, Sendable, Equatable, CaseIterable {
     case listExport = "list_export"
     /// Read the audit log itself (`detail`: the filter).
     case auditRead = "audit_read"
+    /// Erased a person's personal data (`chatd admin erase-contact`; `target`: organization/contact; staff id 0,
+    /// the operating-system user as the name, address `local`).
+    case contactErase = "contact_erase"
+    /// Exported everything held about a person (`chatd admin export-contact`; recorded like `contact_erase`).
+    case contactExport = "contact_export"
 }
 
 /// One row of the append-only audit log. Plain value; safe on any thread.

@@ -43,6 +43,6 @@ extension ChatStore {
                 """) ?? 0
             if unindexed > 0 { problems.append("event index: \(unindexed) events before the boundary have no entry") }
             return problems
-        }
+        } + [search.integrityProblem()].compactMap { $0 }
     }
 }

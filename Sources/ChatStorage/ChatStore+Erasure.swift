@@ -29,29 +29,31 @@ extension ChatStore {
     public func eraseContact(organizationID: OrganizationID, contactID: ContactID) throws -> ErasureReport {
         let erased = Self.erasedText
         var theirFiles: Set<String> = []
-        let report = try dbPool.write { db in
+        let searchThrough = try search.indexedThrough()
+        var sessionIDs: [Int64] = []
+        let report = try dbPool.write { db -> ErasureReport in
             if let open = try Int64.fetchOne(db, sql: """
                 SELECT id FROM sessions WHERE organization_id = ? AND contact_id = ? AND state != 'closed' LIMIT 1
                 """, arguments: [organizationID, contactID]) {
                 throw StorageError(code: "open_chat", message: "Chat \(open) of this contact is still open; close it first.")
             }
-            let sessionIDs = try Int64.fetchAll(db, sql: "SELECT id FROM sessions WHERE organization_id = ? AND contact_id = ?",
-                                                arguments: [organizationID, contactID])
+            sessionIDs = try Int64.fetchAll(db, sql: "SELECT id FROM sessions WHERE organization_id = ? AND contact_id = ?",
+                                            arguments: [organizationID, contactID])
             var events = 0
             for id in sessionIDs {
                 let theirs = try Int64.fetchAll(db, sql: """
                     SELECT id FROM events WHERE session_id = ? AND author_role = 'customer' AND author_id = ?
                     """, arguments: [id, contactID])
-                let headerIndexed = try String.fetchOne(db, sql: "SELECT search_header FROM sessions WHERE id = ?",
-                                                        arguments: [id]) != nil
-                try SearchDocuments.removeDocuments(db, sessionID: id, onlyEventIDs: theirs, header: true)
+                // Their words leave the index file before they leave the rows (exact texts are needed).
+                try search.remove(documents: try searchDocuments(db, sessionID: id, onlyEventIDs: theirs, through: searchThrough),
+                                  headersOf: [])
                 if !theirs.isEmpty {
                     let ids = theirs.map(String.init).joined(separator: ",")
                     try db.execute(sql: """
                         UPDATE events SET text = CASE WHEN text IS NULL THEN NULL ELSE ? END, author_name = ?
                         WHERE id IN (\(ids))
                         """, arguments: [erased, erased])
-                    // Files they attached go with their words (v15-attachments): the rows now, the files once no
+                    // Files they attached go with their words (v16-attachments): the rows now, the files once no
                     // other chat uses them (after the commit, below).
                     theirFiles.formUnion(try String.fetchAll(db, sql: """
                         SELECT a.sha256 FROM attachments a JOIN events e ON e.session_id = a.session_id AND e.seq = a.seq
@@ -68,12 +70,6 @@ extension ChatStore {
                                         csat_comment = CASE WHEN csat_comment IS NULL THEN NULL ELSE ?1 END
                     WHERE id = ?2
                     """, arguments: [erased, id])
-                if headerIndexed {
-                    try db.execute(sql: "UPDATE sessions AS s SET search_header = \(SearchDocuments.headerText) WHERE s.id = ?",
-                                   arguments: [id])
-                    try db.execute(sql: "INSERT INTO search_text (rowid, text) SELECT id << 20, search_header FROM sessions WHERE id = ?",
-                                   arguments: [id])
-                }
             }
             let ticketNumbers = try Int64.fetchAll(db, sql: "SELECT number FROM tickets WHERE organization_id = ? AND contact_id = ?",
                                                    arguments: [organizationID, contactID])
@@ -92,6 +88,14 @@ extension ChatStore {
                            arguments: [organizationID, contactID])
             return ErasureReport(sessions: sessionIDs.count, events: events, tickets: ticketNumbers.count,
                                  ticketEntries: entries)
+        }
+        // Headers (name, email, subject) indexed before are replaced by the erased ones.
+        for id in sessionIDs {
+            if let text = try dbPool.read({ db in
+                try String.fetchOne(db, sql: "SELECT \(SearchIndex.headerText) FROM sessions s WHERE s.id = ?", arguments: [id])
+            }) {
+                try search.replaceHeader(id, text: text)
+            }
         }
         attachmentFiles.remove(try theirFiles.filter { try attachmentUses(sha256: $0) == 0 })
         return report

@@ -3,7 +3,7 @@ import GRDB
 
 extension ChatStore {
     /// Indexes the tail (v9-event-log): writes the `event_index` entries of every event after `indexed_through`
-    /// and their search documents (v10-search),
+    /// (the full-text index is built apart, by `SearchIndex`),
     /// sorted by session so each active session's index leaf is touched once, moves `sessions.last_seq` and
     /// `message_count` forward (and sets `first_joined_at`, `first_agent_reply_at` the first time) by what those events add, and moves the boundary. Runs inside the caller's write
     /// transaction (the group-commit writer's, so it commits or rolls back with a batch). Returns how many events
@@ -27,7 +27,6 @@ extension ChatStore {
                       FROM events WHERE id > ?1 AND id <= ?2 GROUP BY session_id) AS t
                 WHERE sessions.id = t.session_id
             """, arguments: range)
-        try SearchDocuments.index(db, eventsAfter: from, through: through)
         try db.execute(sql: "UPDATE event_index_state SET indexed_through = ? WHERE id = 1", arguments: [through])
         return Int(through - from)
     }

@@ -191,6 +191,7 @@ extension ChatStore {
         registerCannedRepliesMigration(&migrator)
         registerSearchHeaderMigration(&migrator)
         registerAuditMigration(&migrator)
+        registerSearchFileMigration(&migrator)
         registerAttachmentsMigration(&migrator)
         return migrator
     }

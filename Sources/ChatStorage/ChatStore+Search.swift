@@ -37,9 +37,9 @@ public struct SearchPage: Sendable, Equatable {
 
 extension ChatStore {
     /// Index hits a search reads past its page to count the total, at most.
-    public static let searchCountBudget = 20_000
+    public static let searchCountBudget = 5_000
 
-    /// Sessions whose text matches `search.query` (v10-search) and whose row matches `search.filter`, newest
+    /// Sessions whose text matches `search.query` (the `SearchIndex` file) and whose row matches `search.filter`, newest
     /// first, one page after `search.before`. Hits come from the index in session order, newest first, so a
     /// page costs the hits up to it from its cursor (a seek), not the pages before it.
     ///
@@ -47,30 +47,37 @@ extension ChatStore {
     public func search(_ search: TranscriptSearch) throws -> SearchPage {
         let limit = search.filter.effectiveLimit
         let (conditions, conditionArguments) = Self.singleSessionConditions(search.filter)
-        return try dbPool.read { db in
-            let candidate = try db.makeStatement(sql: "SELECT s.* FROM sessions s WHERE s.id = ?\(conditions)")
-            let upper = search.before.map { max(0, $0) << 20 } ?? Int64.max
-            let hits = try Int64.fetchCursor(db, sql: """
-                SELECT rowid FROM search_text WHERE search_text MATCH ? AND rowid < ? ORDER BY rowid DESC
-                """, arguments: [search.query.matchExpression, upper])
-            var found: [(row: SessionRow, seq: Seq)] = []
-            var total = 0, scanned = 0, exact = true
-            var previous: SessionID?
-            while let rowid = try hits.next() {
-                scanned += 1
-                let sessionID = rowid >> 20
-                if sessionID == previous { continue }   // the session's newest hit came first
-                previous = sessionID
-                guard let row = try SessionRow.fetchOne(candidate, arguments: [sessionID] + conditionArguments) else {
-                    continue
-                }
-                total += 1
-                if found.count < limit { found.append((row, rowid & SearchDocuments.maxSeq)) }
-                if found.count == limit && scanned >= Self.searchCountBudget {
-                    exact = false
-                    break
+        // Hits come from the index file, newest session first; each candidate session is checked against the
+        // filter in this database. Two reads, not one snapshot: a session deleted meanwhile is simply not found.
+        var found: [(row: SessionRow, seq: Seq)] = []
+        var total = 0, exact = true
+        try self.search.pool.read { searchDB in
+            try dbPool.read { db in
+                let candidate = try db.makeStatement(sql: "SELECT s.* FROM sessions s WHERE s.id = ?\(conditions)")
+                let upper = search.before.map { max(0, $0) << 20 } ?? Int64.max
+                let hits = try Int64.fetchCursor(searchDB, sql: """
+                    SELECT rowid FROM search_text WHERE search_text MATCH ? AND rowid < ? ORDER BY rowid DESC
+                    """, arguments: [search.query.matchExpression, upper])
+                var scanned = 0
+                var previous: SessionID?
+                while let rowid = try hits.next() {
+                    scanned += 1
+                    let sessionID = rowid >> 20
+                    if sessionID == previous { continue }   // the session's newest hit came first
+                    previous = sessionID
+                    guard let row = try SessionRow.fetchOne(candidate, arguments: [sessionID] + conditionArguments) else {
+                        continue
+                    }
+                    total += 1
+                    if found.count < limit { found.append((row, rowid & SearchIndex.maxSeq)) }
+                    if found.count == limit && scanned >= Self.searchCountBudget {
+                        exact = false
+                        break
+                    }
                 }
             }
+        }
+        return try dbPool.read { db in
             var results: [SearchHit] = []
             for (row, seq) in found {
                 let record = row.record

@@ -9,10 +9,8 @@ import GRDB
 // organization name). So hits come out grouped by session, newest session first (`ORDER BY rowid DESC`), and a
 // page after a cursor starts with a seek, whatever the page number.
 //
-// Documents are written by the event index flush (`ChatStore.indexTail`), in the group-commit writer's
-// transaction that indexes the same events: search sees what the index sees (at most `eventIndexBatch` events or
-// `eventIndexDelaySeconds` behind). A contentless index keeps no copy of the text; a document deleted later must
-// be removed with the same text it was indexed with (`SearchDocuments`).
+// Superseded by v15-search-file: the index now lives in a file of its own (`SearchIndex`), and this table is
+// dropped there. `SearchDocuments` below is what this migration needs to backfill, and nothing else uses it.
 extension ChatStore {
     static func registerSearchMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v10-search") { db in
@@ -62,37 +60,6 @@ enum SearchDocuments {
                     FROM events e JOIN sessions s ON s.id = e.session_id
                     WHERE e.id > ?1 AND e.id <= ?2 AND e.seq = 1
                 """, arguments: [from, through])
-        }
-    }
-
-    /// The document text of an event row (`e`), as `index` wrote it; NULL for events that are not searchable.
-    static let eventDocumentText = """
-        CASE WHEN e.seq > \(maxSeq) THEN NULL
-             WHEN e.kind = 'converted' AND e.ticket_number IS NOT NULL THEN 'ticket ' || e.ticket_number || COALESCE(' ' || e.text, '')
-             WHEN e.kind = 'converted' THEN e.text
-             WHEN e.kind IN ('message', 'requested') THEN e.text ELSE NULL END
-        """
-
-    /// Removes the documents of a session's indexed events (and its header) from the index: run before the
-    /// rows they were made of change or go.
-    static func removeDocuments(_ db: Database, sessionID: Int64, onlyEventIDs: [Int64]? = nil, header: Bool = true) throws {
-        let through = try EventReads.indexedThrough(db)
-        var sql = """
-            INSERT INTO search_text (search_text, rowid, text)
-                SELECT 'delete', (e.session_id << 20) | e.seq, \(eventDocumentText)
-                FROM event_index i JOIN events e ON e.id = i.event_id
-                WHERE i.session_id = ?1 AND e.id <= ?2 AND (\(eventDocumentText)) IS NOT NULL
-            """
-        if let ids = onlyEventIDs {
-            guard !ids.isEmpty || header else { return }
-            sql += " AND e.id IN (\(ids.isEmpty ? "NULL" : ids.map(String.init).joined(separator: ",")))"
-        }
-        try db.execute(sql: sql, arguments: [sessionID, through])
-        if header {
-            try db.execute(sql: """
-                INSERT INTO search_text (search_text, rowid, text)
-                    SELECT 'delete', id << 20, search_header FROM sessions WHERE id = ? AND search_header IS NOT NULL
-                """, arguments: [sessionID])
         }
     }
 

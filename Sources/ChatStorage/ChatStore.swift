@@ -25,6 +25,8 @@ public final class ChatStore: Sendable {
     /// How long committed events may stay unindexed when fewer than `eventIndexBatch` arrive (a quiet server):
     /// the writer then indexes them on its own. Bounds how stale the search index and the session aggregates get.
     public let eventIndexDelaySeconds: Double
+    /// The full-text index, in its own file next to this one (`search.sqlite`): see `SearchIndex`.
+    public let search: SearchIndex
 
     /// Opens (creating it and its parent directory if needed) the database at `path`, and migrates it to the
     /// current schema.
@@ -62,6 +64,7 @@ public final class ChatStore: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, walCheckpointPages) * 4096 * 2)")
         }
         try Self.migrator.migrate(dbPool)
+        search = try SearchIndex(path: directory.appendingPathComponent("search.sqlite").path)
     }
 
     /// Names of the migrations applied to this database, in order. Blocking.

@@ -12,11 +12,16 @@ final class LWSContextMemory {
     let protocols: UnsafeMutablePointer<lws_protocols>
     private var strings: [UnsafeMutablePointer<CChar>] = []
     let host: UnsafeMutablePointer<CChar>
+    /// The TLS certificate and key paths, when configured (lws keeps the pointers).
+    let tlsCertificate: UnsafeMutablePointer<CChar>?
+    let tlsPrivateKey: UnsafeMutablePointer<CChar>?
 
     init(config: TransportConfig) {
         protocols = .allocate(capacity: 2)
         memset(protocols, 0, MemoryLayout<lws_protocols>.stride * 2)
         host = strdup(config.host)
+        tlsCertificate = config.tlsCertificatePath.map { strdup($0) }
+        tlsPrivateKey = config.tlsPrivateKeyPath.map { strdup($0) }
         let name = strdup(Self.protocolName)!
         strings.append(name)
         protocols[0].name = UnsafePointer(name)
@@ -34,5 +39,7 @@ final class LWSContextMemory {
         protocols.deallocate()
         for s in strings { free(s) }
         free(host)
+        if let tlsCertificate { free(tlsCertificate) }
+        if let tlsPrivateKey { free(tlsPrivateKey) }
     }
 }

@@ -43,6 +43,10 @@ public struct TransportConfig: Sendable {
     /// request (a WebSocket upgrade or an API call) before lws drops it. 0 keeps lws's defaults (measured: 10 s, and
     /// 28 s on the libev loop before the transport's lws heartbeat).
     public var handshakeTimeoutSeconds: Int
+    /// PEM certificate chain and private key: when both are set the server speaks only HTTPS and WSS (lws with
+    /// OpenSSL); ``WebSocketServer/reloadTLSCertificate()`` reads them again without dropping connections.
+    public var tlsCertificatePath: String?
+    public var tlsPrivateKeyPath: String?
     /// Test hooks: lws's libev plugin and libev itself, loaded by name (a bogus name simulates a missing package).
     var eventLibPluginName = "libwebsockets-evlib_ev.so"
     var libevLibraryName = "libev.so.4"
@@ -59,8 +63,12 @@ public struct TransportConfig: Sendable {
         maxConnectionsPerAddress: Int = 200,
         idlePingSeconds: Int = 30,
         idleTimeoutSeconds: Int = 75,
-        handshakeTimeoutSeconds: Int = 0
+        handshakeTimeoutSeconds: Int = 0,
+        tlsCertificatePath: String? = nil,
+        tlsPrivateKeyPath: String? = nil
     ) {
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsPrivateKeyPath = tlsPrivateKeyPath
         self.host = host
         self.port = port
         self.staticRoot = staticRoot

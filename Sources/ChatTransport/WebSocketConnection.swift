@@ -16,6 +16,8 @@ final class WebSocketConnection {
     /// The socket, for the unmasked-frame guard (CFrameGuard).
     let socket: Int32
     var outgoing = OutgoingFrameQueue()
+    /// In the server's `connectionsToFlush`: its queue is written at the end of the current callback.
+    var awaitingFlush = false
     /// Set by `notifyWhenDrained`: the delegate hears `didDrain` once the queue holds at most this many bytes.
     var drainWatch: Int?
 
@@ -56,6 +58,4 @@ final class WebSocketConnection {
         incomingIsBinary = false
         receivingMessage = false
     }
-
-    deinit { outgoing.drop() }
 }

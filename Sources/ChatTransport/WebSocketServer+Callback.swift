@@ -12,6 +12,16 @@ func chatTransportCallback(
     }
     let server = Unmanaged<WebSocketServer>.fromOpaque(owner).takeUnretainedValue()
     let pss = user?.assumingMemoryBound(to: chat_lws_pss.self)
+    let result = dispatch(server, wsi, reason, user, pss, input, len)
+    // Whatever this callback queued is written now (see `flushQueuedWrites`).
+    if !server.connectionsToFlush.isEmpty { server.flushQueuedWrites() }
+    return result
+}
+
+private func dispatch(
+    _ server: WebSocketServer, _ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ pss: UnsafeMutablePointer<chat_lws_pss>?, _ input: UnsafeMutableRawPointer?, _ len: Int
+) -> Int32 {
     switch reason {
     // Connection admission
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:

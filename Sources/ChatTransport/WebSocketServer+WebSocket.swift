@@ -121,12 +121,9 @@ extension WebSocketServer {
         return 0
     }
 
-    /// LWS_CALLBACK_SERVER_WRITEABLE: at least one frame, more while the socket takes them without lws having to
-    /// buffer (`lws_send_pipe_choked`), then re-arm; once drained, the pending close frame.
-    ///
-    /// Strict one-frame-per-callback costs a whole poll cycle per message, so a connection fed faster than once
-    /// per service turn (an agent receiving from many customers) would grow its queue until the slow-consumer cap
-    /// hit even though the peer reads promptly.
+    /// LWS_CALLBACK_SERVER_WRITEABLE: the ping if one is due; else queued frames (`writeQueue`); once drained, the
+    /// pending close frame. Most frames never wait for this callback: they are written at the end of the callback
+    /// that queued them (`flushQueuedWrites`); it comes for a socket that was full, a ping and a close.
     func writeNextFrame(_ conn: WebSocketConnection) -> Int32 {
         if conn.pingDue {
             conn.pingDue = false
@@ -134,27 +131,7 @@ extension WebSocketServer {
             if !conn.outgoing.isEmpty || conn.isClosing { lws_callback_on_writable(conn.wsi) }
             return 0
         }
-        var written = 0
-        while let frame = conn.outgoing.pop() {
-            let n = lws_write(conn.wsi, frame.payload, frame.count, LWS_WRITE_TEXT)
-            frame.free()
-            if n < frame.count {
-                logger.notice("WebSocket write failed", metadata: ["ws.connection": "\(conn.id)"])
-                return -1
-            }
-            written += 1
-            if written >= Self.maxFramesPerWriteable || conn.outgoing.isEmpty || lws_send_pipe_choked(conn.wsi) != 0 {
-                break
-            }
-        }
-        if written > 0 {
-            if !conn.outgoing.isEmpty || conn.isClosing { lws_callback_on_writable(conn.wsi) }
-            if let lowWater = conn.drainWatch, conn.outgoing.byteCount <= lowWater, !conn.isClosing {
-                conn.drainWatch = nil
-                delegate?.transport(self, didDrain: conn.id)
-            }
-            return 0
-        }
+        if !conn.outgoing.isEmpty { return writeQueue(conn) ? 0 : -1 }
         if let close = conn.pendingClose {
             setCloseReason(conn.wsi, code: close.code, reason: close.reason)
             return -1

@@ -32,6 +32,12 @@ public final class WebSocketServer: @unchecked Sendable {
     private var memory: LWSContextMemory?
     var connections: [TransportConnectionID: WebSocketConnection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
+    /// Scratch space for writing several queued messages in one `lws_write` (see `GatheredFrames`).
+    let gatheredFrames = GatheredFrames()
+    /// Connections whose queue went from empty to not empty during the current callback: written at its end
+    /// (`flushQueuedWrites`).
+    var connectionsToFlush: [WebSocketConnection] = []
+    var isFlushingWrites = false
     /// Open WebSockets per source address (admitted ones only); an address is removed when its count drops to 0,
     /// so the table is bounded by the number of open connections.
     var openPerAddress: [String: Int] = [:]
@@ -194,6 +200,13 @@ public final class WebSocketServer: @unchecked Sendable {
             info.options |= UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
         }
 
+        if let certificate = memory.tlsCertificate, let key = memory.tlsPrivateKey {
+            // HTTPS and WSS only, on the same port (OpenSSL inside lws); plain requests fail the handshake.
+            info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            info.ssl_cert_filepath = UnsafePointer(certificate)
+            info.ssl_private_key_filepath = UnsafePointer(key)
+        }
+
         var eventLoop = config.eventLoop
         if eventLoop == .libev, let why = makeEventLoop() {
             logger.warning("libev event loop unavailable; falling back to poll", metadata: ["transport.reason": "\(why)"])
@@ -341,13 +354,14 @@ public final class WebSocketServer: @unchecked Sendable {
     public func peerAddress(of c: TransportConnectionID) -> String? { connections[c]?.peerAddress }
 
     /// Service thread only. Queues one text message for `c`; messages are written in order, as frames of their own,
-    /// several per writeable callback while the socket accepts them. The bytes are copied once, into a buffer with
-    /// `LWS_PRE` headroom, so `lws_write` needs no further copy. Over the queue cap: `.closedSlowConsumer`.
+    /// several per writeable callback while the socket accepts them. The message's buffer is shared, not copied:
+    /// send one `OutgoingMessage` to every connection that gets the same bytes. Over the queue cap (which counts
+    /// each connection's queued payload bytes, shared or not): `.closedSlowConsumer`.
     @discardableResult
-    public func send(_ bytes: UnsafeRawBufferPointer, to c: TransportConnectionID) -> SendResult {
+    public func send(_ message: OutgoingMessage, to c: TransportConnectionID) -> SendResult {
         assertServiceThread()
         guard !isTearingDown, let conn = connections[c], !conn.isClosing else { return .unknownConnection }
-        if conn.outgoing.byteCount + bytes.count > config.maxQueuedBytesPerConnection {
+        if conn.outgoing.byteCount + message.count > config.maxQueuedBytesPerConnection {
             logger.warning("closing slow consumer", metadata: [
                 "ws.connection": "\(c)", "ws.queued_bytes": "\(conn.outgoing.byteCount)",
                 "ws.queued_frames": "\(conn.outgoing.count)",
@@ -357,9 +371,18 @@ public final class WebSocketServer: @unchecked Sendable {
             return .closedSlowConsumer
         }
         let wasIdle = conn.outgoing.isEmpty
-        conn.outgoing.push(OutgoingFrame(copying: bytes))
-        if wasIdle { lws_callback_on_writable(conn.wsi) }
+        conn.outgoing.push(message)
+        if wasIdle && !conn.awaitingFlush {
+            conn.awaitingFlush = true
+            connectionsToFlush.append(conn)
+        }
         return .queued
+    }
+
+    /// Service thread only. Same as ``send(_:to:)-(OutgoingMessage,_)`` for bytes used once (copied into a message).
+    @discardableResult
+    public func send(_ bytes: UnsafeRawBufferPointer, to c: TransportConnectionID) -> SendResult {
+        send(OutgoingMessage(copying: bytes), to: c)
     }
 
     /// Service thread only. Bytes waiting to be written to `c`, or nil when `c` is not an open WebSocket.
@@ -519,6 +542,7 @@ public final class WebSocketServer: @unchecked Sendable {
         } else if !isTearingDown {
             delegate?.transportTimerFired(self)
         }
+        if !connectionsToFlush.isEmpty { flushQueuedWrites() }
     }
 
     @inline(__always)

@@ -15,7 +15,10 @@ struct EraseContact: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
-        let report = try openStore(config).eraseContact(organizationID: org, contactID: contact)
+        let store = try openStore(config)
+        let report = try store.eraseContact(organizationID: org, contactID: contact)
+        try recordAdminAction(store, .contactErase, org: org, contact: contact,
+                              detail: "\(report.events) messages, \(report.sessions) chats, \(report.tickets) tickets")
         print("erased contact \(contact) of \(org): \(report.events) messages in \(report.sessions) chats, "
               + "\(report.tickets) tickets, \(report.ticketEntries) ticket entries")
     }
@@ -32,7 +35,10 @@ struct ExportContact: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
-        let export = try openStore(config).exportContact(organizationID: org, contactID: contact)
+        let store = try openStore(config)
+        let export = try store.exportContact(organizationID: org, contactID: contact)
+        try recordAdminAction(store, .contactExport, org: org, contact: contact,
+                              detail: "\(export.sessions.count) chats, \(export.tickets.count) tickets")
         let iso = { (date: Date) in ISOTime.format(date) }
         let document: [String: Any] = [
             "organizationId": org, "contactId": contact, "exportedAt": iso(Date()),
@@ -65,4 +71,13 @@ struct ExportContact: ParsableCommand {
         let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }
+}
+
+/// Records an administrator's action on a person's data in the audit log: staff id 0, the operating-system user's
+/// name, address `local`.
+func recordAdminAction(_ store: ChatStore, _ action: AuditAction, org: String, contact: String, detail: String) throws {
+    let user = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+    try store.appendAudit([AuditEntry(id: 0, at: Date(), staffID: 0, staffName: "chatd admin (\(user))",
+                                      staffRole: .supervisor, action: action, target: "\(org)/\(contact)",
+                                      detail: detail, address: "local")])
 }

@@ -73,7 +73,7 @@ struct Serve: ParsableCommand {
             "chat.web_root": "\(config.webRoot ?? "none")", "chat.clock_speed": "\(config.clockSpeed)",
             "chat.clock_now": "\(ISOTime.format(clock.now()))", "chat.clock_resumed": "\(resolution.resumed)"])
         // A line scripts and tests can wait for.
-        FileHandle.standardOutput.write(Data("chatd listening on http://\(config.host):\(port)\n".utf8))
+        FileHandle.standardOutput.write(Data("chatd listening on \(server.isTLS ? "https" : "http")://\(config.host):\(port)\n".utf8))
 
         let stopper = SignalStopper(server: server)
         server.run()
@@ -81,15 +81,16 @@ struct Serve: ParsableCommand {
     }
 }
 
-/// Turns SIGINT/SIGTERM into a graceful stop. The handlers run on a Dispatch queue, never in signal context.
+/// Turns SIGINT/SIGTERM into a graceful stop and SIGHUP into a TLS certificate reload. The handlers run on a
+/// Dispatch queue, never in signal context.
 final class SignalStopper {
     private let sources: [any DispatchSourceSignal]
 
     init(server: ChatServer) {
-        sources = [SIGINT, SIGTERM].map { number in
+        sources = [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { server.requestStop() }
+            source.setEventHandler { number == SIGHUP ? server.reloadTLSCertificate() : server.requestStop() }
             source.resume()
             return source
         }

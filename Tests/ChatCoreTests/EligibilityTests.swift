@@ -37,7 +37,7 @@ final class EligibilityTests: XCTestCase {
         XCTAssertEqual(summary.record.id, 1)
         XCTAssertEqual(summary.record.state, .queued)
         XCTAssertEqual(summary.lastSeq, 1)
-        XCTAssertEqual(sent[1], .ack(clientID: "req-1", sessionID: 1, seq: 1, event: requested))
+        XCTAssertEqual(sent[1], .ack(clientID: "req-1", sessionID: 1, seq: 1, at: requested.at))
         XCTAssertEqual(sent[2], .queuePosition(sessionID: 1, position: 1, expectedWaitSeconds: nil))
         // The sender never gets the .event for its own seq.
         XCTAssertEqual(h.events(to: c, since: m1), [])

@@ -214,13 +214,13 @@ final class EngineHarness {
         var clientID: String
         var sessionID: SessionID
         var seq: Seq
-        var event: SessionEvent?
+        var at: Date
     }
 
     func acks(to connection: ConnectionID, since mark: Int = 0) -> [Ack] {
         messages(to: connection, since: mark).compactMap {
-            if case let .ack(clientID, sessionID, seq, event) = $0 {
-                return Ack(clientID: clientID, sessionID: sessionID, seq: seq, event: event)
+            if case let .ack(clientID, sessionID, seq, at) = $0 {
+                return Ack(clientID: clientID, sessionID: sessionID, seq: seq, at: at)
             }
             return nil
         }

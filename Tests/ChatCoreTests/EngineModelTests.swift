@@ -38,7 +38,7 @@ final class EngineModelTests: XCTestCase {
                                   .answerIO(pick: 0, fail: false), .commit(count: 5)]
         XCTAssertNil(world.run(steps)?.violation.description)
         // Agent a1 (connection 2) is told that s1#1, the customer's request "r-0", is its own "r-0".
-        world.apply([.send([2], .ack(clientID: "r-0", sessionID: 1, seq: 1, event: nil))])
+        world.apply([.send([2], .ack(clientID: "r-0", sessionID: 1, seq: 1, at: .distantPast))])
         XCTAssertTrue(world.violation?.description.contains("confirming 1's r-0") == true, "\(String(describing: world.violation))")
     }
 

@@ -22,7 +22,7 @@ final class MessagingTests: XCTestCase {
         XCTAssertEqual(stored.map(\.seq), [3])
         XCTAssertEqual(stored.first?.author, Participant(role: .customer, id: "alice", name: "Alice"))
         h.commitAll()
-        XCTAssertEqual(h.messages(to: customer, since: m), [.ack(clientID: "m1", sessionID: id, seq: 3, event: stored[0])])
+        XCTAssertEqual(h.messages(to: customer, since: m), [.ack(clientID: "m1", sessionID: id, seq: 3, at: stored[0].at)])
         XCTAssertEqual(h.messages(to: agent, since: m), [.event(stored[0])])
 
         let m2 = h.mark
@@ -116,7 +116,28 @@ final class MessagingTests: XCTestCase {
         h.send(.sendMessage(sessionID: id, clientID: "k", text: "hello"), from: customer)
         XCTAssertEqual(h.persisted(since: m), [])
         XCTAssertEqual(h.acks(to: customer, since: m), [original!])
-        XCTAssertNotNil(original?.event)
+        XCTAssertEqual(original?.at, h.committedEvents(of: id).first { $0.clientMessageID == "k" }?.at)
+        XCTAssertFalse(h.anythingSent(to: agent, since: m))
+    }
+
+    /// The acknowledgement needs only seq and time: a resend older than the in-memory tail is answered from storage.
+    func testResendOlderThanTheTailIsAckedWithTheStoredTime() {
+        let (h, customer, agent, id) = activeChat(EngineConfig(tailSize: 2))
+        h.send(.sendMessage(sessionID: id, clientID: "old", text: "first"), from: customer)
+        h.commitAll()
+        let original = h.acks(to: customer).last
+        for i in 0..<6 {
+            h.clock.advance(by: 1)
+            h.send(.sendMessage(sessionID: id, clientID: "n\(i)", text: "n\(i)"), from: customer)
+            h.commitAll()
+        }
+        let m = h.mark
+        h.send(.sendMessage(sessionID: id, clientID: "old", text: "first"), from: customer)
+        XCTAssertTrue(h.since(m).contains(.findSession(customer, sessionID: id, resend: ClientMessageKey(
+            author: AuthorKey(role: .customer, id: "alice"), clientID: "old"))))
+        XCTAssertEqual(h.persisted(since: m), [])
+        XCTAssertEqual(h.acks(to: customer, since: m), [original!])
+        XCTAssertEqual(h.errorCodes(to: customer, since: m), [])
         XCTAssertFalse(h.anythingSent(to: agent, since: m))
     }
 

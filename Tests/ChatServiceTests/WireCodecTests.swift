@@ -89,11 +89,13 @@ final class WireEncodingTests: XCTestCase {
     }
 
     func testAckAndErrorShapes() throws {
-        let ack = try object(.ack(clientID: "m1", sessionID: 3, seq: 4, event: nil))
+        let ack = try object(.ack(clientID: "m1", sessionID: 3, seq: 4, at: Date(timeIntervalSince1970: 1_790_000_000.25)))
+        XCTAssertEqual(Set(ack.keys), ["type", "clientId", "sessionId", "seq", "at"])
         XCTAssertEqual(ack["type"] as? String, "ack")
         XCTAssertEqual(ack["clientId"] as? String, "m1")
+        XCTAssertEqual(ack["sessionId"] as? Int, 3)
         XCTAssertEqual(ack["seq"] as? Int, 4)
-        XCTAssertNil(ack["event"])
+        XCTAssertEqual(ack["at"] as? String, ISOTime.format(Date(timeIntervalSince1970: 1_790_000_000.25)))
         let error = try object(.error(ChatError(.planExcludesChat, "No chat on Basic.", alternative: "ticket"), ref: "r1"))
         XCTAssertEqual(error["code"] as? String, "plan_excludes_chat")
         XCTAssertEqual(error["alternative"] as? String, "ticket")

@@ -229,15 +229,16 @@ final class TicketStoreTests: StorageTestCase {
         }
         let store = try makeStore()
         XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-attachments"])
+                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-search-file", "v16-attachments"])
         let acme = try store.organization(id: "acme")
         XCTAssertEqual(acme?.planID, "hv")
         XCTAssertEqual(acme?.authorizedContacts, ["c1"])
         XCTAssertNil(acme?.regionID)
         XCTAssertEqual(try store.session(id: 1), Fixture.session(1))
         XCTAssertEqual(try store.events(sessionID: 1), [Fixture.message(1, seq: 1)])
-        // v9 moved the event into the log and indexed it; v10 made it searchable.
+        // v9 moved the event into the log and indexed it; the search index file is built from it.
         XCTAssertEqual(try store.unindexedEventCount(), 0)
+        XCTAssertEqual(try store.indexSearch(), 1)
         let found = try store.search(TranscriptSearch(query: try XCTUnwrap(SearchQuery("message 1"))))
         XCTAssertEqual(found.hits.map(\.summary.record.id), [1])
         XCTAssertEqual(found.hits.first?.seq, 1)

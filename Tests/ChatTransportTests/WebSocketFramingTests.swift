@@ -43,6 +43,54 @@ final class WebSocketFramingTests: XCTestCase {
         for i in 0..<500 { XCTAssertEqual(try client.readMessage(), .text("m\(i)")) }
     }
 
+    /// One `OutgoingMessage` queued for several connections (an event to every follower) shares one buffer: each
+    /// gets the whole message, also one bigger than the socket takes at once, and later messages after it intact.
+    func testOneSharedMessageReachesEveryConnectionIntact() throws {
+        let delegate = RecordingDelegate()
+        let opened = ResultBox<TransportConnectionID>()
+        let big = (0..<300_000).map { UInt8(0x61 + $0 % 26) }
+        delegate.onOpen = { _, id in opened.append(id) }
+        delegate.onText = { server, _, bytes in
+            guard bytes == Array("to everyone".utf8) else { return }
+            let shared = OutgoingMessage(big)
+            let small = OutgoingMessage(Array("after".utf8))
+            for id in opened.values {
+                XCTAssertEqual(server.send(shared, to: id), .queued)
+                XCTAssertEqual(server.send(small, to: id), .queued)
+            }
+        }
+        let h = try ServerHarness(config: TransportConfig(maxFrameBytes: 1 << 20, maxQueuedBytesPerConnection: 1 << 20),
+                                  delegate: delegate)
+        let clients = try (0..<3).map { _ in try RawWebSocketClient(port: h.port, receiveBufferSize: 8192) }
+        XCTAssertTrue(h.delegate.waitFor { $0.openedIDs.count == 3 })
+        clients[0].sendText("to everyone")
+        for client in clients {
+            XCTAssertEqual(try client.readMessage(), .text(String(decoding: big, as: UTF8.self)))
+            XCTAssertEqual(try client.readMessage(), .text("after"))
+        }
+    }
+
+    /// Messages queued in one service turn go out gathered in few writes: every length form of the frame header
+    /// (up to 125, 126 to 65535, above) and messages too big to gather, interleaved, arrive whole and in order.
+    func testABurstQueuedInOneTurnArrivesAsTheSameMessagesInOrder() throws {
+        let delegate = RecordingDelegate()
+        let sizes = [0, 1, 125, 126, 127, 4095, 4096, 4097, 65_535, 65_536, 70_000, 3, 200] + Array(repeating: 40, count: 60)
+        let messages = sizes.enumerated().map { i, size in
+            String((0..<size).map { Character(UnicodeScalar(UInt8(0x41 + (i + $0) % 26))) })
+        }
+        delegate.onText = { server, id, bytes in
+            guard bytes == Array("burst".utf8) else { return }
+            for message in messages { XCTAssertEqual(server.send(Array(message.utf8), to: id), .queued) }
+        }
+        let h = try ServerHarness(config: TransportConfig(maxFrameBytes: 1 << 20, maxQueuedBytesPerConnection: 1 << 20),
+                                  delegate: delegate)
+        let client = try RawWebSocketClient(port: h.port)
+        client.sendText("burst")
+        for message in messages { XCTAssertEqual(try client.readMessage(), .text(message)) }
+        client.sendText("burst")
+        for message in messages { XCTAssertEqual(try client.readMessage(), .text(message)) }
+    }
+
     func testFragmentedMessageIsReassembled() throws {
         let h = try echoHarness()
         let client = try RawWebSocketClient(port: h.port)

@@ -8,8 +8,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from views import (choose_transfer_target, css, open_console, open_supervisor, transfer_options, wait,
-                   wait_for_chat)
+from views import (choose_transfer_target, css, open_console, open_supervisor, take_from_queue, transfer_options,
+                   wait, wait_for_chat)
 
 
 def target_ids(driver, sid):
@@ -197,7 +197,7 @@ def test_requeued_while_away_is_explained_when_nobody_took_it(make_server, brows
     wait(driver).until(lambda d: note(d, sid).startswith(
         "This chat went back to the queue because you were disconnected for too long."))
     # It waits in the queue: Ann may take it again, and it is hers once more.
-    css(driver, f"#queue [data-session-id='{sid}'] .take").click()
+    take_from_queue(driver, sid)
     wait(driver).until(lambda d: css(d, f"#compose-{sid}").is_enabled())
     assert note(driver, sid) == ""
     wait(driver).until(lambda d: sid in followed(d))

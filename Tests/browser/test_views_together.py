@@ -8,8 +8,8 @@ import json
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from views import (Select, agent_says, css, message_texts, open_console, open_supervisor, start_server_on, text_of,
-                   unread, wait, wait_for_chat, wait_for_message)
+from views import (Select, agent_says, css, message_texts, open_console, open_supervisor, start_server_on,
+                   take_from_queue, text_of, unread, wait, wait_for_chat, wait_for_message)
 from widget_helpers import (fill_prechat, messages, notes, open_ticket_from_form, open_widget, q, qs, type_message,
                             view, wait_for)
 
@@ -343,7 +343,7 @@ def test_supervisor_board_follows_a_customer_waiting_and_an_agent_taking_the_cha
     sid = int(css(supervisor, "#queued-rows tr[data-session-id]").get_attribute("data-session-id"))
 
     wait(console, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#queue li[data-session-id='{sid}'] .take"))
-    css(console, f"#queue li[data-session-id='{sid}'] .take").click()
+    take_from_queue(console, sid)
     wait_for_chat(console, sid)
     wait_for(widget, lambda d: q(d, ".cw-status-line").text == "Chatting with Ann", message="taken")
 

@@ -14,7 +14,8 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 __all__ = ["wait", "css", "open_console", "wait_for_chat", "message_texts", "wait_for_message", "agent_says",
-           "unread", "transfer_options", "choose_transfer_target", "open_supervisor", "text_of", "start_server_on", "Select"]
+           "unread", "transfer_options", "choose_transfer_target", "take_from_queue", "open_supervisor", "text_of",
+           "start_server_on", "Select"]
 
 
 def wait(driver, timeout=10):
@@ -74,6 +75,15 @@ def choose_transfer_target(driver, sid, value):
         Select(css(d, f"#transfer-{sid}")).select_by_value(value)
         return css(d, f"#transfer-{sid}").get_attribute("value") == value
     WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(choose)
+
+
+def take_from_queue(driver, sid):
+    """Clicks a queued chat's Take button like a user, again if a queue frame rebuilt the list between finding the
+    button and clicking it (a click on a detached button raises and does nothing)."""
+    def click(d):
+        css(d, f"#queue li[data-session-id='{sid}'] .take").click()
+        return True
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(click)
 
 
 def unread(driver, sid):

@@ -73,7 +73,7 @@ BASE_CONFIG = {"passwordIterations": 1000, "messagesPerSecond": 10000, "messageB
                # likewise for the login throttle (every test logs in from 127.0.0.1; test_login_flood.py meets it)
                "loginAttemptsPerAddress": 100000, "loginAttemptsPerUsername": 100000, "loginQueueCapacity": 1000,
                # the event index is written every few events, so reads cross its boundary in every test
-               "eventIndexBatch": 5, "eventIndexDelaySeconds": 0.1}
+               "eventIndexBatch": 5, "eventIndexDelaySeconds": 0.1, "searchIndexIntervalSeconds": 0.1}
 
 
 # --------------------------------------------------------------------------- tokens
@@ -110,16 +110,17 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
 
 # --------------------------------------------------------------------------- HTTP
 
-def http(port: int, method: str, path: str, token: str | None = None, body=None, timeout: float = 10):
-    """Returns (status, parsed JSON or None)."""
+def http(port: int, method: str, path: str, token: str | None = None, body=None, timeout: float = 10, tls=None):
+    """Returns (status, parsed JSON or None). `tls`: an ssl.SSLContext for a server speaking HTTPS (as localhost)."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    base = f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"
+    req = urllib.request.Request(f"{base}{path}", data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout, context=tls) as resp:
             raw = resp.read()
             status = resp.status
     except urllib.error.HTTPError as err:
@@ -148,6 +149,7 @@ class ChatServer:
         cfg["policyFile"] = str(self.policy_path)
         self.config_path.write_text(json.dumps(cfg))
         self.proc: subprocess.Popen | None = None
+        self.tls = None   # an ssl.SSLContext trusting the server's CA when it speaks HTTPS/WSS
         self.port: int | None = None
         self.stderr_path = root / "chatd.stderr"
         self._stderr = None
@@ -204,7 +206,8 @@ class ChatServer:
                     break
                 line += chunk
         text = line.decode().strip()
-        if not text.startswith("chatd listening on http://127.0.0.1:"):
+        if not (text.startswith("chatd listening on http://127.0.0.1:")
+                or text.startswith("chatd listening on https://127.0.0.1:")):
             self.kill()
             raise RuntimeError(f"chatd did not start: {text!r}\n{self.stderr_path.read_text()[-3000:]}")
         self.port = int(text.rsplit(":", 1)[1])
@@ -241,10 +244,12 @@ class ChatServer:
     # -- conveniences
     @property
     def ws_url(self) -> str:
+        if self.tls:
+            return f"wss://localhost:{self.port}/ws"
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def http(self, method: str, path: str, token: str | None = None, body=None):
-        return http(self.port, method, path, token, body)
+        return http(self.port, method, path, token, body, tls=self.tls)
 
     def login(self, username: str, password: str = PASSWORD) -> str:
         status, body = self.http("POST", "/api/login", body={"username": username, "password": password})
@@ -276,7 +281,7 @@ class ChatServer:
         return body
 
     def client(self) -> "Client":
-        c = Client(self.ws_url)
+        c = Client(self.ws_url, ssl=self.tls)
         self.clients.append(c)
         return c
 
@@ -305,17 +310,21 @@ class ChatServer:
 class Client:
     """A WebSocket client that never loses a frame: frames read while waiting for something else are buffered."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, ssl=None):
         # Entered as a context manager (websockets >= 17.1 warns otherwise); left in close().
-        self.ws = connect(url, open_timeout=10, max_size=None, close_timeout=2).__enter__()
+        extra = {"ssl": ssl} if ssl is not None else {}
+        self.ws = connect(url, open_timeout=10, max_size=None, close_timeout=2, **extra).__enter__()
         self.buffer: list = []          # unconsumed frames (dicts, or bytes for binary)
         self.frames: list = []          # every frame ever received, in order
         self.closed_code: int | None = None
         self.token: str | None = None
         self.welcome: dict | None = None
+        self.sent: dict = {}            # clientId -> the last send / note / request_chat frame sent under it
 
     # -- sending
     def send(self, type_: str, **fields):
+        if type_ in ("send", "note", "request_chat") and isinstance(fields.get("clientId"), str):
+            self.sent[fields["clientId"]] = {"type": type_, **fields}
         self.ws.send(json.dumps({"type": type_, **fields}))
 
     def send_raw(self, data):
@@ -358,8 +367,13 @@ class Client:
             return e["sessionId"] == sid and (kind is None or e["kind"] == kind) and (seq is None or e["seq"] == seq)
         return self.expect("event", pred, timeout)["event"]
 
+    ACK_FIELDS = {"type", "clientId", "sessionId", "seq", "at"}
+
     def expect_ack(self, client_id: str, timeout: float = 5.0) -> dict:
-        return self.expect("ack", lambda f: f["clientId"] == client_id, timeout)
+        """The ack of `client_id`: exactly clientId, sessionId, seq and at (it never repeats the event)."""
+        ack = self.expect("ack", lambda f: f["clientId"] == client_id, timeout)
+        assert set(ack) == self.ACK_FIELDS, f"ack with other fields than {sorted(self.ACK_FIELDS)}: {ack}"
+        return ack
 
     def expect_error(self, code: str | None = None, timeout: float = 5.0) -> dict:
         return self.expect("error", (lambda f: f["code"] == code) if code else None, timeout)
@@ -387,9 +401,39 @@ class Client:
                 return self.closed_code
         raise AssertionError(f"connection not closed within {timeout}s")
 
+    def own_author(self) -> dict:
+        """The `author` of this connection's own events (from welcome), as a client renders its own messages."""
+        w = self.welcome or {}
+        if "customer" in w:
+            return {"role": "customer", "id": w["customer"]["contactId"], "name": w["customer"]["name"]}
+        return {"role": "supervisor" if w.get("role") == "supervisor" else "agent", "id": str(w["staff"]["id"]),
+                "name": w["staff"]["name"]}
+
+    def own_event(self, ack: dict) -> dict | None:
+        """The event an ack confirms, rebuilt the way a client must (docs/PROTOCOL.md §4): the ack carries only
+        seq and at, the content is the client's own copy of what it sent. None if this client never sent it."""
+        sent = self.sent.get(ack["clientId"])
+        if sent is None:
+            return None
+        requested = sent["type"] == "request_chat"
+        kind = {"send": "message", "note": "note", "request_chat": "requested"}[sent["type"]]
+        return {"sessionId": ack["sessionId"], "seq": ack["seq"], "at": ack["at"], "kind": kind, "author": self.own_author(),
+                "text": sent["text"].strip() if requested else sent["text"], "clientId": ack["clientId"]}
+
+    def frame_event(self, f) -> dict | None:
+        """The session event a frame stands for: an `event` frame's event, an `ack`'s rebuilt own event, else None."""
+        if not isinstance(f, dict):
+            return None
+        if f.get("type") == "event":
+            return f["event"]
+        if f.get("type") == "ack":
+            return self.own_event(f)
+        return None
+
     def events(self, sid: int) -> list[dict]:
-        """All seq'd events of a session seen on this connection (event and ack frames), ordered by seq.
-        Fails if the same seq was seen with different content."""
+        """All seq'd events of a session seen on this connection, ordered by seq: `event` frames, and for `ack`
+        frames the own event rebuilt from what was sent (`own_event`). Fails if the same seq was seen with
+        different content (an event and a rebuilt ack of one seq must agree: the ack confirmed what was stored)."""
         by_seq: dict[int, dict] = {}
         for f in self.frames:
             if not isinstance(f, dict):
@@ -397,8 +441,8 @@ class Client:
             e = None
             if f.get("type") == "event":
                 e = f["event"]
-            elif f.get("type") == "ack" and f.get("event"):
-                e = f["event"]
+            elif f.get("type") == "ack":
+                e = self.own_event(f)
             if e is None or e["sessionId"] != sid:
                 continue
             if e["seq"] in by_seq:

@@ -91,3 +91,6 @@ def test_erase_and_export_a_contact_with_the_admin_cli(server):
     status, body = server.http("GET", "/api/search?q=zanzibar", sue)
     assert status == 200 and body["results"] == []
     assert server.admin("verify") == "ok"
+    audit = server.admin("audit", "--action", "contact_erase", "--json")
+    assert "acme\\/c1" in audit or "acme/c1" in audit, audit
+    assert "contact_export" in server.admin("audit", "--action", "contact_export", "--json")

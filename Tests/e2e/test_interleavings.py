@@ -48,8 +48,11 @@ def refusal(client, type_, **fields) -> dict:
 
 
 def session_events_after(client, sid, seq):
+    """Event and ack frames of a session after `seq` (an ack names its session and seq at the top level)."""
+    def position(f):
+        return (f["event"]["sessionId"], f["event"]["seq"]) if f["type"] == "event" else (f["sessionId"], f["seq"])
     return [f for f in client.frames if isinstance(f, dict) and f.get("type") in ("event", "ack")
-            and f.get("event") and f["event"]["sessionId"] == sid and f["event"]["seq"] > seq]
+            and position(f)[0] == sid and position(f)[1] > seq]
 
 
 def stop_and_start(server):
@@ -105,17 +108,17 @@ def test_agent_reusing_the_customers_client_id_gets_its_own_message(server):
     sid = open_chat(server, cust, ann)
 
     mine = cust.say(sid, "m-1", "customer text")
-    assert mine["event"]["author"]["role"] == "customer"
-    ann.expect_event(sid, seq=mine["seq"])
+    got = ann.expect_event(sid, seq=mine["seq"])
+    assert got["author"]["role"] == "customer" and got == cust.own_event(mine)
 
     theirs = ann.say(sid, "m-1", "agent text")
     assert theirs["sessionId"] == sid
     assert theirs["seq"] == mine["seq"] + 1, (mine, theirs)
-    event = theirs["event"]
-    assert event["seq"] == theirs["seq"] and event["kind"] == "message"
+    event = cust.expect_event(sid, seq=theirs["seq"])
+    assert event["seq"] == theirs["seq"] and event["kind"] == "message" and event["at"] == theirs["at"]
     assert (event["author"]["role"], event["author"]["id"]) == ("agent", str(staff_id(ann)))
     assert event["text"] == "agent text"
-    assert cust.expect_event(sid, seq=theirs["seq"]) == event
+    assert event == ann.own_event(theirs)
 
     # Each side's resend still gets its own ack back.
     assert cust.say(sid, "m-1", "customer text") == mine
@@ -151,8 +154,8 @@ def test_agent_reusing_the_previous_agents_client_id_after_a_transfer(server):
 
     second = bob.say(sid, "a-1", "from bob")
     assert second["seq"] > first["seq"] and second["seq"] != first["seq"]
-    assert (second["event"]["author"]["id"], second["event"]["text"]) == (str(staff_id(bob)), "from bob")
-    assert cust.expect_event(sid, seq=second["seq"])["text"] == "from bob"
+    got = cust.expect_event(sid, seq=second["seq"])
+    assert (got["author"]["id"], got["text"]) == (str(staff_id(bob)), "from bob") and got == bob.own_event(second)
 
     messages = [e for e in server.transcript(sid, server.login("sue"))["events"] if e["kind"] == "message"]
     assert [(e["author"]["id"], e["text"]) for e in messages] == [
@@ -161,7 +164,7 @@ def test_agent_reusing_the_previous_agents_client_id_after_a_transfer(server):
 
 # --------------------------------------------------------------------------- 2. request_chat ledger
 
-def _resend_request_of_closed_chat(cust, sid, first_event):
+def _resend_request_of_closed_chat(cust, sid, first_ack):
     cust.drain(0.1)
     cust.buffer.clear()          # only frames answering the resend count below
     mark = len(cust.frames)
@@ -169,8 +172,7 @@ def _resend_request_of_closed_chat(cust, sid, first_event):
               clientId="r1")
     ack = cust.expect_ack("r1")
     assert (ack["sessionId"], ack["seq"]) == (sid, 1), ack
-    if ack.get("event") is not None:
-        assert ack["event"] == first_event
+    assert ack == first_ack          # the same stored request: same seq and time
     summary = cust.expect("session", lambda f: f["session"]["id"] == sid)["session"]
     assert summary["state"] == "closed"
     cust.drain(0.2)
@@ -187,16 +189,16 @@ def test_request_resent_after_the_chat_closed_returns_the_same_chat(make_server)
     cust.send("close", sessionId=sid)
     cust.expect_event(sid, "closed")
 
-    _resend_request_of_closed_chat(cust, sid, ack["event"])
+    _resend_request_of_closed_chat(cust, sid, ack)
     again = server.customer("acme", "c1")
-    _resend_request_of_closed_chat(again, sid, ack["event"])
+    _resend_request_of_closed_chat(again, sid, ack)
 
     server.restart()          # kill -9, same data directory
     after = server.customer("acme", "c1")
-    _resend_request_of_closed_chat(after, sid, ack["event"])
+    _resend_request_of_closed_chat(after, sid, ack)
     stop_and_start(server)    # graceful stop, same data directory
     last = server.customer("acme", "c1")
-    _resend_request_of_closed_chat(last, sid, ack["event"])
+    _resend_request_of_closed_chat(last, sid, ack)
 
     status, health = 200, server.health()
     assert status == 200 and (health["openSessions"], health["queued"]) == (0, 0), health
@@ -206,9 +208,34 @@ def test_request_resent_after_the_chat_closed_returns_the_same_chat(make_server)
     # not `already_in_chat`.
     second = last.request_chat("r2")["sessionId"]
     assert second > sid
-    _resend_request_of_closed_chat(last, sid, ack["event"])
+    _resend_request_of_closed_chat(last, sid, ack)
     status, health = 200, server.health()
     assert (health["openSessions"], health["queued"]) == (1, 1), health
+
+
+def test_resend_older_than_the_in_memory_tail_gets_its_original_ack(make_server):
+    """An ack needs only seq and at: the resend of a message (or of the request) that has left the open chat's
+    in-memory tail (256 events) is answered from storage with the very same ack, also after a restart."""
+    server = make_server(config={"durability": "normal"})
+    cust = server.customer("acme", "c1")
+    request = cust.request_chat("r1")
+    sid = request["sessionId"]
+    first = cust.say(sid, "m-first", "the oldest message")
+    for start in range(0, 300, 100):
+        for i in range(start, start + 100):
+            cust.send("send", sessionId=sid, clientId=f"m{i}", text=f"filler {i}")
+        for i in range(start, start + 100):
+            cust.expect_ack(f"m{i}", timeout=20)
+    for attempt in ("live", "after a restart"):
+        if attempt == "after a restart":
+            server.restart()
+            cust = server.customer("acme", "c1")
+        assert cust.say(sid, "m-first", "the oldest message") == first, attempt
+        assert cust.request_chat("r1") == request, attempt
+        cust.drain(0.2)
+        assert not [f for f in cust.buffer if f.get("type") == "error"], cust.buffer
+    events = server.transcript(sid, server.login("sue"))["events"]
+    assert [e["seq"] for e in events[:2]] == [1, 2] and events[1] == cust.own_event(first)
 
 
 # --------------------------------------------------------------------------- 3. sends resent to a closed chat
@@ -223,16 +250,18 @@ def test_send_resent_on_two_connections_at_once_stores_one_message(server):
         c.send("send", sessionId=sid, clientId="m1", text="only once")
     for c in (cust, other):
         c.drain(0.5)
-    seen = [(c, f) for c in (cust, other) for f in c.frames if isinstance(f, dict)
-            and f.get("type") in ("ack", "event") and (f.get("event") or {}).get("seq") == 2]
-    assert seen and all(f["event"]["clientId"] == "m1" and f["event"]["author"]["id"] == "c1" for _, f in seen), seen
-    assert any(f["type"] == "ack" for _, f in seen)
-    assert {c for c, _ in seen} == {cust, other}     # each connection learns it is stored
+    seen = [(c, f, c.frame_event(f)) for c in (cust, other) for f in c.frames
+            if (c.frame_event(f) or {}).get("seq") == 2]
+    assert seen and all(e["clientId"] == "m1" and e["author"]["id"] == "c1" for _, _, e in seen), seen
+    assert any(f["type"] == "ack" for _, f, _ in seen)
+    assert {c for c, _, _ in seen} == {cust, other}     # each connection learns it is stored
     for c in (cust, other):
         assert not [f for f in c.frames if isinstance(f, dict) and f.get("type") == "error"], c.frames
         assert c.say(sid, "m1", "only once")["seq"] == 2
     events = server.transcript(sid, cust.token)["events"]
     assert [e["seq"] for e in events] == [1, 2] and events[1]["text"] == "only once"
+    # What each connection holds for seq 2 (an event, or an ack plus its own copy) is what was stored.
+    assert all(e == events[1] for _, _, e in seen), (seen, events[1])
 
 
 
@@ -242,8 +271,7 @@ def _check_closed_chat_answers(server, sid, first, agent_first, new_id):
     stranger = server.customer("globex", "g1")
     again = cust.say(sid, "m1", "stored before the close")
     assert (again["sessionId"], again["seq"]) == (sid, first["seq"]), again
-    if again.get("event") is not None:
-        assert again["event"] == first["event"]
+    assert again == first            # the original acknowledgement: same seq and time
     err = refusal(cust, "send", sessionId=sid, clientId=new_id, text="too late")
     assert err["code"] == "session_closed", err
     # Another organization's customer, with the same clientId or a new one: not theirs (no ack, no state).
@@ -255,8 +283,7 @@ def _check_closed_chat_answers(server, sid, first, agent_first, new_id):
     ann = server.staff("ann")
     mine = ann.say(sid, "m1", "agent line")
     assert (mine["seq"], mine["sessionId"]) == (agent_first["seq"], sid), mine
-    if mine.get("event") is not None:
-        assert mine["event"] == agent_first["event"]
+    assert mine == agent_first
     # An agent who never handled the chat gets nothing of it.
     bob = server.staff("bob")
     err = refusal(bob, "send", sessionId=sid, clientId="m1", text="agent line")
@@ -301,17 +328,20 @@ def test_request_resent_on_two_connections_at_once_makes_one_chat(make_server):
         c.drain(0.5)
     sids = set()
     acks = 0
+    seen_first = []
     for c in conns:
-        firsts = [f for f in c.frames if isinstance(f, dict) and f.get("type") in ("ack", "event")
-                  and (f.get("event") or {}).get("seq") == 1]
+        firsts = [(f, c.frame_event(f)) for c in [c] for f in c.frames if (c.frame_event(f) or {}).get("seq") == 1]
         assert firsts, c.frames
-        for f in firsts:
-            e = f["event"]
+        for f, e in firsts:
             assert (e["clientId"], e["author"]["role"], e["author"]["id"]) == ("r1", "customer", "c1"), f
             sids.add(e["sessionId"])
             acks += f["type"] == "ack"
+            seen_first.append((f["type"], e))
         assert not [f for f in c.frames if isinstance(f, dict) and f.get("type") == "error"], c.frames
     assert len(sids) == 1 and acks >= 1, (sids, acks)
+    # Connections that got an event for seq 1 saw the stored request; an ack plus its own copy says the same.
+    stored = [e for kind, e in seen_first if kind == "event"]
+    assert stored and all(e == stored[0] for _, e in seen_first), seen_first
     # A resend on each connection now gets the ack of that chat.
     for c in conns:
         again = c.request_chat("r1")

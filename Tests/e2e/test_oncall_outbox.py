@@ -33,6 +33,14 @@ def test_a_flood_from_one_organization_does_not_suppress_anothers_page(make_serv
     assert body["ticket"]["number"] in posted, "the second organization's page went out"
     assert sorted(posted) == sorted([a[1]["ticket"]["number"] for a in answers[:3]] + [body["ticket"]["number"]])
 
+    # /metrics counts the webhook outcomes (the receiver answered each of the four).
+    def delivered():
+        status, raw = server.http("GET", "/metrics", staff_token)
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        line = [l for l in text.splitlines() if l.startswith('chatd_oncall_webhook_outcomes_total{outcome="delivered"}')]
+        return float(line[0].split()[-1]) if line else 0
+    wait_for(lambda: delivered() == 4, what="four delivered webhooks counted")
+
 
 def test_a_pending_alert_survives_a_crash_and_is_delivered_after_the_restart(make_server):
     # The receiver's port is reserved but nobody listens yet: every attempt fails, with a long backoff.

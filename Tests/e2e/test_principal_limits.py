@@ -79,8 +79,13 @@ def test_keys_are_structured_not_joined_strings(make_server):
     a = first.request_chat("y|cid", text="from x")
     b = second.request_chat("cid", text="from x|y")
     assert a["sessionId"] != b["sessionId"]
-    assert a["event"]["author"]["id"] == "x" and b["event"]["author"]["id"] == "x|y"
-    assert b["event"]["text"] == "from x|y"
+    # What each stored, as a second connection of each customer replays it.
+    for who, ack, text in (("x", a, "from x"), ("x|y", b, "from x|y")):
+        reader = server.customer("acme", who)
+        reader.send("sync", sessionId=ack["sessionId"], afterSeq=0)
+        stored = reader.expect_event(ack["sessionId"], seq=1)
+        assert (stored["author"]["id"], stored["text"], stored["at"]) == (who, text, ack["at"]), stored
+        reader.close()
     # Each may read only its own chat.
     second.send("sync", sessionId=a["sessionId"], afterSeq=0)
     assert second.expect_error("not_your_session")

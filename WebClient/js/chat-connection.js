@@ -25,7 +25,9 @@ export function defaultSocketUrl(base = location.href) {
  * One authenticated connection to chatd that survives drops and restarts.
  *
  * Events (EventTarget): "state" {state}, "welcome" {frame}, "event" {event} (each seq once, in order),
- * "ack" {clientId, event}, "frame" {frame} (every other server frame), "outbox" {pending}.
+ * "ack" {clientId, sessionId, event}, "frame" {frame} (every other server frame), "outbox" {pending}.
+ * The server acknowledges the sender's own message with its seq and time only (`ack`): this class rebuilds the stored
+ * event from the outbox copy and hands it to the page as an "event" like any other.
  * States: "connecting", "open", "reconnecting", "auth_failed", "stopped".
  * "welcome" listeners run before the followed sessions are resumed: a page may `unfollow` the ones it does not want
  * synced (the agent console holds them back until the server lists them as still assigned).
@@ -210,12 +212,14 @@ export class ChatConnection extends EventTarget {
         this.acknowledgeByEvent(frame.event);
         this.deliver(frame.event);
         break;
-      case "ack":
-        this.acknowledge(frame.clientId, frame.event);
+      case "ack": {
+        const event = this.ownEvent(frame);
+        this.acknowledge(frame.clientId, event, frame.sessionId);
         // In seq order only: an ack that overtakes a replay still in progress leaves its event to that replay.
-        if (frame.event && (!this.followed.has(frame.event.sessionId)
-          || frame.event.seq <= (this.lastSeq.get(frame.event.sessionId) ?? 0) + 1)) this.deliver(frame.event);
+        if (event && (!this.followed.has(event.sessionId)
+          || event.seq <= (this.lastSeq.get(event.sessionId) ?? 0) + 1)) this.deliver(event);
         break;
+      }
       case "ticket_created":
         // Answers an urgent request_chat outside hours: that request is acknowledged.
         if (frame.clientId) this.acknowledge(frame.clientId, null);
@@ -266,16 +270,43 @@ export class ChatConnection extends EventTarget {
     this.dispatchEvent(new CustomEvent("event", { detail: { event } }));
   }
 
-  acknowledge(clientId, event) {
+  acknowledge(clientId, event, sessionId = event?.sessionId ?? null) {
     if (!this.outbox.has(clientId)) return;
     this.outbox.delete(clientId);
-    if (event) this.followed.add(event.sessionId);
+    if (sessionId != null) this.followed.add(sessionId);
     this.persist();
-    this.dispatchEvent(new CustomEvent("ack", { detail: { clientId, event } }));
+    this.dispatchEvent(new CustomEvent("ack", { detail: { clientId, sessionId, event } }));
   }
 
   acknowledgeByEvent(event) {
     if (event?.clientId && this.outbox.has(event.clientId)) this.acknowledge(event.clientId, event);
+  }
+
+  /**
+   * The sender's own message as the server stored it, from its outbox copy and the ack's seq and time (the ack does
+   * not repeat the event). Null when the copy is gone: a repeated ack of a message already delivered.
+   */
+  ownEvent(ack) {
+    const sent = this.outbox.get(ack.clientId);
+    const author = this.ownAuthor();
+    const kind = { send: "message", note: "note", request_chat: "requested" }[sent?.type];
+    if (!kind || !author) return null;
+    const requested = sent.type === "request_chat";
+    return {
+      sessionId: ack.sessionId, seq: ack.seq, at: ack.at, kind, author,
+      // The server stores a chat request's first message trimmed, a message as sent.
+      text: requested ? String(sent.text).trim() : sent.text, clientId: ack.clientId,
+    };
+  }
+
+  /** Who this connection writes as (the `author` of its own events), from the welcome frame. */
+  ownAuthor() {
+    const welcome = this.welcome;
+    if (welcome?.customer) return { role: "customer", id: welcome.customer.contactId, name: welcome.customer.name };
+    if (welcome?.staff) {
+      return { role: welcome.role === "supervisor" ? "supervisor" : "agent", id: String(welcome.staff.id), name: welcome.staff.name };
+    }
+    return null;
   }
 
   startKeepalive() {

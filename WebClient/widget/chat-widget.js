@@ -167,7 +167,7 @@ export class ChatWidget {
     conn.addEventListener("state", (e) => this.onState(e.detail.state));
     conn.addEventListener("welcome", (e) => this.onWelcome(e.detail.frame));
     conn.addEventListener("event", (e) => this.onEvent(e.detail.event));
-    conn.addEventListener("ack", (e) => this.onAck(e.detail.clientId, e.detail.event));
+    conn.addEventListener("ack", (e) => this.onAck(e.detail.clientId, e.detail.sessionId, e.detail.event));
     conn.addEventListener("frame", (e) => this.onFrame(e.detail.frame));
     this.show("loading", el("p", { class: "cw-center" }, "Connecting to support…"));
     conn.start();
@@ -281,10 +281,10 @@ export class ChatWidget {
     this.updateComposer();
   }
 
-  onAck(clientId, event) {
+  onAck(clientId, sessionId, event) {
     if (this.pendingRequest?.clientId === clientId) {
       this.pendingRequest = null;
-      if (event) this.sessionId = event.sessionId;
+      if (sessionId != null) this.sessionId = sessionId;
     }
     const item = this.findPending(clientId);
     if (item && !event) {

@@ -13,12 +13,21 @@
  *   Then a final run at --final-fraction of the highest passing rate.
  * mode idle: N customer connections, hello -> welcome, then hold (prints "READY ..." on stdout) until
  *   SIGTERM/SIGINT or --hold seconds.
+ * --control stdin (chat mode): the steps are driven by another process (bench/bench.py), so that several
+ *   generator processes, each with its own chats, step together and their latencies are merged. After set-up it
+ *   prints "READY {json}" on stdout, then reads commands on stdin:
+ *     "step <step|final> <rate> <seconds> <start CLOCK_MONOTONIC ns>"  one step at this process's share of the rate,
+ *        starting at the given instant; after the drain one line "STEP {json}" with raw counters and the
+ *        latency histograms (sparse [bucket, count] pairs, 10 us buckets) on stdout
+ *     "quit" (or EOF)  writes the totals to --out and exits
+ *   The stepping policy (when to stop, the final run) is then the driver's.
  *
  * Results: JSON on --out (and a short human line per step on stderr).
  * Every loop is bounded: set-up, steps and drains have deadlines.
  */
 #include <libwebsockets.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -51,6 +60,10 @@ static int o_server_pid = 0, o_nsrc = 1, o_inflight = 200, o_msg_bytes = 150;
 static const char *o_out = NULL, *o_label = "";
 static unsigned o_seed = 12345;
 static const char *o_evlib = "ev"; /* ev (epoll via libev plugin), uv, or poll (lws default) */
+static int o_control = 0;          /* --control stdin: steps driven by commands on stdin (see the top) */
+static int o_write_now = 0;        /* --write-now 1: see enqueue() */
+static int o_cheap_mask = 0;       /* --cheap-mask 1: see lws_get_random() */
+static int64_t control_start_ns;   /* the commanded start of the next step (CLOCK_MONOTONIC) */
 
 /* ------------------------------------------------------------------ state */
 struct outmsg { struct outmsg *next; size_t len; unsigned char buf[]; /* LWS_PRE + payload */ };
@@ -91,7 +104,7 @@ static uint64_t hist_n, hist_ack_n;
 static double max_lat_ms;
 
 /* phases */
-enum { P_CONNECT, P_SETUP, P_STEP, P_DRAIN, P_DONE, P_IDLE_HOLD };
+enum { P_CONNECT, P_SETUP, P_STEP, P_DRAIN, P_DONE, P_IDLE_HOLD, P_WAIT /* --control: next command */ };
 static int phase = P_CONNECT;
 static int next_connect, inflight, nwelcomed, nfailed, nready, nassigned;
 static int64_t t_connect_start, t_all_welcomed, t_setup_done, phase_deadline, step_start;
@@ -134,6 +147,18 @@ static double rnd01(void) { return (rand_r(&o_seed) + 1.0) / ((double)RAND_MAX +
 
 /* ------------------------------------------------------------------ sending */
 static void enqueue(struct conn *c, const char *payload, size_t len) {
+    /* --write-now: a step's message goes out at once when nothing is queued and the socket takes it, instead of
+     * waiting for a WRITEABLE callback (which costs two epoll_ctl calls and a loop turn per message: a third of
+     * the generator's syscalls). Not while lws holds the rest of a partial send (lws_partial_buffered): lws then
+     * asks for WRITEABLE itself and the queue takes over. */
+    if (o_write_now && phase == P_STEP && c->wsi && c->state >= 3 && !c->qhead && len <= 1024 &&
+        !lws_partial_buffered(c->wsi)) {
+        unsigned char buf[LWS_PRE + 1024];
+        memcpy(buf + LWS_PRE, payload, len);
+        if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) >= (int)len) return;
+        C.errors++;  /* the connection is broken: counted, and the step fails */
+        return;
+    }
     struct outmsg *m = malloc(sizeof *m + LWS_PRE + len);
     if (!m) return;
     m->next = NULL;
@@ -168,7 +193,8 @@ static void send_message(long sid, int64_t intended) {
     while (tl < want) { text[tl] = (char)('a' + (tl % 26)); tl++; }
     text[tl] = 0;
     int fl = snprintf(frame, sizeof frame,
-                      "{\"type\":\"send\",\"sessionId\":%ld,\"clientId\":\"m%u\",\"text\":\"%s\"}", sid, k, text);
+                      "{\"type\":\"send\",\"sessionId\":%ld,\"clientId\":\"m%u.%lld\",\"text\":\"%s\"}", sid, k,
+                      (long long)intended, text);
     s->sent[dir]++;
     C.sent++;
     enqueue(c, frame, (size_t)fl);
@@ -189,6 +215,27 @@ static void tick_cb(struct lws_sorted_usec_list *sul) {
         if (wait_us < 0) wait_us = 0;
         lws_sul_schedule(ctx, 0, &sul_tick, tick_cb, wait_us);
     }
+}
+
+/* --cheap-mask 1: lws asks for 4 random bytes per client frame (the WebSocket mask) and reads them from
+ * /dev/urandom, one read() per message sent. The generator's masks need no secrecy: with this option they come
+ * from a xorshift generator. This definition replaces lws's (the library calls it through its PLT; the binary
+ * exports it: link with -Wl,--export-dynamic-symbol=lws_get_random). Without the option it reads /dev/urandom
+ * as lws does. */
+size_t lws_get_random(struct lws_context *context, void *buf, size_t len) {
+    (void)context;
+    if (o_cheap_mask) {
+        static uint64_t x = 0x9e3779b97f4a7c15ULL;
+        unsigned char *b = buf;
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            b[i] = (unsigned char)x;
+        }
+        return len;
+    }
+    static int fd = -1;
+    if (fd < 0) fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? 0 : (size_t)read(fd, buf, len);
 }
 
 /* ------------------------------------------------------------------ parsing helpers */
@@ -228,7 +275,14 @@ static void check_seq(struct session *s, int side, long seq) {
     if (seq > s->last_seq[side]) s->last_seq[side] = seq;
 }
 
-static void on_message_text(struct session *s, int recv_side, const char *text, int is_ack) {
+/* The ack of message k sent at ns: acks carry only clientId, sessionId, seq and at, so the clientId says both. */
+static void on_ack(struct session *s, unsigned k, long long ns) {
+    s->acked[k & 1]++;
+    C.acked++;
+    hist_add(hist_ack, &hist_ack_n, mono_ns() - ns);
+}
+
+static void on_message_text(struct session *s, int recv_side, const char *text) {
     /* text: T<ns>:<k>: */
     if (text[0] != 'T') return;
     char *e;
@@ -236,12 +290,6 @@ static void on_message_text(struct session *s, int recv_side, const char *text, 
     unsigned k = (unsigned)strtoul(e + 1, NULL, 10);
     int dir = k & 1;
     int64_t lat = mono_ns() - ns;
-    if (is_ack) {
-        s->acked[dir]++;
-        C.acked++;
-        hist_add(hist_ack, &hist_ack_n, lat);
-        return;
-    }
     /* the receiving side of direction 0 (cust->agent) is the agent (1) */
     if ((dir == 0 && recv_side != 1) || (dir == 1 && recv_side != 0)) { C.k_order++; return; }
     if (k != s->exp_k[dir]) C.k_order++;
@@ -269,7 +317,7 @@ static void handle_frame(struct conn *c, char *f) {
         check_seq(s, side, seq);
         if (strstr(f, "\"kind\":\"message\"")) {
             const char *tx = strstr(f, "\"text\":\"");
-            if (tx) on_message_text(s, side, tx + 8, 0);
+            if (tx) on_message_text(s, side, tx + 8);
         } else C.events_other++;
     } else if (!strncmp(t, "ack\"", 4)) {
         long sid = num_after(f, "\"sessionId\":");
@@ -287,9 +335,11 @@ static void handle_frame(struct conn *c, char *f) {
             return;
         }
         check_seq(s, side, seq);
-        const char *tx = strstr(f, "\"text\":\"");
-        if (tx) on_message_text(s, side, tx + 8, 1);
-        else { s->acked[0]++; C.acked++; }
+        /* clientId "m<k>.<intended ns>" (see send_message) */
+        char *e = NULL;
+        unsigned k = cid && cid[12] == 'm' ? (unsigned)strtoul(cid + 13, &e, 10) : 0;
+        if (e && *e == '.') on_ack(s, k, strtoll(e + 1, NULL, 10));
+        else C.errors++;
     } else if (!strncmp(t, "session\"", 8)) {
         if (c->is_agent) {
             long sid = num_after(f, "\"session\":{\"id\":");
@@ -422,8 +472,12 @@ static void start_connect(int i) {
 /* ------------------------------------------------------------------ control */
 static void start_step(double rate);
 static void finish_and_exit(void);
+static void control_poll(void);
+
+static void control_report(const char *kind, double rate, double dur);
 
 static void write_step(const char *kind, double rate, double dur) {
+    if (o_control) { control_report(kind, rate, dur); return; }
     uint64_t sent = C.sent - snap_sent, deliv = C.delivered - snap_deliv, acked = C.acked - snap_acked;
     uint64_t lost = 0, unacked = 0;
     for (int i = 0; i < nactive; i++) {
@@ -486,6 +540,7 @@ static void start_step(double rate) {
     srv_cpu0 = proc_cpu_ticks(o_server_pid);
     gen_cpu0 = proc_cpu_ticks(0);
     step_start = mono_ns();
+    if (o_control && control_start_ns > step_start) step_start = control_start_ns;  /* all processes together */
     step_send_end = step_start + (int64_t)((final_run ? o_final_s : o_step_s) * 1e9);
     next_arrival = step_start + (int64_t)(-log(rnd01()) / rate * 1e9);
     phase = P_STEP;
@@ -565,6 +620,14 @@ static void ctl_cb(struct lws_sorted_usec_list *sul) {
         }
         break;
     case P_SETUP:
+        if (o_control && now >= phase_deadline) {
+            printf("READY {\"connections\":%d,\"customers\":%d,\"agents\":%d,\"connect_seconds\":%.3f,"
+                   "\"setup_seconds\":%.3f}\n", nconns, ncust, nagents, (t_all_welcomed - t_connect_start) / 1e9,
+                   (t_setup_done - t_connect_start) / 1e9);
+            fflush(stdout);
+            phase = P_WAIT;
+            break;
+        }
         if (now >= phase_deadline) {
             if (o_nrates == 0) { phase = P_DONE; break; }
             step_idx = 0;
@@ -587,11 +650,75 @@ static void ctl_cb(struct lws_sorted_usec_list *sul) {
     case P_IDLE_HOLD:
         if (now >= phase_deadline) phase = P_DONE;
         break;
+    case P_WAIT:
+        control_poll();
+        break;
     default:
         break;
     }
     if (phase != P_DONE) lws_sul_schedule(ctx, 0, &sul_ctl, ctl_cb, phase == P_CONNECT ? 2000 : 10000);
     else finish_and_exit();
+}
+
+/* ------------------------------------------------------------------ --control stdin */
+static void print_hist(const char *name, const uint32_t *h) {
+    printf(",\"%s\":[", name);
+    int first = 1;
+    for (int i = 0; i < HBUCKETS; i++)
+        if (h[i]) { printf(first ? "[%d,%u]" : ",[%d,%u]", i, h[i]); first = 0; }
+    printf("]");
+}
+
+/* One line per step for the driver: raw counters (the driver sums them over processes) and the histograms. */
+static void control_report(const char *kind, double rate, double dur) {
+    uint64_t lost = 0, unacked = 0;
+    for (int i = 0; i < nactive; i++) {
+        struct session *s = &sess[active_sids[i]];
+        for (int d = 0; d < 2; d++) {
+            if (s->sent[d] > s->recv[d]) lost += s->sent[d] - s->recv[d];
+            if (s->sent[d] > s->acked[d]) unacked += s->sent[d] - s->acked[d];
+        }
+    }
+    printf("STEP {\"kind\":\"%s\",\"rate\":%.1f,\"seconds\":%.3f,\"sent\":%llu,\"delivered\":%llu,\"acked\":%llu,"
+           "\"lost\":%llu,\"unacked\":%llu,\"seq_dup\":%llu,\"seq_gap\":%llu,\"order_errors\":%llu,"
+           "\"error_frames\":%llu,\"closed\":%llu,\"max_ms\":%.3f,\"gen_cpu_s\":%.3f",
+           kind, rate, dur, (unsigned long long)(C.sent - snap_sent), (unsigned long long)(C.delivered - snap_deliv),
+           (unsigned long long)(C.acked - snap_acked), (unsigned long long)lost, (unsigned long long)unacked,
+           (unsigned long long)C.seq_dup, (unsigned long long)C.seq_gap, (unsigned long long)C.k_order,
+           (unsigned long long)(C.errors - err_snapshot), (unsigned long long)C.closed, max_lat_ms,
+           gen_cpu_s / (double)sysconf(_SC_CLK_TCK));
+    print_hist("hist", hist);
+    print_hist("hist_ack", hist_ack);
+    printf("}\n");
+    fflush(stdout);
+    steps_written++;
+    phase = P_WAIT;
+}
+
+/* Reads stdin (non-blocking) for the next command; called from the control timer. */
+static void control_poll(void) {
+    static char buf[512];
+    static size_t have;
+    ssize_t n = read(0, buf + have, sizeof buf - 1 - have);
+    if (n == 0) { phase = P_DONE; return; }  /* the driver went away */
+    if (n < 0) return;                      /* EAGAIN: nothing yet */
+    have += (size_t)n;
+    buf[have] = 0;
+    char *nl = strchr(buf, '\n');
+    if (!nl) { if (have >= sizeof buf - 1) have = 0; return; }
+    *nl = 0;
+    char kind[16] = "";
+    double rate = 0, secs = 0;
+    long long start = 0;
+    if (!strncmp(buf, "quit", 4)) phase = P_DONE;
+    else if (sscanf(buf, "step %15s %lf %lf %lld", kind, &rate, &secs, &start) == 4 && rate > 0 && secs > 0) {
+        final_run = !strcmp(kind, "final");
+        if (final_run) o_final_s = secs; else o_step_s = secs;
+        control_start_ns = start;
+        start_step(rate);
+    } else fprintf(stderr, "gen: unknown command: %s\n", buf);
+    have -= (size_t)(nl + 1 - buf);
+    memmove(buf, nl + 1, have + 1);
 }
 
 static void finish_and_exit(void) {
@@ -641,7 +768,8 @@ static void usage(void) {
     fprintf(stderr, "usage: gen --port P --customers FILE [--agents FILE] [--mode chat|idle] [--rates r1,r2,...]\n"
                     "  [--step-seconds S] [--final-seconds S] [--drain-seconds S] [--setup-seconds S] [--hold S]\n"
                     "  [--max-p99-ms MS] [--max-gen-cpu F] [--final-fraction F] [--server-pid PID] [--src-addrs K]\n"
-                    "  [--inflight N] [--msg-bytes B] [--out FILE] [--label L] [--count N] [--evlib ev|uv|poll]\n");
+                    "  [--inflight N] [--msg-bytes B] [--out FILE] [--label L] [--count N] [--evlib ev|uv|poll]\n"
+                    "  [--control stdin] [--write-now 0|1] [--cheap-mask 0|1]\n");
     exit(2);
 }
 
@@ -676,6 +804,9 @@ int main(int argc, char **argv) {
         else if (OPT("--label")) o_label = v;
         else if (OPT("--count")) count = atoi(v);
         else if (OPT("--evlib")) o_evlib = v;
+        else if (OPT("--control")) o_control = !strcmp(v, "stdin");
+        else if (OPT("--write-now")) o_write_now = atoi(v);
+        else if (OPT("--cheap-mask")) o_cheap_mask = atoi(v);
         else usage();
     }
     if (!o_port || !o_customers) usage();
@@ -736,6 +867,10 @@ int main(int argc, char **argv) {
     /* Bounded: every phase has a deadline; the outer bound is a hard cap on wall time. */
     hard_end = t_connect_start +
                        (int64_t)((o_setup_s + o_hold_s + (o_nrates + 1) * (o_step_s + o_drain_s + 1) + o_final_s + 30) * 1e9);
+    if (o_control) {
+        hard_end = t_connect_start + (int64_t)((o_setup_s + 7200) * 1e9);  /* the driver bounds the steps */
+        fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+    }
     while (phase != P_DONE && !stop_flag && mono_ns() < hard_end) lws_service(ctx, 0);
 
     finish_and_exit();

@@ -4,7 +4,7 @@
  * Run:   relay-lws [port]   (0 = any free port); prints "relay-lws listening on http://127.0.0.1:PORT".
  *
  * It speaks just enough of docs/PROTOCOL.md for bench/gen: hello -> welcome, set_status -> status,
- * request_chat -> ack (seq 1) and routing to an available agent connection with fewer than 3 chats
+ * request_chat -> ack (seq 1 and time, no event: the slim ack of docs/PROTOCOL.md) and routing to an available agent connection with fewer than 3 chats
  * (session frame + joined event seq 2), send -> ack with the next seq to the sender and the event with the
  * same seq to the other side. NO persistence, NO token checks (a token with dots is a customer, anything else
  * an agent), no policy, no resume. Frames are parsed with strstr (the generator's frames are simple JSON);
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CAP 3
 #define MAXCONN 70000
@@ -32,6 +33,16 @@ static struct session *sessions;
 static long nsessions, sesscap;
 static long *queue, qhead, qtail, qcap;
 static volatile int interrupted;
+
+/* Now as chatd writes instants: "2026-11-21T10:00:00.123Z" (UTC, milliseconds). */
+static void iso_now(char out[32]) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm parts;
+    gmtime_r(&ts.tv_sec, &parts);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &parts);
+    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
 
 static void enqueue(int cid, const char *p, size_t len) {
     struct conn *c = &conns[cid];
@@ -105,7 +116,10 @@ static void handle(int cid, char *f) {
         if (qtail + 1 >= qcap) { qcap = qcap ? qcap * 2 : 4096; queue = realloc(queue, sizeof *queue * qcap); }
         long sid = ++nsessions;
         sessions[sid] = (struct session){cid, 0, 1};
-        int n = snprintf(small, sizeof small, "{\"type\":\"ack\",\"clientId\":\"%.*s\",\"sessionId\":%ld,\"seq\":1}", (int)(cl_ ? cl : 0), cl_ ? cl_ : "", sid);
+        char at[32];
+        iso_now(at);
+        int n = snprintf(small, sizeof small, "{\"type\":\"ack\",\"clientId\":\"%.*s\",\"sessionId\":%ld,\"seq\":1,\"at\":\"%s\"}",
+                         (int)(cl_ ? cl : 0), cl_ ? cl_ : "", sid, at);
         enqueue(cid, small, (size_t)n);
         queue[qtail++] = sid;
         route();
@@ -131,8 +145,11 @@ static void handle(int cid, char *f) {
         char *ev = malloc(cap), *ack = malloc(cap + cl + 64);
         int en = snprintf(ev, cap, "{\"sessionId\":%ld,\"seq\":%ld,\"kind\":\"message\",\"author\":{\"role\":\"%s\",\"id\":\"%d\"},\"text\":\"%.*s\",\"clientId\":\"%.*s\"}",
                           sid, seq, c->role == 1 ? "customer" : "agent", cid, (int)xl, tx, (int)cl, cl_);
-        int an = snprintf(ack, cap + cl + 64, "{\"type\":\"ack\",\"clientId\":\"%.*s\",\"sessionId\":%ld,\"seq\":%ld,\"event\":%.*s}",
-                          (int)cl, cl_, sid, seq, en, ev);
+        char at[32];
+        iso_now(at);
+        /* The slim ack chatd sends (docs/PROTOCOL.md): the sender has the content, it learns seq and time. */
+        int an = snprintf(ack, cap + cl + 64, "{\"type\":\"ack\",\"clientId\":\"%.*s\",\"sessionId\":%ld,\"seq\":%ld,\"at\":\"%s\"}",
+                          (int)cl, cl_, sid, seq, at);
         enqueue(cid, ack, (size_t)an);
         int fn = snprintf(ack, cap + cl + 64, "{\"type\":\"event\",\"event\":%.*s}", en, ev);
         enqueue(other, ack, (size_t)fn);

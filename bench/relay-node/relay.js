@@ -3,7 +3,7 @@
 // Prints "relay-node listening on http://127.0.0.1:PORT".
 //
 // It speaks just enough of docs/PROTOCOL.md for bench/gen: hello -> welcome, set_status -> status,
-// request_chat -> ack (seq 1) and routing to an available agent connection with fewer than 3 chats
+// request_chat -> ack (seq 1 and time, no event: the slim ack of docs/PROTOCOL.md) and routing to an available agent connection with fewer than 3 chats
 // (session frame + joined event seq 2 to both sides), send -> ack with the next seq to the sender and the
 // event with the same seq to the other side.
 // Deliberately minimal and honest about it: NO persistence (everything in memory), NO token checks (a token
@@ -68,7 +68,7 @@ wss.on('connection', (ws) => {
         const s = { id: nextSession++, customer: ws, agent: null, seq: 0 };
         sessions.set(s.id, s);
         const ev = event(s, 'requested', { text: m.text, clientId: m.clientId });
-        send(ws, { type: 'ack', clientId: m.clientId, sessionId: s.id, seq: ev.seq, event: ev });
+        send(ws, { type: 'ack', clientId: m.clientId, sessionId: s.id, seq: ev.seq, at: ev.at });
         queue.push(s);
         route();
         break;
@@ -79,7 +79,7 @@ wss.on('connection', (ws) => {
         const other = ws === s.customer ? s.agent : ws === s.agent ? s.customer : undefined;
         if (other === undefined) return send(ws, { type: 'error', code: 'not_your_session', message: 'not yours', ref: m.clientId });
         const ev = event(s, 'message', { author: { role: ws.role, id: String(ws.cid) }, text: m.text, clientId: m.clientId });
-        send(ws, { type: 'ack', clientId: m.clientId, sessionId: s.id, seq: ev.seq, event: ev });
+        send(ws, { type: 'ack', clientId: m.clientId, sessionId: s.id, seq: ev.seq, at: ev.at });
         send(other, { type: 'event', event: ev });
         break;
       }

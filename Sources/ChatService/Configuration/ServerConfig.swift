@@ -122,8 +122,13 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var csatChangeWindowSeconds: Double = 600
     /// A bearer token that may read `GET /metrics` (for the Prometheus scraper); supervisors may read it too.
     public var metricsToken: String?
+    /// PEM certificate chain and private key files: with both, chatd serves HTTPS and WSS itself.
+    public var tlsCertificate: String?
+    public var tlsPrivateKey: String?
     /// How often the policy's retention is applied (nothing happens when the policy keeps everything).
     public var retentionSweepSeconds: Double = 3600
+    /// How often newly committed messages are added to the full-text index (how far search lags).
+    public var searchIndexIntervalSeconds: Double = 1
 
     /// The defaults.
     public init() {}
@@ -136,7 +141,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case writerCapacity, commitLingerMillis, passwordIterations, sessionTokenTTLSeconds
         case tokenLeewaySeconds, policyFile, clockSpeed, clockStart
         case onCallWebhookURL, onCallWebhookSecret, onCallWebhookCAFile, onCallMaxAttempts, onCallInitialBackoffSeconds
-        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken, retentionSweepSeconds
+        case onCallAlertsPerOrganizationPerDay, walCheckpointPages, eventIndexBatch, eventIndexDelaySeconds, csatChangeWindowSeconds, metricsToken, retentionSweepSeconds, searchIndexIntervalSeconds, tlsCertificate, tlsPrivateKey
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
@@ -198,7 +203,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         eventIndexDelaySeconds = try value(.eventIndexDelaySeconds, eventIndexDelaySeconds)
         csatChangeWindowSeconds = try value(.csatChangeWindowSeconds, csatChangeWindowSeconds)
         metricsToken = try c.decodeIfPresent(String.self, forKey: .metricsToken)
+        tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate)
+        tlsPrivateKey = try c.decodeIfPresent(String.self, forKey: .tlsPrivateKey)
         retentionSweepSeconds = try value(.retentionSweepSeconds, retentionSweepSeconds)
+        searchIndexIntervalSeconds = try value(.searchIndexIntervalSeconds, searchIndexIntervalSeconds)
         customerTokenMaxLifetimeSeconds = try value(.customerTokenMaxLifetimeSeconds, customerTokenMaxLifetimeSeconds)
         loginWorkers = try value(.loginWorkers, loginWorkers)
         loginQueueCapacity = try value(.loginQueueCapacity, loginQueueCapacity)
@@ -247,8 +255,15 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(writerCapacity >= 1, .writerCapacity, ">= 1")
         try require(walCheckpointPages >= 100, .walCheckpointPages, ">= 100")
         try require(eventIndexBatch >= 1 && eventIndexBatch <= 1_000_000, .eventIndexBatch, "between 1 and 1000000")
+        try require((tlsCertificate == nil) == (tlsPrivateKey == nil), .tlsCertificate,
+                    "set together with tlsPrivateKey (PEM files)")
+        for (key, path) in [(CodingKeys.tlsCertificate, tlsCertificate), (.tlsPrivateKey, tlsPrivateKey)] {
+            if let path { try require(FileManager.default.isReadableFile(atPath: path), key, "a readable PEM file (\(path))") }
+        }
         try require(metricsToken.map { $0.count >= 16 && !$0.contains(" ") } ?? true, .metricsToken,
                     "at least 16 characters without spaces")
+        try require(searchIndexIntervalSeconds >= 0.01 && searchIndexIntervalSeconds <= 3600, .searchIndexIntervalSeconds,
+                    "between 0.01 and 3600")
         try require(retentionSweepSeconds >= 0.1 && retentionSweepSeconds <= 86_400, .retentionSweepSeconds,
                     "between 0.1 and 86400")
         try require(csatChangeWindowSeconds >= 0 && csatChangeWindowSeconds <= 7 * 86_400, .csatChangeWindowSeconds,

@@ -23,6 +23,14 @@ final class OnCallOutbox: @unchecked Sendable {
     private var inFlight: Set<Int64> = []
     private var poked = false
     private var stopping = false
+    /// Webhook outcomes so far, by kind (`delivered`, `failed_attempt`, `gave_up`), for `/metrics`. Guarded by
+    /// `condition`.
+    private var outcomes: [String: Int] = [:]
+
+    /// Webhook outcomes so far, by kind. Any thread.
+    func outcomeCounts() -> [String: Int] {
+        condition.withLock { outcomes }
+    }
     private var finished = false
     private var thread: Thread?
 
@@ -102,6 +110,13 @@ final class OnCallOutbox: @unchecked Sendable {
 
     private func record(_ outcome: NotificationOutcome, of alert: OnCallAlert) {
         let (kind, text) = OnCallHistory.describe(outcome)
+        let name: String
+        switch outcome {
+        case .delivered: name = "delivered"
+        case .failedAttempt: name = "failed_attempt"
+        case .gaveUp: name = "gave_up"
+        }
+        condition.withLock { outcomes[name, default: 0] += 1 }
         do {
             try store.appendTicketHistory(number: alert.notice.ticketNumber, kind: kind, text: text, actor: .system, at: clock.now())
             condition.lock()

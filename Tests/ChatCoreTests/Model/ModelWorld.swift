@@ -282,16 +282,16 @@ final class ModelWorld {
             }
             delivered.append((index, event))
             received[connection, default: [:]][event.sessionID, default: []].insert(event.seq)
-        case let .ack(clientID, id, seq, event):
+        case let .ack(clientID, id, seq, at):
             guard let stored = storage.events[id]?.first(where: { $0.seq == seq }) else {
                 return fail("\(actor.name) got an ack of s\(id)#\(seq) (\(clientID)) before it was stored")
             }
-            if let event, event != stored { return fail("ack of s\(id)#\(seq) carries another event than stored") }
             received[connection, default: [:]][id, default: []].insert(seq)
             let author = authorKey(actor.principal)
             guard stored.clientMessageID == clientID, AuthorKey(stored.author) == author else {
                 return fail("\(actor.name) got an ack for \(clientID) confirming \(stored.author.id)'s \(stored.clientMessageID ?? "-") at s\(id)#\(seq)")
             }
+            if at != stored.at { return fail("ack of s\(id)#\(seq) carries another time than stored") }
             let bucket: SessionID = stored.kind == .requested ? 0 : id
             guard let text = stored.text, sentTexts[index]?[bucket]?[clientID]?.contains(text) == true else {
                 return fail("\(actor.name)'s \(clientID) is stored at s\(id)#\(seq) with a text it never sent: \(stored.text ?? "nil")")

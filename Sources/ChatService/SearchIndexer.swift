@@ -1,0 +1,31 @@
+import ChatStorage
+import Foundation
+import Logging
+
+/// Keeps the full-text index file up to date with committed events, on a thread of its own: every
+/// `intervalSeconds` it indexes whatever was committed since (in chunks, each one transaction of the index file,
+/// never holding the chat database's write lock). At start it also catches up after a crash or a restore (the index
+/// file remembers the last event it holds). Threading: `start`/`stop` from the server's owner thread.
+final class SearchIndexer: Sendable {
+    private let store: ChatStore
+    private let logger: Logger
+    private let thread: IntervalThread
+
+    init(store: ChatStore, intervalSeconds: Double, logger: Logger) {
+        self.store = store
+        self.logger = logger
+        thread = IntervalThread(name: "chatd.search", intervalSeconds: intervalSeconds)
+    }
+
+    func start() {
+        thread.start { [store, logger] in
+            do {
+                try store.indexSearch()
+            } catch {
+                logger.error("search indexing failed; retrying", metadata: ["storage.error": "\(error)"])
+            }
+        }
+    }
+
+    func stop() { thread.stop() }
+}
