@@ -37,6 +37,13 @@ public enum ServerMessage: Sendable, Equatable {
 /// What happened to a ticket, for the `ticket` frame.
 public enum TicketNoticeKind: String, Sendable, Equatable {
     case created, reply, status
+    /// An internal note was added; staff only.
+    case note
+    /// The assignee changed; staff only.
+    case assignee
+
+    /// Notices only staff connections receive (the change is internal work on the ticket).
+    public var isStaffOnly: Bool { self == .note || self == .assignee }
 }
 
 /// The quick-question time as clients see it, as of `asOf` (the server's domain time).

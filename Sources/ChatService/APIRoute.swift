@@ -32,6 +32,12 @@ enum APIRoute: Equatable {
     case transcriptAttachments(String)
     /// `GET /api/attachments/{chat}-{seq}`: download one.
     case attachment(String)
+    /// `/api/tickets/{n}/notes`: internal notes (staff).
+    case ticketNotes(String)
+    /// `/api/tickets/{n}/assignee` (staff).
+    case ticketAssignee(String)
+    /// `/api/staff`: staff members to assign tickets to (staff).
+    case staffList
 
     init?(path: String) {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
@@ -51,6 +57,7 @@ enum APIRoute: Equatable {
             case "tickets": self = .tickets
             case "organizations": self = .organizations
             case "audit": self = .audit
+            case "staff": self = .staffList
             default: return nil
             }
         case 3 where segments[0] == "api" && segments[1] == "transcripts" && segments[2] == "export.csv":
@@ -71,15 +78,21 @@ enum APIRoute: Equatable {
             self = .ticketReplies(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "status":
             self = .ticketStatus(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "notes":
+            self = .ticketNotes(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "tickets" && segments[3] == "assignee":
+            self = .ticketAssignee(segments[2])
         default: return nil
         }
     }
 
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
-        case .login, .logout, .ticketReplies, .ticketStatus, .transcriptRating, .transcriptAttachments: return method == .post
+        case .login, .logout, .ticketReplies, .ticketStatus, .ticketNotes, .ticketAssignee, .transcriptRating,
+             .transcriptAttachments:
+            return method == .post
         case .health, .metrics, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext,
-             .ticket, .transcriptListExport, .transcriptExport, .organizations, .audit, .attachment:
+             .ticket, .transcriptListExport, .transcriptExport, .organizations, .audit, .staffList, .attachment:
             return method == .get
         case .tickets, .cannedReplies: return method == .get || method == .post
         case .cannedReply: return method == .put || method == .delete

@@ -73,7 +73,10 @@ extension ChatServer {
             readAudit(request)
         case .tickets:
             if request.method == .post { createTicket(request) } else { listTickets(request) }
-        case .ticket(let text), .ticketReplies(let text), .ticketStatus(let text):
+        case .staffList:
+            listStaff(request)
+        case .ticket(let text), .ticketReplies(let text), .ticketStatus(let text), .ticketNotes(let text),
+             .ticketAssignee(let text):
             let number: Int64
             switch TicketRoutes.number(text) {
             case .success(let parsed): number = parsed
@@ -82,6 +85,8 @@ extension ChatServer {
             switch route {
             case .ticketReplies: replyToTicket(request, number)
             case .ticketStatus: changeTicketStatus(request, number)
+            case .ticketNotes: addTicketNote(request, number)
+            case .ticketAssignee: assignTicket(request, number)
             default: readTicket(request, number)
             }
         }

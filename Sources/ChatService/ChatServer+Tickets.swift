@@ -87,7 +87,8 @@ extension ChatServer {
             let store = server.store
             server.ticketJob(request) {
                 let ticket = try Self.readableTicket(store, number, principal)
-                let history = try store.ticketHistory(number: number)
+                // Internal entries (notes, assignment) never reach customers: TicketAccess.customerView.
+                let history = try store.ticketHistory(number: number, customerView: TicketAccess.customerView(principal))
                 return { server in
                     server.respond(request, HTTPReplies.json(200) { json in
                         json.key("ticket"); TicketEncoding.write(ticket, into: &json)
@@ -173,7 +174,7 @@ extension ChatServer {
     }
 
     /// Worker thread: the ticket if it exists and `principal` may see it.
-    private static func readableTicket(_ store: ChatStore, _ number: Int64, _ principal: Principal) throws -> Ticket {
+    static func readableTicket(_ store: ChatStore, _ number: Int64, _ principal: Principal) throws -> Ticket {
         guard let ticket = try store.ticket(number: number) else {
             throw ChatError(.unknownTicket, "There is no ticket \(number).")
         }

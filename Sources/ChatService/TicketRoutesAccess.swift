@@ -24,6 +24,10 @@ enum TicketAccess {
         }
     }
 
+    /// Whether `principal` reads tickets as a customer does: without internal history entries (notes,
+    /// assignment; `TicketHistoryKind.isInternal`) and without internal notices. Staff see everything.
+    static func customerView(_ principal: Principal) -> Bool { !principal.isStaff }
+
     /// The principal as it appears in ticket history.
     static func actor(_ principal: Principal) -> Participant {
         switch principal {

@@ -25,6 +25,7 @@ enum TicketEncoding {
         json.field("firstRespondedAt", date: ticket.firstRespondedAt)
         json.field("firstResponseMet", ticket.firstResponseMet)
         json.field("description", ticket.description)
+        json.field("assignee", staff: ticket.assignee)
         json.endObject()
     }
 

@@ -104,6 +104,16 @@ enum TicketRoutes {
                 }
                 filter.dueBefore = due
             }
+            if let text = query["assignee"], !text.isEmpty {
+                if text == "none" {
+                    filter.unassignedOnly = true
+                } else {
+                    guard let id = StaffID(text), id > 0 else {
+                        throw .invalidParameter("assignee", "must be a staff id or none.")
+                    }
+                    filter.assigneeID = id
+                }
+            }
             if let text = query["limit"], !text.isEmpty {
                 guard let limit = Int(text), (1...TicketFilter.maxLimit).contains(limit) else {
                     throw .invalidParameter("limit", "must be an integer between 1 and \(TicketFilter.maxLimit).")
@@ -123,6 +133,31 @@ enum TicketRoutes {
     static func rejectControlCharacters(_ query: [String: String]) throws(ChatError) {
         for (name, value) in query where name.hasDisallowedControlCharacters || value.hasDisallowedControlCharacters {
             throw ChatError(.invalidField, WireDecoding.controlCharacterMessage(name))
+        }
+    }
+
+    /// `{"text"}` of an internal note: trimmed, 1-20000 characters.
+    static func noteText(_ body: [UInt8]) -> Result<String, ChatError> {
+        Result { () throws(ChatError) in
+            let text = try string(try object(body), "text")
+            guard text.count <= TicketRules.maxTextLength else {
+                throw ChatError(.invalidField, "text must be at most \(TicketRules.maxTextLength) characters.")
+            }
+            return text
+        }
+    }
+
+    /// `{"staffId": N | null}`: whom to assign (nil: nobody).
+    static func assignee(_ body: [UInt8]) -> Result<StaffID?, ChatError> {
+        Result { () throws(ChatError) in
+            let fields = try object(body)
+            guard let raw = fields["staffId"] else { throw ChatError(.invalidField, "staffId (a staff id or null) is required.") }
+            if raw is NSNull { return nil }
+            guard !WireDecoding.isBoolean(raw), let number = raw as? NSNumber, let id = StaffID(exactly: number.doubleValue),
+                  id > 0 else {
+                throw ChatError(.invalidField, "staffId must be a staff id or null.")
+            }
+            return id
         }
     }
 

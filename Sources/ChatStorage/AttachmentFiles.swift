@@ -4,7 +4,7 @@ import Foundation
 /// The content-addressed file store of attachments: `DATA/attachments/<aa>/<bb>/<sha256>` beside the database
 /// (`aa`, `bb`: the hash's first two byte pairs, so that no directory holds more than a few thousand files).
 /// A file is written once per content and shared by every chat that attached the same bytes; the `attachments`
-/// table (v16-attachments) says which chats use it.
+/// table (v17-attachments) says which chats use it.
 ///
 /// Threading: plain file-system calls; blocking, thread-safe, never on the service thread.
 public struct AttachmentFiles: Sendable {

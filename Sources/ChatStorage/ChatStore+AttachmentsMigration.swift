@@ -1,6 +1,6 @@
 import GRDB
 
-// # Schema, v16-attachments (issue 12: files in chats)
+// # Schema, v17-attachments (issue 12: files in chats)
 //
 // - `events.attachment`: the `attachment` event's file as JSON text (name, size, type, sha256, width, height);
 //   NULL for every other kind. Rare and small, read whole with the event (like `proposal`).
@@ -12,7 +12,7 @@ import GRDB
 // Kept in its own file and registered last; the migration name is stable once shipped (append-only).
 extension ChatStore {
     static func registerAttachmentsMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v16-attachments") { db in
+        migrator.registerMigration("v17-attachments") { db in
             try db.execute(sql: """
                 ALTER TABLE events ADD COLUMN attachment TEXT;
                 CREATE TABLE attachments (

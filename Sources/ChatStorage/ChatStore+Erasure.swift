@@ -53,7 +53,7 @@ extension ChatStore {
                         UPDATE events SET text = CASE WHEN text IS NULL THEN NULL ELSE ? END, author_name = ?
                         WHERE id IN (\(ids))
                         """, arguments: [erased, erased])
-                    // Files they attached go with their words (v16-attachments): the rows now, the files once no
+                    // Files they attached go with their words (v17-attachments): the rows now, the files once no
                     // other chat uses them (after the commit, below).
                     theirFiles.formUnion(try String.fetchAll(db, sql: """
                         SELECT a.sha256 FROM attachments a JOIN events e ON e.session_id = a.session_id AND e.seq = a.seq

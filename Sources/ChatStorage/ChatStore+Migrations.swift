@@ -192,6 +192,7 @@ extension ChatStore {
         registerSearchHeaderMigration(&migrator)
         registerAuditMigration(&migrator)
         registerSearchFileMigration(&migrator)
+        registerTicketWorkMigration(&migrator)
         registerAttachmentsMigration(&migrator)
         return migrator
     }

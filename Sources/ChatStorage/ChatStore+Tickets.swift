@@ -57,6 +57,12 @@ extension ChatStore {
             conditions.append("first_responded_at IS NULL AND first_response_due < ? AND status <> ?")
             arguments += [dueBefore.timeIntervalSince1970, TicketStatus.closed.rawValue]
         }
+        if let assigneeID = filter.assigneeID {
+            conditions.append("assignee_id = ?")
+            arguments += [assigneeID]
+        } else if filter.unassignedOnly {
+            conditions.append("assignee_id IS NULL")
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments += [filter.effectiveLimit, filter.effectiveOffset]
         let sql = """
@@ -189,7 +195,7 @@ extension ChatStore {
         try TicketRow.fetchOne(db, sql: "SELECT * FROM tickets WHERE number = ?", arguments: [number])?.ticket
     }
 
-    private static func requireTicket(_ db: Database, _ number: Int64) throws -> Ticket {
+    static func requireTicket(_ db: Database, _ number: Int64) throws -> Ticket {
         guard let ticket = try fetchTicket(db, number) else { throw StorageError.notFound("Ticket \(number)") }
         return ticket
     }

@@ -15,6 +15,10 @@ public struct TicketFilter: Sendable, Equatable {
     /// Unanswered, not closed tickets whose first response is due strictly before this instant
     /// (pass "now" to list the overdue ones).
     public var dueBefore: Date?
+    /// Only tickets assigned to this staff member (`v16-ticket-work`).
+    public var assigneeID: StaffID?
+    /// Only tickets nobody is assigned to.
+    public var unassignedOnly: Bool = false
     /// Page size, clamped to `1...maxLimit`.
     public var limit: Int
     /// Tickets to skip (newest first), for paging.

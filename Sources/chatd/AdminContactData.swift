@@ -4,22 +4,32 @@ import ChatService
 import ChatStorage
 import Foundation
 
+/// The person an erase or export is about, and the store it reads (with the audit record both leave).
+struct ContactOptions: ParsableArguments {
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Organization id.") var org: String
+    @Option(help: "Contact id (the token's sub).") var contact: String
+
+    func store() throws -> ChatStore { try openStore(try common.load()) }
+
+    func record(_ store: ChatStore, _ action: AuditAction, detail: String) throws {
+        try recordAdminAction(store, action, org: org, contact: contact, detail: detail)
+    }
+}
+
 /// `chatd admin erase-contact`: the right to erasure.
 struct EraseContact: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase-contact",
         abstract: "Erase a person's personal data, keeping the rest of each conversation readable (\"[erased]\").")
-    @OptionGroup var common: CommonOptions
-    @Option(help: "Organization id.") var org: String
-    @Option(help: "Contact id (the token's sub).") var contact: String
+    @OptionGroup var person: ContactOptions
 
     func run() throws {
-        let config = try common.load()
-        let store = try openStore(config)
-        let report = try store.eraseContact(organizationID: org, contactID: contact)
-        try recordAdminAction(store, .contactErase, org: org, contact: contact,
-                              detail: "\(report.events) messages, \(report.sessions) chats, \(report.tickets) tickets")
-        print("erased contact \(contact) of \(org): \(report.events) messages in \(report.sessions) chats, "
+        let store = try person.store()
+        let report = try store.eraseContact(organizationID: person.org, contactID: person.contact)
+        try person.record(store, .contactErase,
+                          detail: "\(report.events) messages, \(report.sessions) chats, \(report.tickets) tickets")
+        print("erased contact \(person.contact) of \(person.org): \(report.events) messages in \(report.sessions) chats, "
               + "\(report.tickets) tickets, \(report.ticketEntries) ticket entries")
     }
 }
@@ -29,19 +39,15 @@ struct ExportContact: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-contact",
         abstract: "Print everything held about a person as JSON (chats with what they could read, ratings, tickets).")
-    @OptionGroup var common: CommonOptions
-    @Option(help: "Organization id.") var org: String
-    @Option(help: "Contact id (the token's sub).") var contact: String
+    @OptionGroup var person: ContactOptions
 
     func run() throws {
-        let config = try common.load()
-        let store = try openStore(config)
-        let export = try store.exportContact(organizationID: org, contactID: contact)
-        try recordAdminAction(store, .contactExport, org: org, contact: contact,
-                              detail: "\(export.sessions.count) chats, \(export.tickets.count) tickets")
+        let store = try person.store()
+        let export = try store.exportContact(organizationID: person.org, contactID: person.contact)
+        try person.record(store, .contactExport, detail: "\(export.sessions.count) chats, \(export.tickets.count) tickets")
         let iso = { (date: Date) in ISOTime.format(date) }
         let document: [String: Any] = [
-            "organizationId": org, "contactId": contact, "exportedAt": iso(Date()),
+            "organizationId": person.org, "contactId": person.contact, "exportedAt": iso(Date()),
             "chats": export.sessions.map { session, events, rating -> [String: Any] in
                 var chat: [String: Any] = [
                     "id": session.id, "product": session.productID, "subject": session.subject,

@@ -68,4 +68,23 @@ final class NoteTests: XCTestCase {
         XCTAssertEqual(h.events(of: id).filter { $0.kind == .note }.map(\.text), ["once"])
         XCTAssertEqual(h.acks(to: agent, since: m).count, 1, "the resend before the commit moved the ack, not doubled it")
     }
+
+    /// Ticket notices: a note or an assignment reaches staff connections only; other changes also the
+    /// organization's customers.
+    func testTicketNoticesOfInternalWorkGoToStaffOnly() {
+        let h = EngineHarness()
+        let agent = h.connectAgent(Fixture.agent(1))
+        let customer = h.connectCustomer(Fixture.customer(), org: Fixture.org())
+        let ticket = Ticket(number: 5, organizationID: Fixture.customer().organizationID, customer: Fixture.customer(),
+                            subject: "S", productID: "pressero", category: .request, severity: 3, urgent: false,
+                            status: .new, createdAt: Date(timeIntervalSince1970: 0),
+                            firstResponseDue: Date(timeIntervalSince1970: 3600), description: "D")
+        for change in [TicketNoticeKind.note, .assignee] {
+            let effects = h.engine.ticketChanged(ticket, change: change)
+            XCTAssertEqual(EngineHarness.messages(to: agent, in: effects), [.ticketChanged(ticket, change: change)])
+            XCTAssertEqual(EngineHarness.messages(to: customer, in: effects), [], "\(change)")
+        }
+        let reply = h.engine.ticketChanged(ticket, change: .reply)
+        XCTAssertEqual(EngineHarness.messages(to: customer, in: reply), [.ticketChanged(ticket, change: .reply)])
+    }
 }

@@ -36,6 +36,41 @@ final class TicketRoutesTests: XCTestCase {
         }
     }
 
+    func testTicketWorkRoutesAndBodies() {
+        XCTAssertEqual(APIRoute(path: "/api/tickets/12/notes"), .ticketNotes("12"))
+        XCTAssertEqual(APIRoute(path: "/api/tickets/12/assignee"), .ticketAssignee("12"))
+        XCTAssertEqual(APIRoute(path: "/api/staff"), .staffList)
+        XCTAssertTrue(APIRoute.ticketNotes("1").allows(.post) && !APIRoute.ticketNotes("1").allows(.get))
+        XCTAssertTrue(APIRoute.ticketAssignee("1").allows(.post) && !APIRoute.ticketAssignee("1").allows(.get))
+        XCTAssertTrue(APIRoute.staffList.allows(.get) && !APIRoute.staffList.allows(.post))
+
+        XCTAssertEqual(try TicketRoutes.noteText(body(["text": "  Call back  "])).get(), "Call back")
+        XCTAssertEqual(failureCode(TicketRoutes.noteText(body(["text": "  "]))), .invalidField)
+        XCTAssertEqual(failureCode(TicketRoutes.noteText(body(["text": String(repeating: "x", count: 20_001)]))), .invalidField)
+        XCTAssertEqual(failureCode(TicketRoutes.noteText(Array("[]".utf8))), .malformedJSON)
+
+        XCTAssertEqual(try TicketRoutes.assignee(body(["staffId": 4])).get(), 4)
+        XCTAssertEqual(try TicketRoutes.assignee(body(["staffId": NSNull()])).get(), nil)
+        for bad: [String: Any] in [[:], ["staffId": "4"], ["staffId": true], ["staffId": 0], ["staffId": 1.5]] {
+            XCTAssertEqual(failureCode(TicketRoutes.assignee(body(bad))), .invalidField, "\(bad)")
+        }
+
+        XCTAssertEqual(try TicketRoutes.filter(["assignee": "4"], policy: policy).get().assigneeID, 4)
+        XCTAssertEqual(try TicketRoutes.filter(["assignee": "none"], policy: policy).get().unassignedOnly, true)
+        XCTAssertEqual(failureCode(TicketRoutes.filter(["assignee": "ann"], policy: policy)), .invalidField)
+    }
+
+    /// Who reads which history entries, as a table: role x entry kind.
+    func testInternalEntriesAreForStaffOnly() {
+        let readers: [(Principal, Bool)] = [(cathy, false), (ann, true), (sue, true)]
+        for (principal, seesInternal) in readers {
+            for kind in TicketHistoryKind.allCases {
+                let visible = !TicketAccess.customerView(principal) || !kind.isInternal
+                XCTAssertEqual(visible, seesInternal || !(kind == .note || kind == .assigned), "\(principal) \(kind)")
+            }
+        }
+    }
+
     func testErrorStatuses() {
         XCTAssertEqual(HTTPReplies.status(for: .unknownTicket), 404)
         XCTAssertEqual(HTTPReplies.status(for: .ticketClosed), 409)
@@ -127,7 +162,8 @@ final class TicketRoutesTests: XCTestCase {
         let object = try JSONSerialization.jsonObject(with: Data(json.bytes)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), ["number", "organizationId", "customer", "subject", "product", "category",
                                           "severity", "urgent", "status", "sessionId", "convertedBy", "createdAt",
-                                          "firstResponseDue", "firstRespondedAt", "firstResponseMet", "description"])
+                                          "firstResponseDue", "firstRespondedAt", "firstResponseMet", "description", "assignee"])
+        XCTAssertTrue(object["assignee"] is NSNull)
         XCTAssertEqual(object["number"] as? Int, 3)
         XCTAssertEqual((object["customer"] as? [String: Any])?["name"] as? String, "Cathy \"C\"")
         XCTAssertEqual(object["firstResponseDue"] as? String, "1970-01-01T16:00:00.000Z")
@@ -144,6 +180,11 @@ final class TicketRoutesTests: XCTestCase {
         XCTAssertEqual(second["sessionId"] as? Int, 8)
         XCTAssertEqual((second["convertedBy"] as? [String: Any])?["name"] as? String, "Ann")
         XCTAssertEqual(second["firstResponseMet"] as? Bool, true)
+        converted.assignee = StaffRef(id: 9, name: "Sue")
+        json = JSONWriter()
+        TicketEncoding.write(converted, into: &json)
+        let third = try JSONSerialization.jsonObject(with: Data(json.bytes)) as! [String: Any]
+        XCTAssertEqual((third["assignee"] as? [String: Any])?["id"] as? Int, 9)
 
         json = JSONWriter()
         TicketEncoding.write(TicketHistoryEntry(ticketNumber: 3, seq: 2, at: Date(timeIntervalSince1970: 0),

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 @testable import ChatStorage
 
-/// v16-attachments: an `attachment` event stores its file row in the same transaction, reads back whole, and
+/// v17-attachments: an `attachment` event stores its file row in the same transaction, reads back whole, and
 /// retention deletes a file only once no remaining chat's event names its hash.
 final class AttachmentStoreTests: StorageTestCase {
     static let shared = String(repeating: "ab", count: 32)

@@ -282,11 +282,11 @@ def test_budget_runs_out_customer_accepts_ticket_and_supervisor_finds_it(make_se
 def test_basic_plan_customer_opens_a_ticket_that_staff_can_read(server, browsers):
     console = open_console(browsers(), server, "ann")
     widget = browsers(width=900, height=760)
-    open_widget(widget, server, server.token("basicco", "b1", name="Bea Basic"), expect_view="refusal")
-    explain = q(widget, ".cw-explain")
+    # Availability up front: the ticket form at once, under the reason.
+    open_widget(widget, server, server.token("basicco", "b1", name="Bea Basic"), expect_view="ticket_form")
+    explain = q(widget, ".cw-availability")
     assert explain.get_attribute("data-code") == "plan_excludes_chat"
     assert "isn't part of your plan" in explain.text
-    explain.find_element(By.XPATH, ".//button[normalize-space()='Open a ticket instead']").click()
     number = open_ticket_from_form(widget, "Proof approval emails", "Customers do not get proof emails.")
     assert view(widget) == "ticket_done"
 

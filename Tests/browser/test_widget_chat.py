@@ -101,7 +101,7 @@ def test_services_proposal_accept_and_agent_close(server, browsers):
     wait_for(driver, lambda d: q(d, ".cw-closed").is_displayed(), message="closed footer")
     assert not q(driver, ".cw-composer").is_displayed()
     assert q(driver, ".cw-status-line").text == "Chat ended"
-    q(driver, ".cw-closed button").click()
+    q(driver, ".cw-closed .cw-new-chat").click()
     wait_for(driver, lambda d: view(d) == "prechat")
 
 

@@ -1,6 +1,4 @@
 """Refusals shown as explanations with a ticket alternative; tickets opened from the widget; urgent outside hours."""
-from selenium.webdriver.common.by import By
-
 from widget_helpers import fill_prechat, open_ticket_from_form, open_widget, q, view, wait_for
 
 SATURDAY_NOON_CHICAGO = "2026-11-21T18:00:00Z"
@@ -9,12 +7,12 @@ SATURDAY_NOON_CHICAGO = "2026-11-21T18:00:00Z"
 def test_basic_plan_sees_explanation_and_opens_a_ticket(server, browsers, screenshot):
     token = server.token("basicco", "b1", name="Bea Basic")
     driver = browsers(width=900, height=760)
-    open_widget(driver, server, token, expect_view="refusal")
-    explain = q(driver, ".cw-explain")
+    # Availability up front: the ticket form at once, under the reason.
+    open_widget(driver, server, token, expect_view="ticket_form")
+    explain = q(driver, ".cw-availability")
     assert explain.get_attribute("data-code") == "plan_excludes_chat"
     assert "isn't part of your plan" in explain.text and "BASIC" in explain.text
     screenshot(driver, "widget-refusal")
-    explain.find_element(By.XPATH, ".//button[normalize-space()='Open a ticket instead']").click()
     number = open_ticket_from_form(driver, "Proof approval emails", "Customers do not get proof emails.")
     assert "on-call" not in q(driver, ".cw-explain").text
     status, body = server.http("GET", f"/api/tickets/{number}", token)
@@ -63,15 +61,13 @@ def offline_server(make_server, **config):
 def test_outside_hours_shows_next_opening_and_ticket_alternative(make_server, browsers):
     server = offline_server(make_server)
     driver = browsers()
-    open_widget(driver, server, server.token("acme", "c1"))
-    fill_prechat(driver)
-    wait_for(driver, lambda d: view(d) == "refusal")
-    explain = q(driver, ".cw-explain")
+    # Availability up front (welcome.availability): the form before any question is typed.
+    open_widget(driver, server, server.token("acme", "c1"), expect_view="ticket_form")
+    explain = q(driver, ".cw-availability")
     assert explain.get_attribute("data-code") == "chat_offline"
     assert "Live chat is closed right now" in explain.text and "Chat opens again" in explain.text
     assert "Monday" in explain.text
-    explain.find_element(By.XPATH, ".//button[normalize-space()='Open a ticket instead']").click()
-    assert open_ticket_from_form(driver) > 0
+    assert open_ticket_from_form(driver, "Stock", "Where do I add paper stocks?") > 0
 
 
 def test_urgent_outside_hours_shows_ticket_and_on_call(make_server, browsers):
@@ -79,16 +75,19 @@ def test_urgent_outside_hours_shows_ticket_and_on_call(make_server, browsers):
     server = offline_server(make_server, onCallWebhookURL="http://127.0.0.1:9/oncall", onCallWebhookSecret="browser-test-oncall-secret")
     token = server.token("acme", "c1")
     driver = browsers()
-    open_widget(driver, server, token)
-    fill_prechat(driver, subject="Storefront down", text="Nobody can check out.", urgent=True)
+    open_widget(driver, server, token, expect_view="ticket_form")
+    q(driver, ".cw-form input[type=text]").send_keys("Storefront down")
+    q(driver, ".cw-form textarea").send_keys("Nobody can check out.")
+    q(driver, ".cw-form input[type=checkbox]").click()
+    q(driver, ".cw-form button[type=submit]").click()
     wait_for(driver, lambda d: view(d) == "ticket_done", message="urgent ticket")
     text = q(driver, ".cw-explain").text
-    assert "urgent ticket opened" in text and "on-call staff were alerted" in text
+    assert "urgent" in text and "on-call staff were alerted" in text
     number = int(q(driver, ".cw-ticket-number").text.lstrip("#"))
     status, body = server.http("GET", f"/api/tickets/{number}", token)
     assert body["ticket"]["urgent"] is True and body["ticket"]["severity"] == 1
     # The request is not resent after a reload (no second urgent ticket).
     driver.refresh()
-    wait_for(driver, lambda d: view(d) == "prechat")
+    wait_for(driver, lambda d: view(d) == "ticket_form")
     status, body = server.http("GET", "/api/tickets", token)
     assert [t["number"] for t in body["tickets"]] == [number]

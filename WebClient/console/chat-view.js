@@ -2,6 +2,7 @@
 // and the state derived from session frames, budget frames and events. Every user string goes through el()
 // (text nodes), never innerHTML.
 import { el, formatClock, formatDuration, replaceChildren } from "../js/dom.js";
+import { attachChatExtras, renderNote } from "./chat-extras.js";
 import { explainEvent, mayEndHold } from "./explain.js";
 import { TransferControl } from "./transfer-control.js";
 import { installAttachControls, withAttachment } from "../js/attachments.js";
@@ -121,6 +122,7 @@ export class ChatView {
       context: () => ({ sessionId: this.id, token: this.app.auth.token }) });
 
     this.actions = this.buildActions();
+    attachChatExtras(this); // note mode, canned replies, context panel (chat-extras.js)
     this.panel = el("section", {
       class: "chat", role: "tabpanel", id: `panel-${id}`, "aria-labelledby": `tab-${id}`, hidden: true,
       dataset: { sessionId: id },
@@ -185,7 +187,8 @@ export class ChatView {
       const product = this.app.productName(s.product);
       replaceChildren(this.details,
         el("dt", {}, "Customer"), el("dd", { class: "customer" }, name, s.customer?.email ? ` (${s.customer.email})` : ""),
-        el("dt", {}, "Organization"), el("dd", { class: "organization" }, org),
+        el("dt", {}, "Organization"), el("dd", { class: "organization" },
+          this.context?.context?.organization?.name ? `${this.context.context.organization.name} (${org})` : org),
         el("dt", {}, "Product"), el("dd", { class: "product" }, product),
         el("dt", {}, "Subject"), el("dd", { class: "subject" }, s.subject));
     }
@@ -284,6 +287,7 @@ export class ChatView {
     if (summary.budget) this.applyBudget(summary.budget, false);
     this.pendingProposal = summary.pendingProposal;
     this.renderHeader();
+    this.context?.load();
   }
 
   applyBudget(budget, render = true) {
@@ -354,6 +358,7 @@ export class ChatView {
   renderEvent(event) {
     const author = event.author ?? {};
     const when = formatClock(event.at);
+    if (event.kind === "note") return renderNote(this, event);
     if (event.kind === "message" || event.kind === "requested" || event.kind === "attachment") {
       const own = author.role !== "customer" && Number(author.id) === Number(this.app.me.id);
       const who = own ? "You" : author.name || author.role;
@@ -386,8 +391,8 @@ export class ChatView {
   renderPending(frame, failed = false) {
     let item = this.timeline.querySelector(`[data-client-id="${CSS.escape(frame.clientId)}"]`);
     if (!item) {
-      item = el("li", { class: "msg msg-agent pending", dataset: { clientId: frame.clientId } },
-        el("div", { class: "meta" }, "You · sending…"),
+      item = el("li", { class: `msg msg-agent pending${frame.type === "note" ? " note" : ""}`, dataset: { clientId: frame.clientId } },
+        el("div", { class: "meta" }, frame.type === "note" ? "Internal note · You · sending…" : "You · sending…"),
         el("p", { class: "text" }, frame.text));
       this.timeline.append(item);
       this.timeline.scrollTop = this.timeline.scrollHeight;
@@ -416,6 +421,7 @@ export class ChatView {
   // ---- agent actions
 
   composerKey(e) {
+    if (this.suggest?.handleKey(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       this.submit();
@@ -425,13 +431,18 @@ export class ChatView {
   submit() {
     const text = this.input.value.trim();
     if (!text || !this.isMine) return;
+    if (this.noteMode) {
+      this.app.sendNote(this.id, text);
+      this.input.value = "";
+      return;
+    }
     this.stopTyping();
     this.app.sendMessage(this.id, text);
     this.input.value = "";
   }
 
   noteTyping() {
-    if (!this.isMine) return;
+    if (!this.isMine || this.noteMode) return;
     if (!this.typingActive && this.input.value) {
       this.typingActive = true;
       this.app.command("typing", { sessionId: this.id, active: true }, { quiet: true });

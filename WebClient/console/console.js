@@ -6,6 +6,11 @@ import { ChatView, setServiceRates } from "./chat-view.js";
 import { explainLostChat, HeldChats } from "./held-chats.js";
 import { clearAuth, loadAuth, logout, renderLogin, STAFF_AUTH_KEY } from "./staff-auth.js";
 import { StatusControl } from "./status-control.js";
+import { CannedManager, CannedReplies } from "./canned-replies.js";
+import { endedSummary } from "./chat-extras.js";
+import { TicketsView } from "./tickets-view.js";
+import { DesktopNotifier, IdleWatcher, loadSettings, SettingsPanel } from "./workspace-prefs.js";
+import { api } from "../js/dom.js";
 
 const AUTH_KEY = STAFF_AUTH_KEY; // the same login as the supervisor view
 const CONNECTION_KEY = "chatd.console.connection";
@@ -41,6 +46,9 @@ class AgentConsole {
     this.lastBeep = 0;
     this.beeps = 0;
     this.everOpen = false;
+    // Issue 12: settings, canned replies (used by every chat view's composer), tickets.
+    this.settings = loadSettings();
+    this.canned = new CannedReplies(auth.token);
   }
 
   // ---- setup
@@ -60,6 +68,19 @@ class AgentConsole {
     this.noChats = el("p", { class: "empty", id: "no-chats" },
       "No open chats. Set your status to Available to receive chats, or take one from the queue.");
     this.announcer = el("div", { class: "visually-hidden", "aria-live": "polite", id: "announcer" });
+    this.tickets = new TicketsView(this);
+    this.cannedManager = new CannedManager(this.canned, { isSupervisor: this.me.role === "supervisor", meId: this.me.id });
+    this.settingsPanel = new SettingsPanel(this.settings, () => {});
+    this.desktop = new DesktopNotifier(this.settings);
+    this.idle = new IdleWatcher(this.settings, {
+      isAvailable: () => this.statusControl.known === "available",
+      setAway: () => this.command("set_status", { status: "away" }, { quiet: true }),
+    });
+    this.chatsView = el("div", { class: "chats-view", id: "chats-view" });
+    this.viewChats = el("button", { type: "button", role: "tab", id: "view-chats", "aria-selected": "true",
+      "aria-controls": "chats-view", onclick: () => this.showView("chats") }, "Chats");
+    this.viewTickets = el("button", { type: "button", role: "tab", id: "view-tickets", "aria-selected": "false",
+      "aria-controls": "tickets-view", tabindex: "-1", onclick: () => this.showView("tickets") }, "Tickets");
 
     replaceChildren(app,
       el("header", { class: "topbar" },
@@ -67,6 +88,7 @@ class AgentConsole {
         el("span", { class: "who", id: "who" }, `Signed in as ${this.me.name} (${this.me.username})`),
         el("span", { class: "field-inline flush" }, el("label", { for: "status" }, "My status"), this.statusSelect),
         this.statusControl.note,
+        this.idle.element,
         el("span", { class: "field-inline flush" }, this.sound, el("label", { for: "sound" }, "Sound")),
         el("button", { type: "button", class: "secondary", id: "logout", onclick: () => this.logout() }, "Log out")),
       this.banner,
@@ -75,6 +97,8 @@ class AgentConsole {
         el("aside", { class: "sidebar", "aria-label": "Queue and shortcuts" },
           el("h2", { id: "queue-title" }, "Queue (", this.queueCount, ")"),
           this.queueList,
+          this.cannedManager.element,
+          this.settingsPanel.element,
           el("section", { class: "shortcuts", id: "shortcuts", "aria-labelledby": "shortcuts-title" },
             el("h2", { id: "shortcuts-title" }, "Keyboard shortcuts"),
             el("dl", {},
@@ -85,8 +109,11 @@ class AgentConsole {
               el("dt", {}, el("kbd", {}, "Tab")), el("dd", {}, "Next control"))),
         ),
         el("main", { class: "workspace", id: "main", tabindex: "-1" },
-          el("h2", { class: "visually-hidden" }, "Chats"),
-          this.tabs, this.noChats, this.panels)),
+          el("nav", { class: "view-switch", role: "tablist", "aria-label": "Views" }, this.viewChats, this.viewTickets),
+          replaceChildren(this.chatsView,
+            el("h2", { class: "visually-hidden" }, "Chats"),
+            this.tabs, this.noChats, this.panels),
+          this.tickets.element)),
       this.announcer);
 
     // A user gesture (the login click or this page's first key/click) lets the AudioContext start.
@@ -107,6 +134,7 @@ class AgentConsole {
     this.connection.addEventListener("event", (e) => this.event(e.detail.event));
     this.connection.start();
     this.ticker = setInterval(() => this.tick(), 1000);
+    this.canned.load();
     this.updateTitle();
     this.statusSelect.focus();
     window.agentConsole = this; // for debugging and the browser tests (beep count)
@@ -114,6 +142,7 @@ class AgentConsole {
 
   async logout() {
     clearInterval(this.ticker);
+    this.idle.stop();
     document.removeEventListener("keydown", this.keyHandler);
     window.removeEventListener("focus", this.focusHandler);
     document.removeEventListener("visibilitychange", this.focusHandler);
@@ -168,6 +197,10 @@ class AgentConsole {
       case "status":
         // Right after a welcome (before its `queue`) on a reconnect: the server's status for the new connection.
         this.statusControl.apply(frame.status, { afterReconnect: this.welcomes > 1 && this.held.settling });
+        this.idle.statusChosen(frame.status);
+        break;
+      case "ticket":
+        this.tickets.ticketChanged(frame);
         break;
       case "session":
         this.session(frame.session);
@@ -220,7 +253,11 @@ class AgentConsole {
 
   event(event) {
     let chat = this.chats.get(event.sessionId);
-    if (!chat) chat = this.addChat(event.sessionId);
+    if (!chat) {
+      chat = this.addChat(event.sessionId);
+      // Normally a `session` frame names the chat; one that only replays (closed, after a reload) is looked up.
+      setTimeout(() => { if (!chat.summary) this.restoreSummary(chat); }, 1500);
+    }
     const fromCustomer = chat.addEvent(event);
     if (fromCustomer) {
       if (this.activeId === event.sessionId && this.pageFocused()) {
@@ -231,8 +268,11 @@ class AgentConsole {
         this.updateTitle();
         this.beep();
         this.announcer.textContent = `New message from ${chat.customerName}`;
+        this.desktop.notify(`New message from ${chat.customerName}`, event.text ?? "",
+          { tag: `chat-${chat.id}`, onClick: () => { this.showView("chats"); this.activate(chat.id, { focus: true }); } });
       }
     }
+    if (event.kind === "closed" || event.kind === "converted") this.scheduleEnded(chat);
     if (event.kind === "closed" && this.activeId === chat.id) this.announcer.textContent = `Chat with ${chat.customerName} ended`;
     const pending = this.connection.pending(event.sessionId);
     for (const frame of pending) chat.renderPending(frame);
@@ -268,6 +308,12 @@ class AgentConsole {
     return sent;
   }
 
+  /** A staff-only note in a chat (never sent to the customer), kept until acknowledged like a message. */
+  sendNote(sessionId, text) {
+    const clientId = this.connection.sendReliably("note", { sessionId, text });
+    this.chats.get(sessionId)?.renderPending({ clientId, text, type: "note" });
+  }
+
   sendMessage(sessionId, text) {
     const clientId = this.connection.sendMessage(sessionId, text);
     this.chats.get(sessionId)?.renderPending({ clientId, text });
@@ -285,6 +331,32 @@ class AgentConsole {
     if (this.activeId == null) this.activate(id);
     this.renumberTabs();
     return chat;
+  }
+
+  /**
+   * A chat that ended (closed, or converted to a ticket) shows a short summary, then leaves the tab strip by
+   * itself after the configured time (`endedTabSeconds`).
+   */
+  scheduleEnded(chat) {
+    if (chat.dismissAt) return;
+    chat.dismissAt = Date.now() + this.settings.endedTabSeconds * 1000;
+    chat.endedLine = el("p", { class: "ended-summary", id: `ended-${chat.id}`, role: "status" });
+    chat.panel.querySelector(".chat-head")?.append(chat.endedLine);
+    this.renderEnded(chat);
+  }
+
+  renderEnded(chat) {
+    const left = Math.max(0, Math.ceil((chat.dismissAt - Date.now()) / 1000));
+    chat.endedLine.textContent = endedSummary(chat, left);
+    if (left <= 0) this.dismiss(chat.id);
+  }
+
+  /** A chat that appeared from replayed events only (after a reload): its header from the transcript. */
+  async restoreSummary(chat) {
+    const { status, body } = await api("GET", `/api/transcripts/${chat.id}?limit=1`, { token: this.auth.token });
+    if (status !== 200 || !body?.session || chat.summary || !this.chats.has(chat.id)) return;
+    chat.applySummary({ ...body.session, id: chat.id });
+    if (chat.state === "closed") this.scheduleEnded(chat);
   }
 
   dismiss(id) {
@@ -356,7 +428,30 @@ class AgentConsole {
     this.knownQueue = new Set(entries.map((e) => e.sessionId));
     this.queue = entries;
     this.queueCount.textContent = String(entries.length);
-    replaceChildren(this.queueList, entries.length ? entries.map((entry) => {
+    // Keyed by session: items that stay are kept (so is the keyboard focus on them); when the focused item
+    // leaves, focus moves to the item now in its place, or to the list.
+    const focused = this.queueList.contains(document.activeElement) ? document.activeElement : null;
+    const focusedIndex = focused ? [...this.queueList.children].indexOf(focused.closest("li")) : -1;
+    const existing = new Map([...this.queueList.querySelectorAll(".queue-item")].map((li) => [Number(li.dataset.sessionId), li]));
+    const items = entries.length ? entries.map((entry) => existing.get(Number(entry.sessionId)) ?? this.queueItem(entry))
+      : [el("li", { class: "muted" }, "No one is waiting.")];
+    items.forEach((item, i) => {
+      if (this.queueList.children[i] !== item) this.queueList.insertBefore(item, this.queueList.children[i] ?? null);
+    });
+    while (this.queueList.children.length > items.length) this.queueList.lastElementChild.remove();
+    if (focused && !this.queueList.contains(focused)) {
+      const next = this.queueList.children[Math.min(focusedIndex, this.queueList.children.length - 1)];
+      (next?.querySelector("button") ?? this.queueList).focus();
+    }
+    if (fresh.length) {
+      this.beep();
+      this.announcer.textContent = `${fresh.length} new chat${fresh.length > 1 ? "s" : ""} in the queue`;
+      this.desktop.notify(`${fresh.length} new chat${fresh.length > 1 ? "s" : ""} in the queue`, fresh[0].subject ?? "", { tag: "queue" });
+    }
+  }
+
+  queueItem(entry) {
+    {
       const wait = el("span", { class: "wait", dataset: { since: entry.queuedAt } }, this.waited(entry.queuedAt));
       return el("li", { class: "queue-item", dataset: { sessionId: entry.sessionId } },
         el("div", { class: "subject" }, entry.subject),
@@ -367,11 +462,20 @@ class AgentConsole {
             type: "button", class: "take", "aria-label": `Take chat from ${entry.customerName}: ${entry.subject}`,
             onclick: () => this.command("take", { sessionId: entry.sessionId }),
           }, "Take")));
-    }) : el("li", { class: "muted" }, "No one is waiting."));
-    if (fresh.length) {
-      this.beep();
-      this.announcer.textContent = `${fresh.length} new chat${fresh.length > 1 ? "s" : ""} in the queue`;
     }
+  }
+
+  // ---- views
+
+  showView(name) {
+    const tickets = name === "tickets";
+    this.chatsView.hidden = tickets;
+    this.tickets.element.hidden = !tickets;
+    this.viewChats.setAttribute("aria-selected", String(!tickets));
+    this.viewTickets.setAttribute("aria-selected", String(tickets));
+    this.viewChats.tabIndex = tickets ? -1 : 0;
+    this.viewTickets.tabIndex = tickets ? 0 : -1;
+    if (tickets) this.tickets.show();
   }
 
   waited(iso) {
@@ -379,6 +483,9 @@ class AgentConsole {
   }
 
   tick() {
+    this.tickets.tick();
+    this.idle.tick();
+    for (const chat of [...this.chats.values()]) if (chat.dismissAt) this.renderEnded(chat);
     for (const span of this.queueList.querySelectorAll(".wait")) span.textContent = this.waited(span.dataset.since);
     for (const chat of this.chats.values()) chat.renderClock();
   }

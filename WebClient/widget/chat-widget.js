@@ -1,9 +1,15 @@
 // The customer chat widget: launcher, panel, pre-chat form, refusals and tickets, the conversation.
+// Views of their own live in their own modules: availability.js (chat closed or not offered, told up front from
+// `welcome`; the expected wait), my-tickets.js (the organization's tickets, in a pane beside the current view),
+// rating.js (CSAT after a chat ends). This file hands them the connection's frames and swaps the panes.
 // Delivery (reconnect, resume, resend, page-reload persistence) is ChatConnection's job; this file only renders
 // what it hands over. Every user-provided string is rendered as text through el() (never innerHTML).
 import { ChatConnection, newClientId } from "../js/chat-connection.js";
 import { api, el, formatClock, formatDuration, replaceChildren } from "../js/dom.js";
 import { explainRefusal, TICKET_ALTERNATIVE } from "./explain.js";
+import { describeWait, unavailableReason } from "./availability.js";
+import { MyTickets } from "./my-tickets.js";
+import { ChatRating } from "./rating.js";
 import { installAttachControls, withAttachment } from "../js/attachments.js";
 
 const TYPING_REPEAT_MS = 3000; // resend "typing: true" at most this often while the customer types
@@ -41,6 +47,7 @@ export class ChatWidget {
     this.welcome = null;
     this.started = false;
     this.view = null;
+    this.ticketFormCount = 0;
     this.resetSessionState();
     this.buildShell();
     if (token) this.setToken(token);
@@ -57,6 +64,7 @@ export class ChatWidget {
     this.lastSeq = 0;
     this.ticketNumber = null;
     this.queuePosition = null;
+    this.expectedWaitSeconds = null;
     this.budget = null;
     this.activeOffer = null;
     this.activeProposal = null;
@@ -81,6 +89,12 @@ export class ChatWidget {
     }, "✕");
     this.banner = el("div", { class: "cw-banner", role: "status", "aria-live": "polite" });
     this.body = el("div", { class: "cw-body" });
+    this.myTickets = new MyTickets(this);
+    this.ticketsBadge = el("span", { class: "cw-tickets-badge", hidden: true });
+    this.ticketsButton = el("button", {
+      type: "button", class: "cw-header-button", hidden: true, "aria-pressed": "false", onclick: () => this.toggleTickets(),
+    }, el("span", { class: "cw-tickets-label" }, "My tickets"), this.ticketsBadge);
+    this.ticketNotice = el("div", { class: "cw-ticket-notice", role: "status", "aria-live": "polite", hidden: true });
     this.panel = el("section", {
       class: "cw-panel", id: panelId, role: "region", "aria-labelledby": titleId, hidden: true,
       onkeydown: (e) => {
@@ -92,14 +106,40 @@ export class ChatWidget {
     },
     el("header", { class: "cw-header" },
       el("h2", { class: "cw-title", id: titleId }, "Support chat"),
+      this.ticketsButton,
       this.closeButton),
     this.banner,
-    this.body);
+    this.ticketNotice,
+    this.body,
+    this.myTickets.pane);
     this.root = el("div", { class: "cw-root", "data-chat-widget": "" }, this.panel, this.launcher);
     this.container.append(this.root);
     document.addEventListener("visibilitychange", () => this.maybeSendRead());
     this.countdownTimer = setInterval(() => this.renderBudget(), 1000);
+    const fit = () => this.fitViewport();
+    window.addEventListener("resize", fit);
+    window.visualViewport?.addEventListener("resize", fit);
+    window.visualViewport?.addEventListener("scroll", fit);
+    fit();
     if (sessionStorage.getItem(OPEN_KEY) === "1") this.open({ focus: false });
+  }
+
+  /**
+   * Phones: the open panel covers the visible viewport (widget.css, .cw-narrow). Judged by the screen, not the
+   * layout viewport: a host page wider than the screen (or without a viewport meta tag) widens the latter.
+   */
+  fitViewport() {
+    const narrow = Math.min(window.innerWidth, window.screen?.width || Infinity) <= 480;
+    this.root.classList.toggle("cw-narrow", narrow);
+    const vv = window.visualViewport;
+    if (!narrow || !vv) return;
+    const style = this.root.style; // CSSOM custom properties: allowed by the CSP (no style attribute in markup)
+    const scale = vv.scale || 1;
+    style.setProperty("--cw-vv-left", `${vv.offsetLeft}px`);
+    style.setProperty("--cw-vv-top", `${vv.offsetTop}px`);
+    style.setProperty("--cw-vv-width", `${vv.width * scale}px`);
+    style.setProperty("--cw-vv-height", `${vv.height * scale}px`);
+    style.setProperty("--cw-vv-inverse-scale", String(1 / scale));
   }
 
   get isOpen() {
@@ -110,6 +150,7 @@ export class ChatWidget {
     this.panel.hidden = false;
     this.launcher.setAttribute("aria-expanded", "true");
     this.root.classList.add("cw-is-open");
+    this.fitViewport();
     sessionStorage.setItem(OPEN_KEY, "1");
     this.unread = 0;
     this.renderBadge();
@@ -145,10 +186,59 @@ export class ChatWidget {
   }
 
   show(name, ...children) {
+    if (this.myTickets.shown) this.toggleTickets(false);
     this.view = name;
     this.body.dataset.view = name;
     replaceChildren(this.body, ...children);
     if (this.isOpen) this.focusFirst();
+  }
+
+  // ------------------------------------------------------------------ my tickets (my-tickets.js)
+
+  /** Shows My tickets in place of the current view (which keeps its state), or goes back to it. */
+  toggleTickets(shown = !this.myTickets.shown) {
+    this.myTickets.pane.hidden = !shown;
+    this.body.hidden = shown;
+    this.ticketsButton.setAttribute("aria-pressed", String(shown));
+    this.ticketsButton.querySelector(".cw-tickets-label").textContent = shown ? this.backLabel() : "My tickets";
+    if (shown) {
+      this.ticketNotice.hidden = true;
+      this.ticketsBadge.hidden = true;
+      this.ticketsBadge.textContent = "";
+      if (this.myTickets.view === null || this.myTickets.view === "list") this.myTickets.showList();
+      else this.myTickets.focusFirst();
+    } else if (this.isOpen) {
+      this.focusFirst();
+      this.scrollTranscript();
+    }
+  }
+
+  backLabel() {
+    return this.view === "chat" && this.sessionState !== "closed" ? "Back to chat" : "Back";
+  }
+
+  /** A ticket of the organization was answered or moved by staff: say so wherever the customer is. */
+  noticeTicket(text, number, { viewing = false } = {}) {
+    if (!viewing) {
+      replaceChildren(this.ticketNotice, el("span", {}, text), " ",
+        el("button", {
+          type: "button", class: "cw-link", onclick: () => {
+            this.ticketNotice.hidden = true;
+            if (!this.myTickets.shown) this.toggleTickets(true);
+            this.myTickets.showTicket(number);
+          },
+        }, `View ticket #${number}`));
+      this.ticketNotice.hidden = false;
+      this.ticketNotice.dataset.number = String(number);
+      if (!this.myTickets.shown) {
+        this.ticketsBadge.textContent = String(Number(this.ticketsBadge.textContent || 0) + 1);
+        this.ticketsBadge.hidden = false;
+      }
+    }
+    if (!this.isOpen) {
+      this.unread = (this.unread ?? 0) + 1;
+      this.renderBadge();
+    }
   }
 
   // ------------------------------------------------------------------ connection
@@ -202,6 +292,7 @@ export class ChatWidget {
       return;
     }
     this.started = true;
+    this.ticketsButton.hidden = false;
     const pendingRequest = [...this.conn.outbox.values()].find((f) => f.type === "request_chat");
     if (pendingRequest) {
       this.pendingRequest = pendingRequest;
@@ -214,11 +305,7 @@ export class ChatWidget {
       this.showChat();
       return;
     }
-    if (frame.organization && frame.organization.liveChat === false) {
-      this.showRefusal({ code: "plan_excludes_chat" });
-      return;
-    }
-    this.showPrechat();
+    this.backToStart();
   }
 
   onFrame(frame) {
@@ -229,6 +316,7 @@ export class ChatWidget {
       case "queue_position":
         if (frame.sessionId === this.sessionId) {
           this.queuePosition = frame.position;
+          this.expectedWaitSeconds = frame.expectedWaitSeconds ?? null;
           this.renderStatus();
         }
         break;
@@ -246,6 +334,9 @@ export class ChatWidget {
         break;
       case "ticket_created":
         this.onUrgentTicket(frame);
+        break;
+      case "ticket":
+        this.myTickets.onTicketFrame(frame);
         break;
       case "error":
         this.onError(frame);
@@ -395,6 +486,7 @@ export class ChatWidget {
       },
     },
     el("p", { class: "cw-intro" }, `Hi ${this.welcome?.customer?.name ?? ""}! Tell us what you need and an agent will join you.`),
+    this.prechatWait(),
     el("label", { for: select.id }, "Product"), select, hint,
     el("label", { for: subject.id }, "Subject"), subject,
     el("label", { for: text.id }, "Your question"), text,
@@ -404,6 +496,13 @@ export class ChatWidget {
     el("div", { class: "cw-actions" }, start, ticketInstead));
     this.show("prechat", form);
     updateHint();
+  }
+
+  /** The queue's expected wait from `welcome.availability`, when the server knows it (availability.js). */
+  prechatWait() {
+    const seconds = this.welcome?.availability?.expectedWaitSeconds;
+    if (typeof seconds !== "number" || seconds <= 0) return null;
+    return el("p", { class: "cw-hint cw-prechat-wait" }, `Expected wait right now: ${describeWait(seconds)}.`);
   }
 
   startChat({ product, subject, text, urgent }) {
@@ -438,7 +537,38 @@ export class ChatWidget {
   }
 
   showTicketForm(prefill = {}) {
-    const ids = (name) => `${this.id}-t-${name}`;
+    this.show("ticket_form", this.buildTicketForm(prefill, {
+      onCreated: (ticket, { onCallNotified }) => this.showTicketDone(ticket.number, { urgent: ticket.urgent, onCallNotified }),
+      onCancel: () => this.backToStart(),
+    }));
+  }
+
+  /**
+   * Chat is closed or not offered to this customer (`welcome.availability`, availability.js): the ticket form at
+   * once, under the reason, before they write a question meant for a chat.
+   */
+  showUnavailable(reason) {
+    const other = reason.code === "product_excludes_chat" && (this.welcome?.availability?.chatProducts?.length ?? 0) > 0;
+    this.show("ticket_form",
+      el("div", { class: "cw-availability", "data-code": reason.code, role: "note" },
+        el("h3", {}, reason.title),
+        el("p", {}, reason.text),
+        other ? el("button", {
+          type: "button", class: "cw-link",
+          onclick: () => this.showPrechat({ product: this.welcome.availability.chatProducts[0] }),
+        }, "Chat about another product") : null),
+      this.buildTicketForm({}, {
+        onCreated: (ticket, { onCallNotified }) => this.showTicketDone(ticket.number, { urgent: ticket.urgent, onCallNotified }),
+        onCancel: null,
+      }));
+  }
+
+  /**
+   * The new-ticket form (`POST /api/tickets`), for the ticket view, the refusals and My tickets (my-tickets.js).
+   * `onCreated(ticket, {onCallNotified})` after the ticket is stored; `onCancel` (or none: no Cancel button).
+   */
+  buildTicketForm(prefill = {}, { onCreated, onCancel } = {}) {
+    const ids = (name) => `${this.id}-t${++this.ticketFormCount}-${name}`;
     const select = this.productSelect(ids("product"), { selected: prefill.product });
     const subject = el("input", { id: ids("subject"), type: "text", required: true, maxlength: 200, value: prefill.subject });
     const category = el("select", { id: ids("category") },
@@ -471,7 +601,7 @@ export class ChatWidget {
           result = { status: 0, body: null };
         }
         if (result.status === 201 && result.body?.ticket) {
-          this.showTicketDone(result.body.ticket.number, { urgent: body.urgent });
+          onCreated?.(result.body.ticket, { onCallNotified: result.body.onCallNotified === true });
         } else {
           submit.disabled = false;
           submit.textContent = "Open ticket";
@@ -487,8 +617,8 @@ export class ChatWidget {
     el("div", { class: "cw-check" }, urgent, el("label", { for: urgent.id }, "Urgent: we cannot take orders or produce a job")),
     error,
     el("div", { class: "cw-actions" }, submit,
-      el("button", { type: "button", class: "cw-secondary", onclick: () => this.backToStart() }, "Cancel")));
-    this.show("ticket_form", form);
+      onCancel ? el("button", { type: "button", class: "cw-secondary", onclick: () => onCancel() }, "Cancel") : null));
+    return form;
   }
 
   showTicketDone(number, { urgent = false, onCallNotified = false } = {}) {
@@ -497,9 +627,15 @@ export class ChatWidget {
       el("p", {}, "Your ticket number is ", el("strong", { class: "cw-ticket-number" }, `#${number}`), "."),
       urgent && onCallNotified ? el("p", {}, "It is marked urgent and our on-call staff were alerted: someone will contact you shortly.") : null,
       urgent && !onCallNotified ? el("p", {}, "It is marked urgent and will be handled first.") : null,
-      el("p", {}, "We'll reply by email and in your ticket list."),
+      el("p", {}, "We'll reply by email and under My tickets."),
       el("div", { class: "cw-actions" },
-        el("button", { type: "button", class: "cw-secondary", "data-autofocus": true, onclick: () => this.backToStart() }, "Done"))));
+        el("button", { type: "button", class: "cw-secondary", "data-autofocus": true, onclick: () => this.backToStart() }, "Done"),
+        el("button", {
+          type: "button", class: "cw-secondary", onclick: () => {
+            this.toggleTickets(true);
+            this.myTickets.showTicket(number);
+          },
+        }, "View in My tickets"))));
   }
 
   onUrgentTicket(frame) {
@@ -512,8 +648,10 @@ export class ChatWidget {
     this.root.querySelector(".cw-explain h3").textContent = "Support is closed: urgent ticket opened";
   }
 
+  /** The first view for a customer without an open chat: the pre-chat form, or the ticket form when chat is closed. */
   backToStart() {
-    if (this.welcome?.organization?.liveChat === false) this.showRefusal({ code: "plan_excludes_chat" });
+    const reason = unavailableReason(this.welcome, this.product, { productName: this.productName(this.product) });
+    if (reason) this.showUnavailable(reason);
     else this.showPrechat();
   }
 
@@ -523,6 +661,7 @@ export class ChatWidget {
     const ids = (name) => `${this.id}-chat-${name}`;
     const status = el("p", { class: "cw-status-line", role: "status", "aria-live": "polite" });
     const budget = el("p", { class: "cw-budget", hidden: true });
+    const wait = el("p", { class: "cw-wait", hidden: true });
     const ticket = el("p", { class: "cw-ticket", role: "status", hidden: true });
     const transcript = el("ol", { class: "cw-transcript", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
     const typing = el("p", { class: "cw-typing", "aria-live": "polite" });
@@ -550,14 +689,14 @@ export class ChatWidget {
     input.addEventListener("input", () => this.onComposerInput());
     const closedFooter = el("div", { class: "cw-closed", hidden: true },
       el("p", {}, "This chat has ended."),
-      el("button", { type: "button", class: "cw-primary", onclick: () => this.newChat() }, "Start a new chat"));
+      el("button", { type: "button", class: "cw-primary cw-new-chat", onclick: () => this.newChat() }, "Start a new chat"));
     const endChat = el("button", { type: "button", class: "cw-link", onclick: () => this.endChat() }, "End chat");
-    this.chatView = { status, budget, ticket, transcript, typing, input, send, composer, closedFooter, endChat, typingTimer: 0 };
+    this.chatView = { status, wait, budget, ticket, transcript, typing, input, send, composer, closedFooter, endChat, typingTimer: 0 };
     this.chatView.attach = installAttachControls({ composer, input, before: send, context: () =>
       (this.sessionId !== null && this.sessionState !== "closed" ? { sessionId: this.sessionId, token: this.token } : null) });
     this.show("chat",
       el("div", { class: "cw-chat-head" }, status, endChat),
-      budget, ticket, transcript, typing, composer, closedFooter);
+      wait, budget, ticket, transcript, typing, composer, closedFooter);
     if (this.pendingRequest) {
       this.appendItem(this.messageItem({ author: { role: "customer" }, text: this.pendingRequest.text, clientId: this.pendingRequest.clientId }, true));
     }
@@ -582,6 +721,10 @@ export class ChatWidget {
     else text = "Waiting for an agent…";
     view.status.textContent = text;
     view.status.dataset.state = this.sessionState ?? "pending";
+    const wait = this.sessionState === "queued" || (this.sessionState === null && this.queuePosition)
+      ? describeWait(this.expectedWaitSeconds) : null;
+    view.wait.hidden = !wait;
+    view.wait.textContent = wait ? `Expected wait: ${wait}` : "";
     view.endChat.hidden = this.sessionState === "closed" || this.sessionId === null;
     view.ticket.hidden = !this.ticketNumber;
     if (this.ticketNumber) {
@@ -596,6 +739,12 @@ export class ChatWidget {
     const closed = this.sessionState === "closed";
     view.composer.hidden = closed;
     view.closedFooter.hidden = !closed;
+    if (closed) this.renderBudget();
+    if (closed && !view.rating && this.sessionId !== null) {
+      // CSAT (rating.js): offered once the chat has ended; a reload shows the stored rating instead.
+      view.rating = new ChatRating({ token: this.token, sessionId: this.sessionId });
+      view.closedFooter.prepend(view.rating.element);
+    }
     const canWrite = !closed && this.sessionId !== null && this.conn.state !== "auth_failed";
     view.input.disabled = !canWrite;
     view.send.disabled = !canWrite;
@@ -603,7 +752,7 @@ export class ChatWidget {
     if (closed) {
       view.typing.textContent = "";
       const focus = document.activeElement;
-      if (this.isOpen && (focus === view.input || focus === document.body)) view.closedFooter.querySelector("button").focus();
+      if (this.isOpen && (focus === view.input || focus === document.body)) view.closedFooter.querySelector(".cw-new-chat").focus();
     }
   }
 

@@ -26,11 +26,13 @@ public struct Ticket: Sendable, Equatable {
     /// When staff first replied; nil until then.
     public var firstRespondedAt: Date?
     public var description: String
+    /// The staff member working on the ticket, if anyone took it or was given it (`v16-ticket-work`).
+    public var assignee: StaffRef?
 
     public init(number: Int64, organizationID: OrganizationID, customer: CustomerIdentity, subject: String,
                 productID: String, category: TicketCategory, severity: Int, urgent: Bool, status: TicketStatus,
                 sessionID: SessionID? = nil, convertedBy: StaffRef? = nil, createdAt: Date, firstResponseDue: Date,
-                firstRespondedAt: Date? = nil, description: String) {
+                firstRespondedAt: Date? = nil, description: String, assignee: StaffRef? = nil) {
         self.number = number
         self.organizationID = organizationID
         self.customer = customer
@@ -46,6 +48,7 @@ public struct Ticket: Sendable, Equatable {
         self.firstResponseDue = firstResponseDue
         self.firstRespondedAt = firstRespondedAt
         self.description = description
+        self.assignee = assignee
     }
 
     /// Whether the first response came by its due time; nil while nobody has responded.

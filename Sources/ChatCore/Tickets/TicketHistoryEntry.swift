@@ -16,8 +16,13 @@ public enum TicketHistoryKind: String, Sendable, Equatable, Codable, CaseIterabl
     case oncallFailed = "oncall_failed"
     /// On-call staff were not paged: the organization reached its limit of urgent alerts (`text` says so).
     case oncallSuppressed = "oncall_suppressed"
-    /// An internal note.
+    /// An internal note (`text`): staff only, never shown to customers (`TicketHistoryKind.isInternal`).
     case note
+    /// The assignee changed (`text` says to whom, or that nobody works on it now): staff only.
+    case assigned
+
+    /// Entries only the support team sees: a customer's `GET /api/tickets/{n}` leaves them out.
+    public var isInternal: Bool { self == .note || self == .assigned }
 }
 
 /// One numbered entry of a ticket's history. Immutable once stored; `seq` is 1, 2, 3... per ticket.

@@ -1,7 +1,7 @@
 import ChatCore
 import Foundation
 
-/// An `attachment` event's file is stored as JSON text in `events.attachment` (v16-attachments).
+/// An `attachment` event's file is stored as JSON text in `events.attachment` (v17-attachments).
 enum AttachmentJSON {
     static func encode(_ attachment: AttachmentInfo?) -> String? {
         guard let attachment, let data = try? JSONEncoder().encode(attachment) else { return nil }

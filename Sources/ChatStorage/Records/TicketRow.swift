@@ -25,6 +25,8 @@ struct TicketRow: FetchableRecord, TableRecord {
         case firstResponseDue = "first_response_due"
         case firstRespondedAt = "first_responded_at"
         case description
+        case assigneeID = "assignee_id"
+        case assigneeName = "assignee_name"
     }
 
     var ticket: Ticket
@@ -40,6 +42,7 @@ struct TicketRow: FetchableRecord, TableRecord {
         }
         let organizationID: OrganizationID = row[Columns.organizationID]
         let convertedByID: StaffID? = row[Columns.convertedByID]
+        let assigneeID: StaffID? = row[Columns.assigneeID]
         ticket = Ticket(
             number: row[Columns.number],
             organizationID: organizationID,
@@ -56,7 +59,8 @@ struct TicketRow: FetchableRecord, TableRecord {
             createdAt: Date(timeIntervalSince1970: row[Columns.createdAt]),
             firstResponseDue: Date(timeIntervalSince1970: row[Columns.firstResponseDue]),
             firstRespondedAt: (row[Columns.firstRespondedAt] as Double?).map(Date.init(timeIntervalSince1970:)),
-            description: row[Columns.description])
+            description: row[Columns.description],
+            assignee: assigneeID.map { StaffRef(id: $0, name: row[Columns.assigneeName] ?? "") })
     }
 
     /// The number is left to SQLite (AUTOINCREMENT: never reused, even after a rollback of the last one).
