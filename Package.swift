@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         .testTarget(name: "ChatStorageTests", dependencies: ["ChatStorage", "ChatCore"]),
         .testTarget(name: "ChatTransportTests", dependencies: ["ChatTransport", "CLibWebSockets", "CFrameGuard"]),
-        .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "ChatCore"]),
+        .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "ChatCore", "ChatStorage"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,12 +5,13 @@ extension ChatEngine {
     @discardableResult
     func append(_ id: SessionID, kind: SessionEventKind, author: Participant, text: String? = nil,
                 clientID: String? = nil, origin: ConnectionID? = nil, agent: StaffRef? = nil, reason: String? = nil,
-                ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil) -> Seq {
+                ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil,
+                attachment: AttachmentInfo? = nil) -> Seq {
         guard let live = sessions[id] else { return 0 }
         live.lastSeq += 1
         let event = SessionEvent(sessionID: id, seq: live.lastSeq, at: clock.now(), kind: kind, author: author,
                                  text: text, clientMessageID: clientID, agent: agent, reason: reason,
-                                 ticketNumber: ticketNumber, proposal: proposal)
+                                 ticketNumber: ticketNumber, proposal: proposal, attachment: attachment)
         live.pending.append(PendingEvent(event: event, origin: origin, clientID: clientID))
         if let clientID { live.clientIDs[ClientMessageKey(author: AuthorKey(author), clientID: clientID)] = event.seq }
         out.persist(.appendEvent(event))
@@ -191,6 +192,7 @@ extension ChatEngine {
             if let ackTo, let clientID = item.clientID {
                 out.send(ackTo, .ack(clientID: clientID, sessionID: id, seq: event.seq, at: event.at))
             }
+            if let upload = item.uploadRequest { out.append(.attachmentAnswered(requestID: upload, .committed(event))) }
             for (connection, var subscription) in live.subscribers where !subscription.catchingUp {
                 guard subscription.deliveredSeq < event.seq else { continue }
                 if let end = subscription.endsAfterSeq, event.seq > end {

@@ -55,6 +55,10 @@ extension ChatEngine {
             }
         }
         for item in withdrawn {
+            if let upload = item.uploadRequest {
+                out.append(.attachmentAnswered(requestID: upload, .refused(ChatError(
+                    .storageFailed, "The attachment could not be saved; nothing was stored. Send it again."))))
+            }
             guard let origin = item.origin, connections[origin] != nil else { continue }
             refuse(origin, .storageFailed, "Your message could not be saved; nothing was stored. Send it again.",
                    ref: item.clientID)

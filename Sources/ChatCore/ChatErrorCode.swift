@@ -61,6 +61,10 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
     case payloadTooLarge = "payload_too_large"
+    /// An upload whose content is not an allowed kind (PNG, JPEG, GIF, WebP, PDF, UTF-8 text), whatever its name.
+    case unsupportedAttachment = "unsupported_attachment"
+    /// An upload without `Content-Length` (uploads are refused by size before they are read).
+    case lengthRequired = "length_required"
     case internalError = "internal_error"
 }
 

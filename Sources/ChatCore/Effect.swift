@@ -23,4 +23,7 @@ public enum Effect: Sendable, Equatable {
     /// Create a ticket off the service thread; answer with `ChatEngine.ticketCreated` or `ticketCreationFailed`.
     /// When `notifyOnCall` is set, alert on-call staff once it exists.
     case createTicket(TicketRequest)
+    /// The HTTP upload `requestID` asked for an `attachment` event: committed (answer 201 with the event) or
+    /// refused (answer with the error; the uploaded file's row was never written).
+    case attachmentAnswered(requestID: UInt64, AttachmentOutcome)
 }

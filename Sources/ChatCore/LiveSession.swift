@@ -64,6 +64,8 @@ struct PendingEvent {
     /// The connection that sent it and the client id to acknowledge (nil for server-made events).
     var origin: ConnectionID?
     var clientID: String?
+    /// The HTTP upload that asked for this event: answered (`attachmentAnswered`) once it commits.
+    var uploadRequest: UInt64? = nil
 }
 
 /// How far a connection has been given a session's events.

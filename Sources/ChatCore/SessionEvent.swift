@@ -40,6 +40,8 @@ public enum SessionEventKind: String, Sendable, Equatable, Codable {
     /// A staff-only note in the chat: an agent's internal note, or a supervisor's whisper to the agent. Never sent
     /// to the customer, in no frame, replay or transcript.
     case note
+    /// A file (image, PDF, text log) uploaded into the chat; `attachment` describes it, `text` is its file name.
+    case attachment
 
     /// Who may receive events of this kind among those who may read the chat (see `SessionAccess`).
     public var audience: Audience { self == .note ? .staffOnly : .everyone }
@@ -93,10 +95,14 @@ public struct SessionEvent: Sendable, Equatable, Codable {
     public var ticketNumber: Int64?
     /// The professional-services proposal of `.servicesProposed` / `.servicesAccepted` / `.servicesDeclined`.
     public var proposal: ServicesProposal?
+    /// The file of an `.attachment` event.
+    public var attachment: AttachmentInfo?
 
     public init(sessionID: SessionID, seq: Seq, at: Date, kind: SessionEventKind, author: Participant,
                 text: String? = nil, clientMessageID: String? = nil, agent: StaffRef? = nil, reason: String? = nil,
-                ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil) {
+                ticketNumber: Int64? = nil, proposal: ServicesProposal? = nil,
+                attachment: AttachmentInfo? = nil) {
+        self.attachment = attachment
         self.sessionID = sessionID
         self.seq = seq
         self.at = at

@@ -28,6 +28,10 @@ enum APIRoute: Equatable {
     case ticket(String)
     case ticketReplies(String)
     case ticketStatus(String)
+    /// `POST /api/transcripts/{id}/attachments?name=`: upload a file into an open chat (streamed body).
+    case transcriptAttachments(String)
+    /// `GET /api/attachments/{chat}-{seq}`: download one.
+    case attachment(String)
     /// `/api/tickets/{n}/notes`: internal notes (staff).
     case ticketNotes(String)
     /// `/api/tickets/{n}/assignee` (staff).
@@ -60,6 +64,9 @@ enum APIRoute: Equatable {
             self = .transcriptListExport
         case 3 where segments[0] == "api" && segments[1] == "transcripts": self = .transcript(segments[2])
         case 3 where segments[0] == "api" && segments[1] == "canned-replies": self = .cannedReply(segments[2])
+        case 3 where segments[0] == "api" && segments[1] == "attachments": self = .attachment(segments[2])
+        case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "attachments":
+            self = .transcriptAttachments(segments[2])
         case 4 where segments[0] == "api" && segments[1] == "transcripts" && segments[3] == "export":
             self = .transcriptExport(segments[2])
         case 3 where segments[0] == "api" && segments[1] == "tickets": self = .ticket(segments[2])
@@ -81,10 +88,11 @@ enum APIRoute: Equatable {
 
     func allows(_ method: HTTPMethod) -> Bool {
         switch self {
-        case .login, .logout, .ticketReplies, .ticketStatus, .ticketNotes, .ticketAssignee, .transcriptRating:
+        case .login, .logout, .ticketReplies, .ticketStatus, .ticketNotes, .ticketAssignee, .transcriptRating,
+             .transcriptAttachments:
             return method == .post
         case .health, .metrics, .me, .transcripts, .search, .analytics, .analyticsCSV, .transcript, .transcriptContext,
-             .ticket, .transcriptListExport, .transcriptExport, .organizations, .audit, .staffList:
+             .ticket, .transcriptListExport, .transcriptExport, .organizations, .audit, .staffList, .attachment:
             return method == .get
         case .tickets, .cannedReplies: return method == .get || method == .post
         case .cannedReply: return method == .put || method == .delete

@@ -65,6 +65,10 @@ extension ChatServer {
             exportTranscript(request, sessionID)
         case .organizations:
             lookUpOrganizations(request)
+        case .transcriptAttachments(let id):
+            beginUpload(request, id)
+        case .attachment(let id):
+            downloadAttachment(request, id)
         case .audit:
             readAudit(request)
         case .tickets:

@@ -92,6 +92,7 @@ extension ChatServer {
     /// The client of a request went away unanswered: a queued password check for it is skipped.
     public func transport(_ t: WebSocketServer, didAbandon requestID: UInt64) {
         if bodyStreams.removeValue(forKey: requestID) != nil { return }
+        if abandonUpload(requestID) { return }
         guard pendingLogins.remove(requestID) != nil else { return }
         passwordChecks.abandon(requestID)
     }

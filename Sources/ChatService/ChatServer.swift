@@ -56,6 +56,12 @@ public final class ChatServer: @unchecked Sendable {
     /// Streamed HTTP bodies being produced a page at a time on the workers, by request id
     /// (`ChatServer+BodyStreams.swift`). Service thread only.
     var bodyStreams: [UInt64: PagedBody] = [:]
+    /// Uploads between their head and their answer, by request id (`ChatServer+Attachments.swift`). Service thread only.
+    var uploads: [UInt64: PendingUpload] = [:]
+    /// Writes, hashes and moves uploaded files: ONE thread, so the chunks of an upload stay in order.
+    let attachmentWriter = BlockingWorkers(count: 1, capacity: 100_000, name: "chatd.attachments")
+    /// Files adopted by uploads not settled yet. Attachment writer thread only.
+    let adoptedFiles = AdoptedFiles()
     /// Login attempts per address and username. Service thread only.
     var loginThrottle: LoginThrottle
     /// Logins whose password check is queued or running, by HTTP request id. Service thread only.
@@ -157,6 +163,7 @@ public final class ChatServer: @unchecked Sendable {
     public func start() throws -> Int {
         writer.start()
         workers.start()
+        attachmentWriter.start()
         passwordChecks.start()
         onCall?.start()
         onCallOutbox?.start()
@@ -175,6 +182,7 @@ public final class ChatServer: @unchecked Sendable {
         transport.run()
         writer.stop()
         workers.stop()
+        attachmentWriter.stop()
         onCallOutbox?.stop()
         passwordChecks.stop()
         revocations.stop()
@@ -230,6 +238,8 @@ public final class ChatServer: @unchecked Sendable {
                 transport.close(connection, code: code, reason: reason)
             case .createTicket(let request):
                 createRequestedTicket(request)
+            case let .attachmentAnswered(requestID, outcome):
+                attachmentAnswered(requestID, outcome)
             }
         }
         rearmTimer()

@@ -43,6 +43,9 @@ enum HTTPReplies {
         case .illegalTransition, .ticketClosed, .chatNotClosed, .ratingLocked, .shortcutTaken: return 409
         case .methodNotAllowed: return 405
         case .payloadTooLarge, .messageTooLong: return 413
+        case .unsupportedAttachment: return 415
+        case .lengthRequired: return 411
+        case .sessionClosed: return 409
         case .rateLimited, .loginThrottled: return 429
         case .helloTimeout: return 408
         case .serverBusy, .storageFailed: return 503

@@ -84,7 +84,9 @@ enum TranscriptExportFormat: String, Sendable, CaseIterable {
             for event in events {
                 let body = event.text ?? event.kind.rawValue.replacingOccurrences(of: "_", with: " ")
                 let indented = body.replacingOccurrences(of: "\n", with: "\n    ")
-                if Self.isMessage(event) {
+                if let file = Self.attachmentLine(event) {
+                    out += "[\(ISOTime.format(event.at))] \(event.author.name) (\(event.author.role.rawValue)) attached \(file)\n"
+                } else if Self.isMessage(event) {
                     out += "[\(ISOTime.format(event.at))] \(event.author.name) (\(event.author.role.rawValue)): \(indented)\n"
                 } else {
                     out += "[\(ISOTime.format(event.at))] * \(indented)\n"
@@ -106,7 +108,8 @@ enum TranscriptExportFormat: String, Sendable, CaseIterable {
             for event in events {
                 let kind = h(event.kind.rawValue)
                 let who = Self.isMessage(event) ? "\(h(event.author.name)) (\(h(event.author.role.rawValue)))" : "·"
-                let text = event.text.map(h) ?? kind.replacingOccurrences(of: "_", with: " ")
+                let text = Self.attachmentLine(event).map { "attached " + h($0) }
+                    ?? event.text.map(h) ?? kind.replacingOccurrences(of: "_", with: " ")
                 out += "<li class=\"\(Self.isMessage(event) ? "message" : "system") \(kind)\"><span class=\"at\">\(h(ISOTime.format(event.at)))</span> <span class=\"who\">\(who)</span> <span class=\"text\">\(text)</span></li>\n"
             }
             return Array(out.utf8)
@@ -121,7 +124,19 @@ enum TranscriptExportFormat: String, Sendable, CaseIterable {
         }
     }
 
-    static func isMessage(_ event: SessionEvent) -> Bool { event.kind == .message || event.kind == .requested }
+    static func isMessage(_ event: SessionEvent) -> Bool {
+        event.kind == .message || event.kind == .requested || event.kind == .attachment
+    }
+
+    /// "name (size, type[, WxH]) <download path>" for an `attachment` event (the file itself is not embedded).
+    static func attachmentLine(_ event: SessionEvent) -> String? {
+        guard let file = event.attachment else { return nil }
+        let size = file.size < 1024 ? "\(file.size) B" : file.size < 1 << 20
+            ? String(format: "%.1f KB", Double(file.size) / 1024) : String(format: "%.1f MB", Double(file.size) / 1048576)
+        let dimensions = file.width.flatMap { w in file.height.map { ", \(w)x\($0)" } } ?? ""
+        return "\(file.name) (\(size), \(file.type)\(dimensions)) /api/attachments/"
+            + AttachmentInfo.downloadID(sessionID: event.sessionID, seq: event.seq)
+    }
 
     static func escape(_ text: String) -> String {
         var out = ""

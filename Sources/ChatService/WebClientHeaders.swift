@@ -2,14 +2,14 @@ import ChatTransport
 
 /// The security headers of the WebClient's static pages (docs/PROTOCOL.md §7a). Pure; safe from any thread.
 ///
-/// Every page: a Content-Security-Policy that allows only same-origin scripts, styles, images (and `data:` images),
+/// Every page: a Content-Security-Policy that allows only same-origin scripts, styles, images (and `data:` and `blob:` images: attachments are fetched with the token and shown through object URLs),
 /// connections (fetch and the WebSocket) and forms, no plugins and no `<base>`; `Referrer-Policy: no-referrer`; the
 /// transport adds `X-Content-Type-Options: nosniff`. Framing: the agent console, the supervisor view and everything
 /// else may not be framed at all (`frame-ancestors 'none'`, `X-Frame-Options: DENY`); the customer widget and the
 /// demo host page may be framed by this origin and the configured `widgetFrameAncestors`.
 enum WebClientHeaders {
     static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; "
-        + "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        + "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
         + "form-action 'self'"
     /// Path prefixes of the pages a product may embed.
     static let embeddablePrefixes = ["/widget/", "/demo/"]

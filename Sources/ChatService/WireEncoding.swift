@@ -120,6 +120,21 @@ enum WireEncoding {
         if let reason = event.reason { json.field("reason", reason) }
         if let ticketNumber = event.ticketNumber { json.field("ticketNumber", ticketNumber) }
         if let proposal = event.proposal { json.key("proposal"); write(proposal, into: &json) }
+        if let file = event.attachment { json.key("attachment"); write(file, of: event, into: &json) }
+        json.endObject()
+    }
+
+    /// An `attachment` event's file: its download id and URL, name, size, sniffed type, image dimensions.
+    static func write(_ file: AttachmentInfo, of event: SessionEvent, into json: inout JSONWriter) {
+        let id = AttachmentInfo.downloadID(sessionID: event.sessionID, seq: event.seq)
+        json.beginObject()
+        json.field("id", id)
+        json.field("url", "/api/attachments/\(id)")
+        json.field("name", file.name)
+        json.field("size", file.size)
+        json.field("type", file.type)
+        if let width = file.width { json.field("width", width) }
+        if let height = file.height { json.field("height", height) }
         json.endObject()
     }
 

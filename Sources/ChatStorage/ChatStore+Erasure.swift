@@ -28,6 +28,7 @@ extension ChatStore {
     /// it (safe while the server runs).
     public func eraseContact(organizationID: OrganizationID, contactID: ContactID) throws -> ErasureReport {
         let erased = Self.erasedText
+        var theirFiles: Set<String> = []
         let searchThrough = try search.indexedThrough()
         var sessionIDs: [Int64] = []
         let report = try dbPool.write { db -> ErasureReport in
@@ -47,10 +48,21 @@ extension ChatStore {
                 try search.remove(documents: try searchDocuments(db, sessionID: id, onlyEventIDs: theirs, through: searchThrough),
                                   headersOf: [])
                 if !theirs.isEmpty {
+                    let ids = theirs.map(String.init).joined(separator: ",")
                     try db.execute(sql: """
                         UPDATE events SET text = CASE WHEN text IS NULL THEN NULL ELSE ? END, author_name = ?
-                        WHERE id IN (\(theirs.map(String.init).joined(separator: ",")))
+                        WHERE id IN (\(ids))
                         """, arguments: [erased, erased])
+                    // Files they attached go with their words (v17-attachments): the rows now, the files once no
+                    // other chat uses them (after the commit, below).
+                    theirFiles.formUnion(try String.fetchAll(db, sql: """
+                        SELECT a.sha256 FROM attachments a JOIN events e ON e.session_id = a.session_id AND e.seq = a.seq
+                        WHERE e.id IN (\(ids))
+                        """))
+                    try db.execute(sql: """
+                        DELETE FROM attachments WHERE session_id = ? AND seq IN (SELECT seq FROM events WHERE id IN (\(ids)))
+                        """, arguments: [id])
+                    try db.execute(sql: "UPDATE events SET attachment = NULL WHERE id IN (\(ids)) AND attachment IS NOT NULL")
                 }
                 events += theirs.count
                 try db.execute(sql: """
@@ -85,6 +97,7 @@ extension ChatStore {
                 try search.replaceHeader(id, text: text)
             }
         }
+        attachmentFiles.remove(try theirFiles.filter { try attachmentUses(sha256: $0) == 0 })
         return report
     }
 

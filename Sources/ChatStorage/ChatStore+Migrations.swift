@@ -193,6 +193,7 @@ extension ChatStore {
         registerAuditMigration(&migrator)
         registerSearchFileMigration(&migrator)
         registerTicketWorkMigration(&migrator)
+        registerAttachmentsMigration(&migrator)
         return migrator
     }
 }

@@ -9,6 +9,9 @@ extension ChatStore {
     /// yet indexed waits for the next run (it closed seconds ago, not days). Tickets made from a chat stay (they
     /// have their own retention) and keep its number.
     ///
+    /// Attachment files (`attachmentFiles`) that no remaining chat uses are deleted once the transaction has
+    /// committed; a file another chat attached too stays.
+    ///
     /// Blocking; call it from a worker thread in small batches (each is one short write transaction beside the
     /// group-commit writer's).
     public func deleteClosedChats(closedBefore cutoff: Date, limit: Int) throws -> Int {
@@ -26,9 +29,19 @@ extension ChatStore {
             return (ids, try ids.flatMap { try searchDocuments(db, sessionID: $0, through: searchThrough) })
         }
         try search.remove(documents: documents, headersOf: ids)
-        try dbPool.write { db in
-            for id in ids { try Self.deleteSession(db, id) }
+        let unusedFiles = try dbPool.write { db -> [String] in
+            var hashes: Set<String> = []
+            for id in ids {
+                hashes.formUnion(try String.fetchAll(db, sql: "SELECT sha256 FROM attachments WHERE session_id = ?",
+                                                     arguments: [id]))
+                try Self.deleteSession(db, id)
+            }
+            return try hashes.filter { hash in
+                try Int.fetchOne(db, sql: "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1", arguments: [hash]) == nil
+            }
         }
+        // After the commit: a file is deleted only once no remaining chat's row names it.
+        attachmentFiles.remove(unusedFiles)
         return ids.count
     }
 
@@ -37,6 +50,7 @@ extension ChatStore {
         for sql in ["DELETE FROM events WHERE id IN (SELECT event_id FROM event_index WHERE session_id = ?)",
                     "DELETE FROM event_index WHERE session_id = ?", "DELETE FROM session_agents WHERE session_id = ?",
                     "DELETE FROM read_markers WHERE session_id = ?", "DELETE FROM service_orders WHERE session_id = ?",
+                    "DELETE FROM attachments WHERE session_id = ?",
                     "DELETE FROM sessions WHERE id = ?"] {
             try db.execute(sql: sql, arguments: [id])
         }

@@ -26,6 +26,7 @@ struct PreparedWrites {
     private var upsertReadMarker: Statement?
     private var insertServiceOrder: Statement?
     private var upsertStaffStatus: Statement?
+    private var insertAttachment: Statement?
     /// The id the next appended event gets; read from the database at the first append of the transaction.
     private var nextEventID: Int64?
     /// Events appended through this value.
@@ -67,6 +68,10 @@ struct PreparedWrites {
             appendedEvents += 1
             appendedSeqs[event.sessionID] = event.seq
             if let agent = event.agent { pendingAgents.insert(SessionAgent(sessionID: event.sessionID, agentID: agent.id)) }
+            if let file = event.attachment {
+                try statement(&insertAttachment, Self.insertAttachmentSQL).execute(arguments: [
+                    event.sessionID, event.seq, file.sha256, file.name, file.type, file.size])
+            }
         case .createSession(let record):
             try statement(&insertSession, SessionRow.insertSQL)
                 .execute(arguments: SessionRow.insertArguments(record))
@@ -112,6 +117,10 @@ struct PreparedWrites {
             pendingAgents.removeAll(keepingCapacity: true)
         }
     }
+
+    static let insertAttachmentSQL = """
+        INSERT INTO attachments (session_id, seq, sha256, name, type, size) VALUES (?, ?, ?, ?, ?, ?)
+        """
 
     static func firstFreeEventID(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: """

@@ -13,6 +13,8 @@ final class HTTPExchange {
     /// The body went over `maxHTTPBodyBytes`: the rest is read and discarded, then 413 is sent.
     var bodyTooLarge = false
     var delivered = false
+    /// Set when the body is streamed to the delegate instead of buffered (WebSocketServer+RequestStream.swift).
+    var requestBody: HTTPRequestBodyStream?
 
     var response: HTTPResponse?
     /// Set by ``WebSocketServer/beginStream(to:status:contentType:headers:)`` instead of `response`.
@@ -33,6 +35,12 @@ final class HTTPExchange {
         self.path = path
         self.query = query
         self.headers = headers
+    }
+
+    /// The head alone, for a streamed body.
+    var headRequest: HTTPRequest {
+        HTTPRequest(id: id, method: method, path: path, query: query, headers: headers, body: [],
+                    peerAddress: peerAddress, bodyIsStreamed: true)
     }
 
     var request: HTTPRequest {

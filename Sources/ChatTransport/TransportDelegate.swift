@@ -29,6 +29,15 @@ public protocol TransportDelegate: AnyObject {
     func transport(_ t: WebSocketServer, streamDidDrain requestID: UInt64)
     /// The housekeeping timer set with ``WebSocketServer/scheduleHousekeeping(after:)`` fired. Default: nothing.
     func transportHousekeepingDue(_ t: WebSocketServer)
+    /// Streamed uploads (WebSocketServer+RequestStream.swift): the byte limit under which this request's body is
+    /// streamed to the delegate in chunks, or nil to buffer it whole as usual. Default: nil.
+    func transport(_ t: WebSocketServer, streamedBodyLimitFor request: HTTPRequest) -> Int?
+    /// The next chunk of a streamed body, in order. Report it consumed with
+    /// ``WebSocketServer/requestBodyConsumed(_:chunks:)`` (flow control). Default: nothing.
+    func transport(_ t: WebSocketServer, didReceiveBodyChunk bytes: [UInt8], of requestID: UInt64)
+    /// The streamed body ended: `complete` false when it went over the limit (the transport answers 413 itself).
+    /// Default: nothing.
+    func transport(_ t: WebSocketServer, didEndBodyOf requestID: UInt64, complete: Bool)
 }
 
 extension TransportDelegate {
@@ -41,6 +50,10 @@ extension TransportDelegate {
     public func transport(_ t: WebSocketServer, didAbandon requestID: UInt64) {}
 
     public func transportHousekeepingDue(_ t: WebSocketServer) {}
+
+    public func transport(_ t: WebSocketServer, streamedBodyLimitFor request: HTTPRequest) -> Int? { nil }
+    public func transport(_ t: WebSocketServer, didReceiveBodyChunk bytes: [UInt8], of requestID: UInt64) {}
+    public func transport(_ t: WebSocketServer, didEndBodyOf requestID: UInt64, complete: Bool) {}
 
     public func transport(_ t: WebSocketServer, streamDidDrain requestID: UInt64) {}
 

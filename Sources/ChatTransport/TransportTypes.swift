@@ -103,10 +103,13 @@ public struct HTTPRequest: Sendable {
     public let body: [UInt8]
     /// The client's IP address as text ("127.0.0.1", "::1"); empty if lws could not tell.
     public let peerAddress: String
+    /// The body follows in chunks (``TransportDelegate/transport(_:didReceiveBodyChunk:of:)``); `body` is empty.
+    public let bodyIsStreamed: Bool
 
     public init(id: UInt64, method: HTTPMethod, path: String, query: [String: String],
-                headers: [String: String], body: [UInt8], peerAddress: String = "") {
+                headers: [String: String], body: [UInt8], peerAddress: String = "", bodyIsStreamed: Bool = false) {
         self.peerAddress = peerAddress
+        self.bodyIsStreamed = bodyIsStreamed
         self.id = id
         self.method = method
         self.path = path

@@ -60,6 +60,7 @@ extension WebSocketServer {
         exchanges[id] = exchange
 
         var contentLength = 0
+        var declaredLength: Int?
         if let header = headerString(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) {
             // lws reads "-5" as a huge unsigned length and would wait for that body: drop such a request.
             guard let n = Int(header.trimmingCharacters(in: " \t")), n >= 0 else {
@@ -69,7 +70,9 @@ extension WebSocketServer {
                 return -1
             }
             contentLength = n
+            declaredLength = n
         }
+        if let handled = beginStreamedBody(exchange, contentLength: declaredLength, pss: pss) { return handled }
         if contentLength > 0 {
             // lws now delivers LWS_CALLBACK_HTTP_BODY pieces, then LWS_CALLBACK_HTTP_BODY_COMPLETION.
             if contentLength > config.maxHTTPBodyBytes { exchange.bodyTooLarge = true }
@@ -82,6 +85,7 @@ extension WebSocketServer {
 
     func httpBodyChunk(_ pss: UnsafeMutablePointer<chat_lws_pss>?, _ input: UnsafeMutableRawPointer?, _ len: Int) {
         guard let exchange = exchange(pss), !exchange.bodyTooLarge, let input else { return }
+        if let stream = exchange.requestBody { return streamedBodyChunk(exchange, stream, input, len) }
         if exchange.body.count + len > config.maxHTTPBodyBytes {
             // Keep reading (and dropping) the rest so the connection stays in step, then answer 413.
             exchange.bodyTooLarge = true
@@ -92,6 +96,12 @@ extension WebSocketServer {
     }
 
     func httpBodyComplete(_ pss: UnsafeMutablePointer<chat_lws_pss>?) {
+        if let exchange = exchange(pss), let stream = exchange.requestBody { return endStreamedBody(exchange, stream) }
+        if let exchange = exchange(pss), exchange.bodyTooLarge, exchange.response != nil {
+            // A streamed upload refused by its Content-Length (WebSocketServer+RequestStream.swift): the body is read.
+            lws_callback_on_writable(exchange.wsi)
+            return
+        }
         guard let exchange = exchange(pss), !exchange.delivered else { return }
         if exchange.bodyTooLarge {
             logger.notice("HTTP body too large", metadata: [

@@ -426,6 +426,8 @@ public final class WebSocketServer: @unchecked Sendable {
         guard !isTearingDown, let exchange = exchanges[requestID], exchange.response == nil,
               exchange.stream == nil else { return }
         exchange.response = response
+        // A streamed upload is answered once its body has ended (WebSocketServer+RequestStream.swift).
+        if exchange.requestBody?.isComplete == false { return }
         lws_callback_on_writable(exchange.wsi)
     }
 

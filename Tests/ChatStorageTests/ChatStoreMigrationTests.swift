@@ -9,7 +9,7 @@ final class ChatStoreMigrationTests: StorageTestCase {
         let store = try makeStore()
         XCTAssertTrue(FileManager.default.fileExists(atPath: databasePath))
         XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-search-file", "v16-ticket-work"])
+                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-search-file", "v16-ticket-work", "v17-attachments"])
 
         let tables = try store.dbPool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -51,7 +51,7 @@ final class ChatStoreMigrationTests: StorageTestCase {
         }
         let reopened = try makeStore()
         XCTAssertEqual(try reopened.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-search-file", "v16-ticket-work"])
+                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-search-file", "v16-ticket-work", "v17-attachments"])
         XCTAssertEqual(try reopened.organization(id: "acme")?.planID, "hv")
         XCTAssertEqual(try reopened.session(id: 1), Fixture.session(1))
         XCTAssertEqual(try reopened.events(sessionID: 1), [Fixture.message(1, seq: 1)])

@@ -229,7 +229,7 @@ final class TicketStoreTests: StorageTestCase {
         }
         let store = try makeStore()
         XCTAssertEqual(try store.appliedMigrations(), ["v1-core", "v2-tickets", "v3-chat-policy", "v4-ledgers", "v5-oncall-outbox", "v6-staff-access",
-                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-search-file", "v16-ticket-work"])
+                                                       "v7-session-aggregates", "v8-lean-events", "v9-event-log", "v10-search", "v11-satisfaction", "v12-canned-replies", "v13-search-header", "v14-audit", "v15-search-file", "v16-ticket-work", "v17-attachments"])
         let acme = try store.organization(id: "acme")
         XCTAssertEqual(acme?.planID, "hv")
         XCTAssertEqual(acme?.authorizedContacts, ["c1"])

@@ -31,6 +31,10 @@ final class RecordingDelegate: TransportDelegate, @unchecked Sendable {
     var onWake: ((WebSocketServer) -> Void)?
     var onTimer: ((WebSocketServer) -> Void)?
     var onStreamDrain: ((WebSocketServer, UInt64) -> Void)?
+    /// Streamed request bodies (HTTPUploadStreamTests): the limit for a request head (nil: buffer as usual).
+    var onBodyLimit: ((HTTPRequest) -> Int?)?
+    var onBodyChunk: ((WebSocketServer, UInt64, [UInt8]) -> Void)?
+    var onBodyEnd: ((WebSocketServer, UInt64, Bool) -> Void)?
 
     var events: [TransportEvent] { condition.withLock { log } }
 
@@ -91,6 +95,12 @@ final class RecordingDelegate: TransportDelegate, @unchecked Sendable {
     func transportHousekeepingDue(_ t: WebSocketServer) { record(.housekeeping) }
 
     func transport(_ t: WebSocketServer, streamDidDrain requestID: UInt64) { onStreamDrain?(t, requestID) }
+
+    func transport(_ t: WebSocketServer, streamedBodyLimitFor request: HTTPRequest) -> Int? { onBodyLimit?(request) }
+    func transport(_ t: WebSocketServer, didReceiveBodyChunk bytes: [UInt8], of requestID: UInt64) {
+        onBodyChunk?(t, requestID, bytes)
+    }
+    func transport(_ t: WebSocketServer, didEndBodyOf requestID: UInt64, complete: Bool) { onBodyEnd?(t, requestID, complete) }
 }
 
 extension Array where Element == TransportEvent {

@@ -5,6 +5,7 @@ import { el, formatClock, formatDuration, replaceChildren } from "../js/dom.js";
 import { attachChatExtras, renderNote } from "./chat-extras.js";
 import { explainEvent, mayEndHold } from "./explain.js";
 import { TransferControl } from "./transfer-control.js";
+import { installAttachControls, withAttachment } from "../js/attachments.js";
 
 /**
  * The policy's professional-service rates, from the staff `welcome` frame (`serviceRates`); set by the console
@@ -117,6 +118,8 @@ export class ChatView {
       this.input,
       el("span", { id: `compose-hint-${id}`, class: "visually-hidden" }, "Enter sends, Shift+Enter adds a new line."),
       this.sendButton);
+    this.attach = installAttachControls({ composer: this.composer, input: this.input, before: this.sendButton,
+      context: () => ({ sessionId: this.id, token: this.app.auth.token }) });
 
     this.actions = this.buildActions();
     attachChatExtras(this); // note mode, canned replies, context panel (chat-extras.js)
@@ -356,12 +359,13 @@ export class ChatView {
     const author = event.author ?? {};
     const when = formatClock(event.at);
     if (event.kind === "note") return renderNote(this, event);
-    if (event.kind === "message" || event.kind === "requested") {
+    if (event.kind === "message" || event.kind === "requested" || event.kind === "attachment") {
       const own = author.role !== "customer" && Number(author.id) === Number(this.app.me.id);
       const who = own ? "You" : author.name || author.role;
       const item = el("li", { class: `msg msg-${author.role}`, dataset: { seq: event.seq } },
         el("div", { class: "meta" }, `${who} · ${when}`, event.kind === "requested" ? " · opened the chat" : ""),
         el("p", { class: "text" }, event.text ?? ""));
+      if (event.kind === "attachment") withAttachment(item, event, this.app.auth.token, ".text");
       if (author.role !== "customer") {
         item.append(el("div", { class: "receipt" }, event.seq <= this.customerReadSeq ? "Read" : ""));
       }

@@ -2,6 +2,7 @@
 // (the customer's rating, when there is one) and service orders; the events a page at a time (GET /api/transcripts/{id}
 // ?afterSeq=, more as one scrolls); exports as text, JSON and a print page. Opens at its top, or at a search hit:
 // the pages up to that event are loaded and it is scrolled into view, marked.
+import { attachmentBody } from "../js/attachments.js";
 import { api, el, formatDateTime, replaceChildren } from "../js/dom.js";
 import { download, formatBytes } from "./downloads.js";
 
@@ -192,6 +193,7 @@ export class TranscriptReader {
       const p = e.proposal;
       extra.push(el("div", {}, `${p.description} — ${p.rate} ${p.currency} ${p.hourlyRate}/h × ${p.estimateHours} h`));
     }
+    if (e.attachment) extra.push(attachmentBody(e, this.token));
     const who = author.role === "system" ? "System" : `${author.name ?? ""} (${author.role ?? ""})`;
     return el("li", { class: message ? "message" : "system", dataset: { seq: e.seq, kind: e.kind } },
       el("div", { class: "kind" }, `#${e.seq} · ${e.kind.replaceAll("_", " ")} · ${formatDateTime(e.at)} · ${who}`),

@@ -10,6 +10,7 @@ import { explainRefusal, TICKET_ALTERNATIVE } from "./explain.js";
 import { describeWait, unavailableReason } from "./availability.js";
 import { MyTickets } from "./my-tickets.js";
 import { ChatRating } from "./rating.js";
+import { installAttachControls, withAttachment } from "../js/attachments.js";
 
 const TYPING_REPEAT_MS = 3000; // resend "typing: true" at most this often while the customer types
 const TYPING_IDLE_MS = 4000; // "typing: false" after this long without a keystroke
@@ -691,6 +692,8 @@ export class ChatWidget {
       el("button", { type: "button", class: "cw-primary cw-new-chat", onclick: () => this.newChat() }, "Start a new chat"));
     const endChat = el("button", { type: "button", class: "cw-link", onclick: () => this.endChat() }, "End chat");
     this.chatView = { status, wait, budget, ticket, transcript, typing, input, send, composer, closedFooter, endChat, typingTimer: 0 };
+    this.chatView.attach = installAttachControls({ composer, input, before: send, context: () =>
+      (this.sessionId !== null && this.sessionState !== "closed" ? { sessionId: this.sessionId, token: this.token } : null) });
     this.show("chat",
       el("div", { class: "cw-chat-head" }, status, endChat),
       wait, budget, ticket, transcript, typing, composer, closedFooter);
@@ -745,6 +748,7 @@ export class ChatWidget {
     const canWrite = !closed && this.sessionId !== null && this.conn.state !== "auth_failed";
     view.input.disabled = !canWrite;
     view.send.disabled = !canWrite;
+    view.attach?.setEnabled(canWrite);
     if (closed) {
       view.typing.textContent = "";
       const focus = document.activeElement;
@@ -856,6 +860,9 @@ export class ChatWidget {
       case "requested":
       case "message":
         item = this.messageItem(event, false);
+        break;
+      case "attachment":
+        item = withAttachment(this.messageItem(event, false), event, this.token, ".cw-msg-text");
         break;
       case "conversion_offered":
         item = this.offerItem(event);

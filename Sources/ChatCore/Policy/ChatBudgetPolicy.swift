@@ -9,16 +9,19 @@ public struct ChatBudgetPolicy: Sendable, Equatable, Codable {
     /// A customer waiting in the queue this long is offered a ticket (keep waiting or convert); supervisors see a
     /// long-wait alert. 0 disables the offer.
     public var maxQueueMinutes: Double
+    /// The largest file a customer or agent may attach to a chat, in bytes (default 10 MB).
+    public var maxAttachmentBytes: Int
 
     public init(quickQuestionMinutes: Double = 15, warningMinutesLeft: Double = 3, routeOutsideHours: Bool = false,
-                maxQueueMinutes: Double = 5) {
+                maxQueueMinutes: Double = 5, maxAttachmentBytes: Int = 10 * 1024 * 1024) {
+        self.maxAttachmentBytes = maxAttachmentBytes
         self.quickQuestionMinutes = quickQuestionMinutes
         self.warningMinutesLeft = warningMinutesLeft
         self.routeOutsideHours = routeOutsideHours
         self.maxQueueMinutes = maxQueueMinutes
     }
 
-    enum CodingKeys: String, CodingKey { case quickQuestionMinutes, warningMinutesLeft, routeOutsideHours, maxQueueMinutes }
+    enum CodingKeys: String, CodingKey { case quickQuestionMinutes, warningMinutesLeft, routeOutsideHours, maxQueueMinutes, maxAttachmentBytes }
 
     /// Every key is optional; a missing one keeps its default.
     public init(from decoder: any Decoder) throws {
@@ -28,7 +31,8 @@ public struct ChatBudgetPolicy: Sendable, Equatable, Codable {
             quickQuestionMinutes: try c.decodeIfPresent(Double.self, forKey: .quickQuestionMinutes) ?? defaults.quickQuestionMinutes,
             warningMinutesLeft: try c.decodeIfPresent(Double.self, forKey: .warningMinutesLeft) ?? defaults.warningMinutesLeft,
             routeOutsideHours: try c.decodeIfPresent(Bool.self, forKey: .routeOutsideHours) ?? defaults.routeOutsideHours,
-            maxQueueMinutes: try c.decodeIfPresent(Double.self, forKey: .maxQueueMinutes) ?? defaults.maxQueueMinutes)
+            maxQueueMinutes: try c.decodeIfPresent(Double.self, forKey: .maxQueueMinutes) ?? defaults.maxQueueMinutes,
+            maxAttachmentBytes: try c.decodeIfPresent(Int.self, forKey: .maxAttachmentBytes) ?? defaults.maxAttachmentBytes)
     }
 }
 

@@ -107,6 +107,9 @@ public enum PolicyLoader {
                 throw ConfigurationError("retention: \(name) must be between 1 and 36500 days (leave it out to keep forever)")
             }
         }
+        guard policy.chat.maxAttachmentBytes >= 1024, policy.chat.maxAttachmentBytes <= 1 << 30 else {
+            throw ConfigurationError("chat: maxAttachmentBytes must be between 1024 and 1073741824")
+        }
         guard policy.chat.maxQueueMinutes >= 0, policy.chat.maxQueueMinutes.isFinite else {
             throw ConfigurationError("chat: maxQueueMinutes must be >= 0 (0 disables the long-wait offer)")
         }

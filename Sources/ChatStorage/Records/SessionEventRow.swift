@@ -21,6 +21,7 @@ struct SessionEventRow: FetchableRecord, TableRecord {
         case reason
         case ticketNumber = "ticket_number"
         case proposal
+        case attachment
     }
 
     var event: SessionEvent
@@ -46,18 +47,19 @@ struct SessionEventRow: FetchableRecord, TableRecord {
             agent: agentID.map { StaffRef(id: $0, name: row[Columns.agentName] ?? "") },
             reason: row[Columns.reason],
             ticketNumber: row[Columns.ticketNumber],
-            proposal: try ProposalJSON.decode(row[Columns.proposal]))
+            proposal: try ProposalJSON.decode(row[Columns.proposal]),
+            attachment: try AttachmentJSON.decode(row[Columns.attachment]))
     }
 
     static let insertSQL = """
         INSERT INTO events (id, session_id, seq, at, kind, author_role, author_id, author_name, text,
-                            client_msg_id, agent_id, agent_name, reason, ticket_number, proposal)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            client_msg_id, agent_id, agent_name, reason, ticket_number, proposal, attachment)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func insertArguments(_ event: SessionEvent, id: Int64) -> StatementArguments {
         [id, event.sessionID, event.seq, event.at.timeIntervalSince1970, event.kind.rawValue, event.author.role.rawValue,
          event.author.id, event.author.name, event.text, event.clientMessageID, event.agent?.id, event.agent?.name,
-         event.reason, event.ticketNumber, ProposalJSON.encode(event.proposal)]
+         event.reason, event.ticketNumber, ProposalJSON.encode(event.proposal), AttachmentJSON.encode(event.attachment)]
     }
 }
