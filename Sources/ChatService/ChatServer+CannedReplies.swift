@@ -62,8 +62,6 @@ extension ChatServer {
         blocking(request) {
             do {
                 return try work()
-            } catch let error as ChatError {
-                return { server in server.respond(request, HTTPReplies.error(error)) }
             } catch let error as StorageError where error.code == "shortcut_taken" {
                 return { server in server.respond(request, HTTPReplies.error(.shortcutTaken, error.message)) }
             } catch let error as StorageError where error.code == "not_found" {

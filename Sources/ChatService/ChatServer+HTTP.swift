@@ -176,6 +176,9 @@ extension ChatServer {
             let continuation: @Sendable (ChatServer) -> Void
             do {
                 continuation = try work()
+            } catch let error as ChatError {
+                // A refusal decided on the worker (access to a stored record, a rule): answered as such.
+                continuation = { server in server.respond(request, HTTPReplies.error(error)) }
             } catch let error as StorageError {
                 continuation = { server in server.respond(request, HTTPReplies.error(.internalError, error.message)) }
             } catch {

@@ -165,8 +165,6 @@ extension ChatServer {
         blocking(request) {
             do {
                 return try work()
-            } catch let error as ChatError {
-                return { server in server.respond(request, HTTPReplies.error(error)) }
             } catch let error as StorageError where error.code == "not_found" {
                 return { server in server.respond(request, HTTPReplies.error(.unknownTicket, error.message)) }
             }

@@ -21,12 +21,8 @@ extension ChatServer {
         authenticate(request) { server, principal in
             let store = server.store, policy = server.engine.policy, now = server.clock.now()
             server.blocking(request) {
-                guard let stored = try store.storedSession(id: id, staffCandidate: principal.staffID) else {
-                    return { server in server.respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id).")) }
-                }
-                guard SessionAccess.mayExportTranscript(principal, stored.record, handledBy: stored.handledBy) else {
-                    return { server in server.respond(request, HTTPReplies.error(.forbidden, "You may not export transcript \(id).")) }
-                }
+                let stored = try Self.storedTranscript(store, id, for: principal, verb: "export",
+                                                       may: SessionAccess.mayExportTranscript)
                 try store.record(AuditRecord.entry(principal, request, .transcriptExport, target: String(id),
                                                    detail: "format=\(format.rawValue)", at: now))
                 let header = try TranscriptHeader.load(stored, store: store, policy: policy)

@@ -62,12 +62,8 @@ extension ChatServer {
         authenticate(request) { server, principal in
             let store = server.store, policy = server.engine.policy, now = server.clock.now()
             server.blocking(request) {
-                guard let stored = try store.storedSession(id: id, staffCandidate: principal.staffID) else {
-                    return { server in server.respond(request, HTTPReplies.error(.notFound, "There is no transcript \(id).")) }
-                }
-                guard SessionAccess.mayReadTranscript(principal, stored.record, handledBy: stored.handledBy) else {
-                    return { server in server.respond(request, HTTPReplies.error(.forbidden, "You may not read transcript \(id).")) }
-                }
+                let stored = try Self.storedTranscript(store, id, for: principal, verb: "read",
+                                                       may: SessionAccess.mayReadTranscript)
                 try store.record(AuditRecord.entry(principal, request, .transcriptRead, target: String(id),
                                                    detail: "afterSeq=\(afterSeq)&limit=\(limit)", at: now))
                 let page = try store.historyPage(sessionID: id, afterSeq: afterSeq, limit: limit) { _ in true }
@@ -123,5 +119,21 @@ extension ChatServer {
             limit = value
         }
         return .success((afterSeq, limit))
+    }
+}
+
+extension ChatServer {
+    /// Worker thread: the stored chat `id` when `may` lets `principal` have its transcript; otherwise throws the
+    /// refusal (404 `not_found` for no such chat, 403 `forbidden` "You may not <verb> transcript N."), which
+    /// `blocking` answers. Access is decided from the session record before any event is read.
+    static func storedTranscript(_ store: ChatStore, _ id: SessionID, for principal: Principal, verb: String,
+                                 may: (Principal, ChatSessionRecord, Set<StaffID>) -> Bool) throws -> StoredSession {
+        guard let stored = try store.storedSession(id: id, staffCandidate: principal.staffID) else {
+            throw ChatError(.notFound, "There is no transcript \(id).")
+        }
+        guard may(principal, stored.record, stored.handledBy) else {
+            throw ChatError(.forbidden, "You may not \(verb) transcript \(id).")
+        }
+        return stored
     }
 }
