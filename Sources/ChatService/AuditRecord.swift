@@ -20,7 +20,7 @@ enum AuditRecord {
     }
 }
 
-extension ChatStore {
+extension StorageBackend {
     /// Appends the entry, if any (worker thread; see `ChatStore+Audit.swift`).
     func record(_ entry: AuditEntry?) throws {
         if let entry { try appendAudit([entry]) }

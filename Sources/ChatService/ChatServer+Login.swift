@@ -50,7 +50,7 @@ extension ChatServer {
 
     /// Worker thread (password queue): the password check, then the token on success. Never throws: storage
     /// failures become a 500 for this request.
-    private static func checkLogin(username: String, password: String, store: ChatStore, passwords: PasswordHasher,
+    private static func checkLogin(username: String, password: String, store: any StorageBackend, passwords: PasswordHasher,
                                    standIn: String, now: Date, ttl: Double) -> Result<(StaffAccount, String, Date), ChatError> {
         do {
             let account = try store.staffAccount(username: username)

@@ -61,12 +61,12 @@ extension ChatServer {
 
     /// The on-call part of an urgent ticket's creation, when a webhook is configured: a closure that reads the
     /// organization's name (on the worker) for the outbox row.
-    func onCallRequest(organizationID: OrganizationID, now: Date) -> (@Sendable () -> ChatStore.OnCallRequest)? {
+    func onCallRequest(organizationID: OrganizationID, now: Date) -> (@Sendable () -> OnCallRequest)? {
         guard onCallOutbox != nil else { return nil }
         let store = self.store, perDay = config.onCallAlertsPerOrganizationPerDay
         return {
             let name = (try? store.organization(id: organizationID))?.name ?? organizationID
-            return ChatStore.OnCallRequest(organizationName: name, perDay: perDay, now: now)
+            return OnCallRequest(organizationName: name, perDay: perDay, now: now)
         }
     }
 

@@ -172,7 +172,7 @@ extension ChatServer {
     }
 
     /// Worker thread: the ticket if it exists and `principal` may see it.
-    static func readableTicket(_ store: ChatStore, _ number: Int64, _ principal: Principal) throws -> Ticket {
+    static func readableTicket(_ store: any StorageBackend, _ number: Int64, _ principal: Principal) throws -> Ticket {
         guard let ticket = try store.ticket(number: number) else {
             throw ChatError(.unknownTicket, "There is no ticket \(number).")
         }

@@ -126,7 +126,7 @@ extension ChatServer {
     /// Worker thread: the stored chat `id` when `may` lets `principal` have its transcript; otherwise throws the
     /// refusal (404 `not_found` for no such chat, 403 `forbidden` "You may not <verb> transcript N."), which
     /// `blocking` answers. Access is decided from the session record before any event is read.
-    static func storedTranscript(_ store: ChatStore, _ id: SessionID, for principal: Principal, verb: String,
+    static func storedTranscript(_ store: any StorageBackend, _ id: SessionID, for principal: Principal, verb: String,
                                  may: (Principal, ChatSessionRecord, Set<StaffID>) -> Bool) throws -> StoredSession {
         guard let stored = try store.storedSession(id: id, staffCandidate: principal.staffID) else {
             throw ChatError(.notFound, "There is no transcript \(id).")

@@ -16,12 +16,12 @@ public final class ChatServer: @unchecked Sendable {
     public let config: ServerConfig
     let logger: Logger
     let clock: any WallClock
-    let store: ChatStore
+    let store: any StorageBackend
     let engine: ChatEngine
     let transport: WebSocketServer
     let mailbox: ServiceMailbox
     let workers: BlockingWorkers
-    var writer: GroupCommitWriter!
+    var writer: (any EventWriter)!
     let customerTokens: CustomerTokenVerifier
     let passwords: PasswordHasher
     /// Password checks for logins, on threads of their own (see `ChatServer+Login.swift`).
@@ -118,8 +118,8 @@ public final class ChatServer: @unchecked Sendable {
         searchIndexer = SearchIndexer(store: store, intervalSeconds: config.searchIndexIntervalSeconds, logger: logger)
         retention = RetentionSweeper(store: store, retention: policy.retention, intervalSeconds: config.retentionSweepSeconds,
                                      logger: logger, now: { [clock] in clock.now() })
-        writer = GroupCommitWriter(
-            store: store, capacity: config.writerCapacity, lingerSeconds: config.commitLingerMillis / 1000,
+        writer = store.makeWriter(
+            capacity: config.writerCapacity, lingerSeconds: config.commitLingerMillis / 1000,
             onCommit: { [unowned self] receipt in
                 self.mailbox.post { self.commitArrived(receipt) }
             },

@@ -11,14 +11,14 @@ import Logging
 /// Threading: `start`/`stop` from the server's owner thread; the sweep runs on its own thread (never the lws
 /// service thread). `now` is the server's domain clock, safe from any thread.
 final class RetentionSweeper: Sendable {
-    private let store: ChatStore
+    private let store: any StorageBackend
     private let retention: RetentionPolicy
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let batchSize: Int
     private let thread: IntervalThread
 
-    init(store: ChatStore, retention: RetentionPolicy, intervalSeconds: Double, batchSize: Int = 100, logger: Logger,
+    init(store: any StorageBackend, retention: RetentionPolicy, intervalSeconds: Double, batchSize: Int = 100, logger: Logger,
          now: @escaping @Sendable () -> Date) {
         self.store = store
         self.retention = retention

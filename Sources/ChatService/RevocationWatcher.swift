@@ -11,13 +11,13 @@ import Logging
 /// (the server posts it to the service thread's mailbox). `@unchecked Sendable`: `lastSeq` is touched only by the
 /// watcher thread.
 final class RevocationWatcher: @unchecked Sendable {
-    private let store: ChatStore
+    private let store: any StorageBackend
     private let logger: Logger
     private let thread: IntervalThread
     private var lastSeq: Int64
 
     /// - Parameter from: the latest revocation seq already dealt with (rows up to it are ignored).
-    init(store: ChatStore, intervalSeconds: Double, from seq: Int64, logger: Logger) {
+    init(store: any StorageBackend, intervalSeconds: Double, from seq: Int64, logger: Logger) {
         self.store = store
         self.lastSeq = seq
         self.logger = logger

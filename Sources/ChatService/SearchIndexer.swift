@@ -7,11 +7,11 @@ import Logging
 /// never holding the chat database's write lock). At start it also catches up after a crash or a restore (the index
 /// file remembers the last event it holds). Threading: `start`/`stop` from the server's owner thread.
 final class SearchIndexer: Sendable {
-    private let store: ChatStore
+    private let store: any StorageBackend
     private let logger: Logger
     private let thread: IntervalThread
 
-    init(store: ChatStore, intervalSeconds: Double, logger: Logger) {
+    init(store: any StorageBackend, intervalSeconds: Double, logger: Logger) {
         self.store = store
         self.logger = logger
         thread = IntervalThread(name: "chatd.search", intervalSeconds: intervalSeconds)

@@ -161,7 +161,7 @@ enum TranscriptExportFormat: String, Sendable, CaseIterable {
 final class TranscriptExportBody: PagedBody, @unchecked Sendable {
     static let eventsPerPage = 200
 
-    private let store: ChatStore
+    private let store: any StorageBackend
     private let principal: Principal
     private let format: TranscriptExportFormat
     private let header: TranscriptHeader
@@ -170,7 +170,7 @@ final class TranscriptExportBody: PagedBody, @unchecked Sendable {
     private var afterSeq: Seq?   // nil: the head is not written yet
     private var wroteEvent = false
 
-    init(store: ChatStore, principal: Principal, format: TranscriptExportFormat, header: TranscriptHeader,
+    init(store: any StorageBackend, principal: Principal, format: TranscriptExportFormat, header: TranscriptHeader,
          exportedBy: String, exportedAt: Date) {
         self.store = store
         self.principal = principal

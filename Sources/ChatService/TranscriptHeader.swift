@@ -97,7 +97,7 @@ struct TranscriptHeader: Sendable {
     }
 
     /// Reads what the header needs: organization and staff names, facts, service orders. Blocking (worker).
-    static func load(_ stored: StoredSession, store: ChatStore, policy: SupportPolicy) throws -> TranscriptHeader {
+    static func load(_ stored: StoredSession, store: any StorageBackend, policy: SupportPolicy) throws -> TranscriptHeader {
         let record = stored.record
         let organizationName = try store.organizationNames(ids: [record.organizationID])[record.organizationID]
             ?? record.organizationID

@@ -11,12 +11,12 @@ final class TranscriptListCSVBody: PagedBody, @unchecked Sendable {
                           "customer_name", "customer_email", "product", "product_name", "subject", "agent", "state",
                           "outcome", "ticket_number", "messages", "duration_seconds"]
 
-    private let store: ChatStore
+    private let store: any StorageBackend
     private let policy: SupportPolicy
     private var filter: TranscriptFilter
     private var wroteHeader = false
 
-    init(store: ChatStore, policy: SupportPolicy, filter: TranscriptFilter) {
+    init(store: any StorageBackend, policy: SupportPolicy, filter: TranscriptFilter) {
         self.store = store
         self.policy = policy
         var all = filter

@@ -92,18 +92,6 @@ extension ChatStore {
         return (result.ticket, result.created)
     }
 
-    /// What a new urgent ticket needs for its on-call alert: the organization's name, its daily limit, now.
-    public struct OnCallRequest: Sendable {
-        public var organizationName: String
-        public var perDay: Int
-        public var now: Date
-        public init(organizationName: String, perDay: Int, now: Date) {
-            self.organizationName = organizationName
-            self.perDay = perDay
-            self.now = now
-        }
-    }
-
     /// `createTicketOnce`, and for a new ticket with `onCall`, its alert queued in the outbox in the same
     /// transaction (or suppressed by the organization's daily limit, recorded in its history).
     public func createTicketOnce(_ draft: TicketDraft, onCall: OnCallRequest?)

@@ -14,7 +14,7 @@ final class OnCallOutboxTests: StorageTestCase {
     func testAlertsAreQueuedWithTheirTicketLimitedPerOrganizationAndKeptUntilFinished() throws {
         let store = try makeStore()
         func create(_ org: OrganizationID, at offset: Double) throws -> (Ticket, OnCallQueueing) {
-            let request = ChatStore.OnCallRequest(organizationName: org.capitalized, perDay: 2, now: Fixture.at(offset))
+            let request = OnCallRequest(organizationName: org.capitalized, perDay: 2, now: Fixture.at(offset))
             let result = try store.createTicketOnce(urgent(org, "c1", at: offset), onCall: request)
             return (result.ticket, result.onCall)
         }

@@ -12,7 +12,7 @@ import Logging
 /// Threading: one dedicated thread polls the outbox (at once after `poke()`, else every `pollSeconds`); the
 /// notifier's callbacks run on its own thread. `@unchecked Sendable`: the mutable state is guarded by `condition`.
 final class OnCallOutbox: @unchecked Sendable {
-    private let store: ChatStore
+    private let store: any StorageBackend
     private let notifier: OnCallNotifier
     private let clock: any WallClock
     private let logger: Logger
@@ -34,7 +34,7 @@ final class OnCallOutbox: @unchecked Sendable {
     private var finished = false
     private var thread: Thread?
 
-    init(store: ChatStore, notifier: OnCallNotifier, clock: any WallClock, logger: Logger, pollSeconds: Double = 1) {
+    init(store: any StorageBackend, notifier: OnCallNotifier, clock: any WallClock, logger: Logger, pollSeconds: Double = 1) {
         self.store = store
         self.notifier = notifier
         self.clock = clock
