@@ -19,12 +19,14 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libcurl (OpenSSL flavour) for the on-call webhook: HTTPS with certificate checks, timeouts.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libpq for the PostgreSQL storage backend (cluster mode): a Debian C library builds in seconds.
+        .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Pure domain: sessions, queue, routing, plans. No I/O; the clock is injected.
         .target(name: "ChatCore"),
-        // SQLite through GRDB: migrations, the group-commit writer thread, readers.
+        // SQLite through GRDB (the default) and PostgreSQL through libpq (cluster mode): migrations, writers, readers.
         .target(name: "ChatStorage", dependencies: [
-            "ChatCore",
+            "ChatCore", "CPostgreSQL",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Refuses unmasked client WebSocket frames, which lws 4.1.6 accepts (see its header).

@@ -88,11 +88,7 @@ public final class ChatServer: @unchecked Sendable {
                                       attemptsPerUsername: config.loginAttemptsPerUsername,
                                       windowSeconds: config.loginThrottleWindowSeconds,
                                       maxEntries: config.loginThrottleMaxEntries)
-        store = try ChatStore(path: ChatServer.databasePath(dataDirectory: config.dataDirectory),
-                              durability: config.durability == .full ? .full : .normal,
-                              walCheckpointPages: config.walCheckpointPages,
-                              eventIndexBatch: config.eventIndexBatch,
-                              eventIndexDelaySeconds: config.eventIndexDelaySeconds)
+        store = try config.openStorage()
         let engineConfig = config.engineConfig()
         let recovered = try store.recoverState(tailSize: engineConfig.tailSize)
         engine = ChatEngine(policy: policy, config: engineConfig, clock: clock, recovered: recovered)

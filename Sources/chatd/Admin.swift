@@ -14,9 +14,16 @@ struct Admin: ParsableCommand {
                       EraseContact.self, ExportContact.self, AuditLog.self])
 }
 
-func openStore(_ config: ServerConfig) throws -> ChatStore {
-    try ChatStore(path: ChatServer.databasePath(dataDirectory: config.dataDirectory),
-                  durability: config.durability == .full ? .full : .normal)
+func openStore(_ config: ServerConfig) throws -> any StorageBackend {
+    try config.openStorage()
+}
+
+/// The SQLite store, for the commands that work on the database file itself (backup, verify).
+func openSQLiteStore(_ config: ServerConfig, for command: String) throws -> ChatStore {
+    guard let store = try openStore(config) as? ChatStore else {
+        throw ValidationError("\(command) works on the embedded SQLite database; for PostgreSQL use its own tools (pg_dump, pg_basebackup).")
+    }
+    return store
 }
 
 struct CreateOrganization: ParsableCommand {

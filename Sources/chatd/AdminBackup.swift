@@ -18,7 +18,7 @@ struct Backup: ParsableCommand {
     func run() throws {
         let config = try common.load()
         let started = Date()
-        try openStore(config).backup(to: to)
+        try openSQLiteStore(config, for: "backup").backup(to: to)
         let size = (try? FileManager.default.attributesOfItem(atPath: to)[.size] as? Int) ?? 0
         print("backed up to \(to) (\(size / 1024) KiB in \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
     }
@@ -31,7 +31,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
-        let problems = try openStore(config).verify()
+        let problems = try openSQLiteStore(config, for: "verify").verify()
         if problems.isEmpty {
             print("ok")
             return

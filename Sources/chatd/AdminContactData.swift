@@ -10,9 +10,9 @@ struct ContactOptions: ParsableArguments {
     @Option(help: "Organization id.") var org: String
     @Option(help: "Contact id (the token's sub).") var contact: String
 
-    func store() throws -> ChatStore { try openStore(try common.load()) }
+    func store() throws -> any StorageBackend { try openStore(try common.load()) }
 
-    func record(_ store: ChatStore, _ action: AuditAction, detail: String) throws {
+    func record(_ store: any StorageBackend, _ action: AuditAction, detail: String) throws {
         try recordAdminAction(store, action, org: org, contact: contact, detail: detail)
     }
 }
@@ -81,7 +81,7 @@ struct ExportContact: ParsableCommand {
 
 /// Records an administrator's action on a person's data in the audit log: staff id 0, the operating-system user's
 /// name, address `local`.
-func recordAdminAction(_ store: ChatStore, _ action: AuditAction, org: String, contact: String, detail: String) throws {
+func recordAdminAction(_ store: any StorageBackend, _ action: AuditAction, org: String, contact: String, detail: String) throws {
     let user = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
     try store.appendAudit([AuditEntry(id: 0, at: Date(), staffID: 0, staffName: "chatd admin (\(user))",
                                       staffRole: .supervisor, action: action, target: "\(org)/\(contact)",

@@ -129,6 +129,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var retentionSweepSeconds: Double = 3600
     /// How often newly committed messages are added to the full-text index (how far search lags).
     public var searchIndexIntervalSeconds: Double = 1
+    /// The storage backend: SQLite in the data directory (default) or PostgreSQL (see `StorageSettings`).
+    public var storage: StorageSettings = .sqlite
 
     /// The defaults.
     public init() {}
@@ -145,6 +147,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
+        case storage
     }
 
     /// Decodes a config object: missing keys keep defaults; unknown keys and out-of-range values throw
@@ -193,6 +196,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         clockSpeed = try value(.clockSpeed, clockSpeed)
         clockStart = try c.decodeIfPresent(String.self, forKey: .clockStart)
         onCallWebhookURL = try c.decodeIfPresent(String.self, forKey: .onCallWebhookURL)
+        storage = try value(.storage, storage)
         onCallWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .onCallWebhookCAFile)
         onCallWebhookSecret = try c.decodeIfPresent(String.self, forKey: .onCallWebhookSecret)
         onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)

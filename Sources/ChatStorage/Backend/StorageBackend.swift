@@ -81,7 +81,7 @@ public protocol StorageBackend: AnyObject, Sendable {
                             policy: SupportPolicy) throws -> TicketUpdate
     func replyToTicket(number: Int64, actor: Participant, text: String, at instant: Date,
                        policy: SupportPolicy) throws -> TicketUpdate
-    func appendTicketHistory(number: Int64, kind: TicketHistoryKind, text: String?, actor: Participant,
+    @discardableResult func appendTicketHistory(number: Int64, kind: TicketHistoryKind, text: String?, actor: Participant,
                              at instant: Date) throws -> TicketHistoryEntry
     func addTicketNote(number: Int64, text: String, actor: Participant, at instant: Date) throws -> TicketUpdate
     func assignTicket(number: Int64, to assignee: StaffRef?, actor: Participant, at instant: Date) throws -> TicketUpdate
