@@ -45,6 +45,9 @@ final class WriterLog: @unchecked Sendable {
     /// What `onStorageState` reported, in order (an error message when failing started, nil when it recovered).
     var states: [String?] { lock.withLock { _states } }
 
+    func commit(_ receipt: CommitReceipt) { lock.withLock { _receipts.append(receipt) } }
+    func fail(_ failure: StorageFailure) { lock.withLock { _failures.append(failure) } }
+
     func makeWriter(store: ChatStore, capacity: Int, lingerSeconds: Double = 0) -> GroupCommitWriter {
         GroupCommitWriter(store: store, capacity: capacity, lingerSeconds: lingerSeconds,
                           onCommit: { receipt in self.lock.withLock { self._receipts.append(receipt) } },

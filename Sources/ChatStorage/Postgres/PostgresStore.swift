@@ -1,11 +1,48 @@
 import ChatCore
 import Foundation
 
-// PLACEHOLDER being replaced by the PostgreSQL backend work (issue 14). Until then a postgres configuration fails
-// at start-up with this error.
+/// The PostgreSQL backend (cluster mode): the same storage semantics as `ChatStore` on one PostgreSQL database
+/// shared by every node. Its own migrations (`PostgresMigrations`), full-text search with `tsvector` where SQLite
+/// uses FTS5, chat traffic committed in groups by `PostgresWriter`.
+///
+/// Threading: every method is blocking (network round trips to PostgreSQL) and thread-safe: each call checks a
+/// connection out of `pool` for its duration. NEVER call it from the libwebsockets service thread.
+public final class PostgresStore: Sendable {
+    public let url: String
+    /// Connections for blocking readers and the non-chat writes (tickets, staff, audit ...).
+    let pool: PGPool
+    /// Where attachment bytes live. In a cluster every node must see the same directory (shared storage), or
+    /// attachments uploaded through one node cannot be downloaded through another.
+    public let attachmentFiles: AttachmentFiles
+
+    public var kind: String { "postgres" }
+
+    /// Connects to `url` and migrates the schema (several nodes may start at once: the migration runs under an
+    /// advisory lock). Blocking. Throws `PGError` if PostgreSQL cannot be reached or a migration fails.
+    public init(url: String, attachmentsRoot: URL) throws {
+        self.url = url
+        pool = PGPool(url: url)
+        attachmentFiles = AttachmentFiles(root: attachmentsRoot)
+        try pool.with { try PostgresMigrations.migrate($0) }
+    }
+
+    /// Names of the migrations applied, in order. Blocking.
+    public func appliedMigrations() throws -> [String] {
+        try pool.with { connection in
+            let rows = try connection.execute("SELECT name FROM chatd_migrations ORDER BY applied_order")
+            return (0..<rows.count).compactMap { rows.string($0, 0) }
+        }
+    }
+}
+
+/// Opens the PostgreSQL backend as the server's `StorageBackend`.
 public enum PostgresBackend {
     /// Connects to `url`, migrates the schema and returns the backend. Blocking.
     public static func open(url: String, attachmentsRoot: URL) throws -> any StorageBackend {
-        throw PGError(sqlState: "0A000", message: "the PostgreSQL backend is not built yet")
+        // `PostgresStore: StorageBackend` is declared once every method exists (PostgresStore+*.swift).
+        guard let backend = try PostgresStore(url: url, attachmentsRoot: attachmentsRoot) as Any as? any StorageBackend else {
+            throw PGError(sqlState: "0A000", message: "the PostgreSQL backend is incomplete in this build")
+        }
+        return backend
     }
 }

@@ -1,0 +1,4 @@
+extension PostgresSchema {
+    /// Cluster coordination: leases with fencing generations.
+    static let cluster: [PGMigration] = []
+}
