@@ -14,8 +14,8 @@ extension ChatServer {
         for c in helloDeadlines.expired(now: now) {
             guard let link = links[c], link.principal == nil, !link.authenticating else { continue }
             metrics.recordHelloTimeout()
-            _ = transport.send(WireEncoding.error(.helloTimeout, "No hello within \(config.helloTimeoutSeconds) s; reconnect and send hello first."), to: c)
-            transport.close(c, code: 4408, reason: "hello_timeout")
+            sendFrame(WireEncoding.error(.helloTimeout, "No hello within \(config.helloTimeoutSeconds) s; reconnect and send hello first."), to: c)
+            closeConnection(c, code: 4408, reason: "hello_timeout")
         }
         armHousekeeping(now: now)
     }

@@ -109,7 +109,7 @@ extension ChatServer {
                 guard removed else {
                     return server.respond(request, HTTPReplies.error(.sessionTokenInvalid, "That session token is not valid."))
                 }
-                server.closeConnections(usingTokenHash: hash)
+                server.announceLogout(tokenHash: hash)
                 server.respond(request, HTTPReplies.json(200) { json in json.field("loggedOut", true) })
             }
         }

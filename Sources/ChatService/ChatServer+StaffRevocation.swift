@@ -15,8 +15,8 @@ extension ChatServer {
             metrics.recordRevocation()
             let message = reason == .accountDisabled
                 ? "Your account was disabled by an administrator." : "Your sessions were revoked by an administrator; log in again."
-            _ = transport.send(WireEncoding.error(.sessionTokenInvalid, message), to: c)
-            transport.close(c, code: 4401, reason: reason.rawValue)
+            sendFrame(WireEncoding.error(.sessionTokenInvalid, message), to: c)
+            closeConnection(c, code: 4401, reason: reason.rawValue)
         }
         logger.notice("staff sessions revoked", metadata: ["chat.staff": "\(reasons.keys.sorted())"])
     }

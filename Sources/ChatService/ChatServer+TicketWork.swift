@@ -83,7 +83,7 @@ extension ChatServer {
 
     /// Service thread: tells staff about the change (when something changed) and answers `{ticket, entry}`.
     private func answerTicketWork(_ request: HTTPRequest, _ update: TicketUpdate, change: TicketNoticeKind) {
-        if !update.entries.isEmpty { apply(engine.ticketChanged(update.ticket, change: change)) }
+        if !update.entries.isEmpty { announceTicketChange(update.ticket, change: change) }
         respond(request, HTTPReplies.json(200) { json in
             json.key("ticket"); TicketEncoding.write(update.ticket, into: &json)
             if let entry = update.entries.first { json.key("entry"); TicketEncoding.write(entry, into: &json) }

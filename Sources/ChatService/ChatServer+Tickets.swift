@@ -47,7 +47,7 @@ extension ChatServer {
                 let onCallNotified = created.onCall == .queued
                 return { server in
                     server.onCallQueued(created.onCall, ticket: ticket)
-                    if created.created { server.apply(server.engine.ticketChanged(ticket, change: .created)) }
+                    if created.created { server.announceTicketChange(ticket, change: .created) }
                     server.respond(request, HTTPReplies.json(201) { json in
                         json.key("ticket"); TicketEncoding.write(ticket, into: &json)
                         json.field("onCallNotified", onCallNotified)
@@ -119,7 +119,7 @@ extension ChatServer {
                 let update = try store.replyToTicket(number: number, actor: TicketAccess.actor(principal), text: text,
                                                      at: now, policy: policy)
                 return { server in
-                    server.apply(server.engine.ticketChanged(update.ticket, change: .reply))
+                    server.announceTicketChange(update.ticket, change: .reply)
                     server.respond(request, HTTPReplies.json(200) { json in
                         json.key("ticket"); TicketEncoding.write(update.ticket, into: &json)
                         if let entry = update.entries.first { json.key("entry"); TicketEncoding.write(entry, into: &json) }
@@ -147,7 +147,7 @@ extension ChatServer {
                 let update = try store.changeTicketStatus(number: number, to: status, actor: TicketAccess.actor(principal),
                                                           at: now, policy: policy)
                 return { server in
-                    server.apply(server.engine.ticketChanged(update.ticket, change: .status))
+                    server.announceTicketChange(update.ticket, change: .status)
                     server.respond(request, HTTPReplies.json(200) { json in
                         json.key("ticket"); TicketEncoding.write(update.ticket, into: &json)
                         if let entry = update.entries.first { json.key("entry"); TicketEncoding.write(entry, into: &json) }

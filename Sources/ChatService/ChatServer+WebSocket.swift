@@ -7,6 +7,7 @@ import Foundation
 /// Every method runs on the service thread (transport callbacks and mailbox jobs).
 extension ChatServer: TransportDelegate {
     public func transport(_ t: WebSocketServer, didOpen c: TransportConnectionID, path: String) {
+        if relayOpened(c) { return }
         let now = Date()
         links[c] = ConnectionLink(bucket: TokenBucket(ratePerSecond: config.messagesPerSecond,
                                                       burst: config.messageBurst, now: now))
@@ -16,17 +17,20 @@ extension ChatServer: TransportDelegate {
     }
 
     public func transport(_ t: WebSocketServer, didClose c: TransportConnectionID) {
+        if relayClosed(c) { return }
         parkedStreams[c] = nil
         guard let link = links.removeValue(forKey: c) else { return }
         if link.principal != nil { apply(engine.disconnect(c)) }
     }
 
     public func transport(_ t: WebSocketServer, didReceiveBinaryFrom c: TransportConnectionID) {
+        if relayBinary(from: c) { return }
         metrics.recordRefusal(.binaryNotSupported)
-        _ = transport.send(WireEncoding.error(.binaryNotSupported, "Binary frames are not supported; send JSON text frames."), to: c)
+        sendFrame(WireEncoding.error(.binaryNotSupported, "Binary frames are not supported; send JSON text frames."), to: c)
     }
 
     public func transport(_ t: WebSocketServer, didReceiveText bytes: UnsafeRawBufferPointer, from c: TransportConnectionID) {
+        if relayText(bytes, from: c) { return }
         metrics.recordFrame()
         guard var link = links[c] else { return }
         let decoded = WireDecoding.decode(bytes)
@@ -45,7 +49,7 @@ extension ChatServer: TransportDelegate {
         case .success(.ping(let nonce)):
             var json = JSONWriter()
             json.beginObject(); json.field("type", "pong"); if let nonce { json.field("nonce", nonce) }; json.endObject()
-            _ = transport.send(json.bytes, to: c)
+            sendFrame(json.bytes, to: c)
         case .success(.hello(let token)):
             hello(c, link: link, token: token)
         case .success(.command(let command)):
@@ -69,7 +73,7 @@ extension ChatServer: TransportDelegate {
 
     func refuse(_ c: ConnectionID, _ code: ChatErrorCode, _ message: String, ref: String? = nil) {
         metrics.recordRefusal(code)
-        _ = transport.send(WireEncoding.error(code, message, ref: ref), to: c)
+        sendFrame(WireEncoding.error(code, message, ref: ref), to: c)
     }
 
     // MARK: Authentication
@@ -112,7 +116,7 @@ extension ChatServer: TransportDelegate {
         }
         if !accepted {
             refuse(c, .serverBusy, "The server is busy; try again shortly.")
-            transport.close(c, code: 1013, reason: "server_busy")
+            closeConnection(c, code: 1013, reason: "server_busy")
         }
     }
 
@@ -137,8 +141,8 @@ extension ChatServer: TransportDelegate {
         links[c]?.principal = principal
         links[c]?.authenticating = false
         let availability = principal.isStaff ? nil : engine.availability(for: organization)
-        _ = transport.send(WireEncoding.welcome(principal, organization: organization, config: config, policy: engine.policy,
-                                                now: clock.now(), availability: availability), to: c)
+        sendFrame(WireEncoding.welcome(principal, organization: organization, config: config, policy: engine.policy,
+                                       now: clock.now(), availability: availability), to: c)
         apply(engine.connect(c, as: principal, organization: organization))
     }
 
@@ -146,8 +150,8 @@ extension ChatServer: TransportDelegate {
     private func failAuthentication(_ c: ConnectionID, _ error: ChatError) {
         links[c]?.authenticating = false
         metrics.recordRefusal(error.code)
-        _ = transport.send(WireEncoding.encode(.error(error, ref: nil)), to: c)
-        transport.close(c, code: 4401, reason: error.code.rawValue)
+        sendFrame(WireEncoding.encode(.error(error, ref: nil)), to: c)
+        closeConnection(c, code: 4401, reason: error.code.rawValue)
     }
 
     /// Sends an `alert` frame to every connected supervisor (docs/PROTOCOL.md §3).
@@ -162,15 +166,15 @@ extension ChatServer: TransportDelegate {
         json.endObject()
         for (c, link) in links {
             guard case .staff(let identity)? = link.principal, identity.role == .supervisor else { continue }
-            _ = transport.send(json.bytes, to: c)
+            sendFrame(json.bytes, to: c)
         }
     }
 
     /// Closes every WebSocket authenticated with a revoked staff token.
     func closeConnections(usingTokenHash hash: String) {
         for (c, link) in links where link.staffTokenHash == hash {
-            _ = transport.send(WireEncoding.error(.sessionTokenInvalid, "You logged out."), to: c)
-            transport.close(c, code: 4401, reason: "logged_out")
+            sendFrame(WireEncoding.error(.sessionTokenInvalid, "You logged out."), to: c)
+            closeConnection(c, code: 4401, reason: "logged_out")
         }
     }
 

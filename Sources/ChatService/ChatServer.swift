@@ -72,10 +72,23 @@ public final class ChatServer: @unchecked Sendable {
     /// Whether the transport's housekeeping timer is armed for `helloDeadlines`. Service thread only.
     var housekeepingArmed = false
     private(set) public var port: Int = 0
+    /// Cluster mode: this node's role and bus state (nil: standalone). Service thread only.
+    let clusterNode: ClusterNode?
+    let busFactory: ClusterBusFactory?
+    /// Posts `clusterTick` every `cluster.heartbeatSeconds`.
+    let clusterHeartbeat: IntervalThread
 
     /// Opens the database, recovers open sessions and prepares the transport. Blocking; call before `start()`.
-    public init(config: ServerConfig, policy: SupportPolicy, clock: any WallClock = SystemClock(), logger: Logger) throws {
+    /// - Parameters:
+    ///   - role: in cluster mode (`config.cluster`), whether this node holds the engine lease (`.leader`) or relays
+    ///     to the node that does (`.relay`); `.standalone` otherwise.
+    ///   - busFactory: makes the cluster bus (cluster mode only).
+    public init(config: ServerConfig, policy: SupportPolicy, clock: any WallClock = SystemClock(), logger: Logger,
+                role: NodeRole = .standalone, busFactory: ClusterBusFactory? = nil) throws {
         self.config = config
+        self.busFactory = busFactory
+        clusterNode = config.cluster.flatMap { role == .standalone ? nil : ClusterNode(settings: $0, role: role) }
+        clusterHeartbeat = IntervalThread(name: "chatd.cluster", intervalSeconds: config.cluster?.heartbeatSeconds ?? 1)
         self.logger = logger
         self.clock = clock
         let secret = try DeploymentSecret.load(dataDirectory: config.dataDirectory)
@@ -90,7 +103,12 @@ public final class ChatServer: @unchecked Sendable {
                                       maxEntries: config.loginThrottleMaxEntries)
         store = try config.openStorage()
         let engineConfig = config.engineConfig()
-        let recovered = try store.recoverState(tailSize: engineConfig.tailSize)
+        if case .leader(let generation) = role, let cluster = config.cluster {
+            // Fencing: from now on every commit of chat traffic checks that this node still holds the lease.
+            try ChatServer.fenceWrites(store, cluster: cluster, generation: generation, logger: logger)
+        }
+        // A relay runs no chats: the leader's engine does; its own engine only answers policy questions.
+        let recovered = role == .relay ? RecoveredState.empty : try store.recoverState(tailSize: engineConfig.tailSize)
         engine = ChatEngine(policy: policy, config: engineConfig, clock: clock, recovered: recovered)
         calendars = Dictionary(uniqueKeysWithValues: policy.regions.compactMap { region in
             (try? SupportCalendar(region: region)).map { (region.id, $0) }
@@ -162,14 +180,18 @@ public final class ChatServer: @unchecked Sendable {
         attachmentWriter.start()
         passwordChecks.start()
         onCall?.start()
-        onCallOutbox?.start()
+        if clusterNode?.isRelay != true { onCallOutbox?.start() }  // one node sends alerts
         port = try transport.start()
         rearmTimer()
-        revocations.start { [unowned self] found in
-            self.mailbox.post { self.revocationsArrived(found) }
+        if clusterNode?.isRelay != true {
+            // The engine's node watches revocations (it holds the WebSockets' principals) and runs the sweeps.
+            revocations.start { [unowned self] found in
+                self.mailbox.post { self.revocationsArrived(found) }
+            }
+            retention.start()
         }
-        retention.start()
         searchIndexer.start()
+        startCluster(busFactory: busFactory)
         return port
     }
 
@@ -185,12 +207,19 @@ public final class ChatServer: @unchecked Sendable {
         retention.stop()
         searchIndexer.stop()
         onCall?.stop()
+        stopCluster()
         logger.info("stopped; every acknowledged write is on disk")
     }
 
     /// Any thread: stop accepting, close WebSockets with 1001, let `run()` flush and return.
     public func requestStop() {
         transport.requestStop(closeCode: 1001)
+    }
+
+    /// Any thread: like `requestStop()`, but WebSockets are closed with 1012 (service restart): this node is about
+    /// to serve again in another role (a relay that won the engine lease).
+    public func requestRestart() {
+        transport.requestStop(closeCode: 1012)
     }
 
     /// Reads the TLS certificate and key files again for new connections (SIGHUP); open chats keep theirs. Any
@@ -216,9 +245,8 @@ public final class ChatServer: @unchecked Sendable {
             switch effect {
             case let .send(connections, message):
                 metrics.recordSend(message, count: connections.count)
-                // Encoded once; every receiver's queue holds the same buffer.
-                let frame = OutgoingMessage(WireEncoding.encode(message))
-                for connection in connections { _ = transport.send(frame, to: connection) }
+                // Encoded once; every local receiver's queue holds the same buffer (relays get one bus operation).
+                sendFrame(WireEncoding.encode(message), to: connections)
             case .persist(let writes):
                 persist(writes)
             case let .loadHistory(connection, sessionID, afterSeq):
@@ -231,7 +259,7 @@ public final class ChatServer: @unchecked Sendable {
             case let .findSession(connection, sessionID, resend):
                 findSession(connection, sessionID: sessionID, resend: resend)
             case let .close(connection, code, reason):
-                transport.close(connection, code: code, reason: reason)
+                closeConnection(connection, code: code, reason: reason)
             case .createTicket(let request):
                 createRequestedTicket(request)
             case let .attachmentAnswered(requestID, outcome):
@@ -302,7 +330,7 @@ public final class ChatServer: @unchecked Sendable {
         }
         if !accepted {
             // The client resumes after reconnecting; better than a subscription that never catches up.
-            transport.close(connection, code: 1013, reason: "server_busy")
+            closeConnection(connection, code: 1013, reason: "server_busy")
         }
     }
 

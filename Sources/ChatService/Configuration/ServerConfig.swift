@@ -131,6 +131,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var searchIndexIntervalSeconds: Double = 1
     /// The storage backend: SQLite in the data directory (default) or PostgreSQL (see `StorageSettings`).
     public var storage: StorageSettings = .sqlite
+    /// Cluster mode (nil: a single node); requires PostgreSQL storage. See `ClusterSettings`.
+    public var cluster: ClusterSettings? = nil
 
     /// The defaults.
     public init() {}
@@ -147,7 +149,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case customerTokenMaxLifetimeSeconds, loginWorkers, loginQueueCapacity, loginAttemptsPerAddress
         case loginAttemptsPerUsername, loginThrottleWindowSeconds, loginThrottleMaxEntries
         case helloTimeoutSeconds, idlePingSeconds, idleTimeoutSeconds, maxConnectionsPerAddress, revocationPollSeconds
-        case storage
+        case storage, cluster
     }
 
     /// Decodes a config object: missing keys keep defaults; unknown keys and out-of-range values throw
@@ -197,6 +199,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         clockStart = try c.decodeIfPresent(String.self, forKey: .clockStart)
         onCallWebhookURL = try c.decodeIfPresent(String.self, forKey: .onCallWebhookURL)
         storage = try value(.storage, storage)
+        cluster = try c.decodeIfPresent(ClusterSettings.self, forKey: .cluster)
         onCallWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .onCallWebhookCAFile)
         onCallWebhookSecret = try c.decodeIfPresent(String.self, forKey: .onCallWebhookSecret)
         onCallMaxAttempts = try value(.onCallMaxAttempts, onCallMaxAttempts)
@@ -241,6 +244,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         try require(!host.isEmpty, .host, "a non-empty address")
         try require((0...65_535).contains(port), .port, "in 0...65535")
         try require(!dataDirectory.isEmpty, .dataDirectory, "a non-empty path")
+        if let cluster {
+            try cluster.validate()
+            try require(storage.kind == .postgres, .cluster, "used with storage.kind \"postgres\" (every node on one database)")
+        }
         if let bad = widgetFrameAncestors.first(where: { !WebClientHeaders.isValidOrigin($0) }) {
             throw ConfigurationError("widgetFrameAncestors: \"\(bad)\" is not an origin such as https://admin.example.com")
         }
