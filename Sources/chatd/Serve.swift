@@ -66,6 +66,18 @@ struct Serve: ParsableCommand {
         if let warning = resolution.warning { logger.warning("\(warning)") }
 
         raiseOpenFileLimit(logger: logger)
+        if config.cluster != nil {
+            let runner = try ClusterRunner(config: config, policy: policy, clock: clock, logger: logger)
+            let stopper = SignalStopper(stop: { runner.requestStop() }, reload: { runner.reloadTLSCertificate() })
+            var announced = false
+            try runner.run { port, role in
+                guard !announced else { return }
+                announced = true
+                FileHandle.standardOutput.write(Data("chatd listening on \(config.tlsCertificate == nil ? "http" : "https")://\(config.host):\(port)\n".utf8))
+            }
+            _ = stopper
+            return
+        }
         let server = try ChatServer(config: config, policy: policy, clock: clock, logger: logger)
         let port = try server.start()
         logger.notice("listening", metadata: [
@@ -75,7 +87,7 @@ struct Serve: ParsableCommand {
         // A line scripts and tests can wait for.
         FileHandle.standardOutput.write(Data("chatd listening on \(server.isTLS ? "https" : "http")://\(config.host):\(port)\n".utf8))
 
-        let stopper = SignalStopper(server: server)
+        let stopper = SignalStopper(stop: { server.requestStop() }, reload: { server.reloadTLSCertificate() })
         server.run()
         _ = stopper
     }
@@ -86,11 +98,11 @@ struct Serve: ParsableCommand {
 final class SignalStopper {
     private let sources: [any DispatchSourceSignal]
 
-    init(server: ChatServer) {
+    init(stop: @escaping @Sendable () -> Void, reload: @escaping @Sendable () -> Void) {
         sources = [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { number == SIGHUP ? server.reloadTLSCertificate() : server.requestStop() }
+            source.setEventHandler { number == SIGHUP ? reload() : stop() }
             source.resume()
             return source
         }
