@@ -66,6 +66,8 @@ public enum ChatErrorCode: String, Sendable, Equatable, Codable, CaseIterable {
     /// An upload without `Content-Length` (uploads are refused by size before they are read).
     case lengthRequired = "length_required"
     case internalError = "internal_error"
+    /// Cluster mode: this request needs the node running the chat engine; try it through another node.
+    case clusterLeaderOnly = "cluster_leader_only"
 }
 
 /// A refusal: a stable code, a human sentence, and optionally what the client may do instead.

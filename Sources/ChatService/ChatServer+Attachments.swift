@@ -23,6 +23,11 @@ extension ChatServer {
         guard request.bodyIsStreamed else {
             return respond(request, HTTPReplies.error(.invalidField, "Send the file as the request body."))
         }
+        if clusterNode?.isRelay == true {
+            // The attachment event is appended by the engine, which runs on the leader (docs/CLUSTER.md).
+            return respond(request, HTTPReplies.error(.clusterLeaderOnly,
+                                                      "Uploads go through the node running the chat engine; retry through another node."))
+        }
         guard let sessionID = SessionID(idText), sessionID > 0 else {
             return respond(request, HTTPReplies.error(.notFound, "There is no chat \(idText)."))
         }

@@ -48,7 +48,7 @@ enum HTTPReplies {
         case .sessionClosed: return 409
         case .rateLimited, .loginThrottled: return 429
         case .helloTimeout: return 408
-        case .serverBusy, .storageFailed: return 503
+        case .serverBusy, .storageFailed, .clusterLeaderOnly: return 503
         case .internalError: return 500
         default: return 400
         }
