@@ -20,8 +20,10 @@ import Logging
 /// comes once the subscription is back, so the cluster layer can catch up from PostgreSQL. The publisher keeps
 /// per-publisher order: a batch whose replies were not all read is sent again (from the first unconfirmed
 /// message) after reconnecting, so a message may arrive twice (receivers drop duplicates by seq), never reordered.
-/// The queue is bounded in payload bytes (messages in flight count until confirmed); when it is full `publish`
-/// refuses and queues nothing.
+/// The queue is bounded in bytes (payload + channel name; messages in flight count until Redis confirmed them);
+/// when it is full `publish` refuses and queues nothing. While Redis is away the publisher keeps its batch and
+/// retries with backoff, so the queue fills and `publish` starts refusing: the caller decides what a refused
+/// message means (the cluster layer: followers catch up from PostgreSQL).
 ///
 /// `@unchecked Sendable`: the queue, the flags and the counters are guarded by `condition`; each connection and
 /// the reconnect backoff belong to one thread; the configuration is immutable.
@@ -155,7 +157,7 @@ final class RedisBus: @unchecked Sendable {
 
     private func runPublisher() {
         var connection: RedisConnection?
-        var backoff = Backoff()
+        var backoff = ReconnectBackoff()
         while true {
             // Take everything queued (an O(1) swap); the bytes stay counted until confirmed.
             var batch: [Message] = condition.withLock {
@@ -219,7 +221,7 @@ final class RedisBus: @unchecked Sendable {
     // MARK: - Subscriber thread
 
     private func runSubscriber() {
-        var backoff = Backoff()
+        var backoff = ReconnectBackoff()
         while !isStopping {
             guard let connection = connect(timeoutMilliseconds: subscriberTimeoutMilliseconds, role: "subscriber",
                                            backoff: &backoff) else { continue }
@@ -295,7 +297,7 @@ final class RedisBus: @unchecked Sendable {
     private var isStopping: Bool { condition.withLock { stopping } }
 
     /// One connection attempt after the backoff delay; nil if it failed or the bus is stopping.
-    private func connect(timeoutMilliseconds: Int, role: String, backoff: inout Backoff) -> RedisConnection? {
+    private func connect(timeoutMilliseconds: Int, role: String, backoff: inout ReconnectBackoff) -> RedisConnection? {
         if let delay = backoff.nextDelay() {
             let stopped: Bool = condition.withLock {
                 let until = Date().addingTimeInterval(delay)
@@ -321,7 +323,7 @@ final class RedisBus: @unchecked Sendable {
 }
 
 /// Reconnect delays: none for the first attempt, then 50 ms doubling up to 2 s.
-struct Backoff {
+struct ReconnectBackoff {
     private(set) var failures = 0
     private var attempted = false
 
