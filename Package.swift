@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libpq for the PostgreSQL storage backend (cluster mode): a Debian C library builds in seconds.
         .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // hiredis for the cluster bus (Redis pub/sub between nodes): synchronous API, one connection per thread.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Pure domain: sessions, queue, routing, plans. No I/O; the clock is injected.
         .target(name: "ChatCore"),
@@ -38,7 +40,7 @@ let package = Package(
         ]),
         // The application: wires transport events to the core and core effects to storage and transport.
         .target(name: "ChatService", dependencies: [
-            "ChatCore", "ChatStorage", "ChatTransport", "COpenSSL", "CCurl",
+            "ChatCore", "ChatStorage", "ChatTransport", "COpenSSL", "CCurl", "CHiredis",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "chatd", dependencies: [
