@@ -63,10 +63,8 @@ extension ChatServer {
         guard !cluster.outbound.isEmpty else { return }
         var messages: [(channel: String, payload: [UInt8])] = []
         for (node, ops) in cluster.outbound {
-            let message = ClusterMessage(node: cluster.nodeNumber, incarnation: cluster.incarnation,
-                                         generation: cluster.generation, ops: ops)
             let channel = node == 0 ? cluster.settings.leaderChannel : cluster.settings.nodeChannel(Int(node))
-            messages.append((channel, message.encoded()))
+            messages.append((channel, cluster.message(ops, on: channel).encoded()))
         }
         cluster.outbound = [:]
         if cluster.bus?.publish(messages) != true {
@@ -85,6 +83,21 @@ extension ChatServer {
             return
         }
         if message.node == cluster.nodeNumber && message.incarnation == cluster.incarnation { return }  // our own
+        switch cluster.check(message, on: channel) {
+        case .duplicate:
+            return
+        case .gap:
+            // Messages from that node were lost: the connections they concerned start over.
+            logger.warning("cluster bus messages lost; resetting connections", metadata: [
+                "cluster.node": "\(message.node)", "cluster.channel": "\(channel)"])
+            if cluster.isRelay {
+                if channel != cluster.settings.broadcastChannel { closeRelayedConnections(reason: "cluster_bus_lost") }
+            } else {
+                resetRelay(message.node, reason: "cluster_bus_lost")
+            }
+        case .next:
+            break
+        }
         switch cluster.role {
         case .leader(let generation):
             guard channel == cluster.settings.leaderChannel, message.generation == generation else { return }
@@ -129,9 +142,8 @@ extension ChatServer {
             }
             if cluster.leaderGeneration != nil { queueCluster(.alive, to: 0) }
         } else {
-            let message = ClusterMessage(node: cluster.nodeNumber, incarnation: cluster.incarnation,
-                                         generation: cluster.generation, ops: [.alive])
-            _ = cluster.bus?.publish([(cluster.settings.broadcastChannel, message.encoded())])
+            let channel = cluster.settings.broadcastChannel
+            _ = cluster.bus?.publish([(channel, cluster.message([.alive], on: channel).encoded())])
             for (node, peer) in cluster.relays where now.timeIntervalSince(peer.lastSeen) > timeout {
                 logger.warning("relay node not heard from; dropping its connections", metadata: [
                     "cluster.node": "\(node)", "cluster.connections": "\(peer.connections.count)"])
@@ -190,12 +202,16 @@ extension ChatServer {
     /// close them, so that their clients reconnect and resume.
     private func dropRelays(reason: String) {
         guard let cluster = clusterNode else { return }
-        for (node, peer) in cluster.relays {
-            for c in peer.connections.sorted() {
-                queueCluster(.close(ClusterNode.localID(of: c), code: 1012, reason: reason), to: node)
-            }
-            forgetRelay(node)
+        for node in cluster.relays.keys.sorted() { resetRelay(node, reason: reason) }
+    }
+
+    /// Leader: forget relay `node`'s connections and tell it to close them (their clients reconnect and resume).
+    private func resetRelay(_ node: UInt16, reason: String) {
+        guard let peer = clusterNode?.relays[node] else { return }
+        for c in peer.connections.sorted() {
+            queueCluster(.close(ClusterNode.localID(of: c), code: 1012, reason: reason), to: node)
         }
+        forgetRelay(node)
     }
 
     /// Reads ticket `number` and tells the engine's followers it changed (the change was made through another

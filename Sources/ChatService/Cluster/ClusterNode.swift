@@ -42,6 +42,10 @@ final class ClusterNode {
     /// queues for the leader under key 0). Flushed once per service-loop turn.
     var outbound: [UInt16: [ClusterOp]] = [:]
     var flushScheduled = false
+    /// The sequence number of the last message published on each channel.
+    var sentSequence: [String: UInt64] = [:]
+    /// The last message received from each sender on each channel: (incarnation, sequence).
+    var receivedSequence: [ReceivedStream: (incarnation: UInt32, sequence: UInt64)] = [:]
 
     // Leader only: the relays heard from, with the connections they opened here (global ids).
     var relays: [UInt16: RelayPeer] = [:]
@@ -71,6 +75,42 @@ final class ClusterNode {
     static func node(of id: ConnectionID) -> UInt16 { UInt16(truncatingIfNeeded: id >> 48) }
     static func localID(of id: ConnectionID) -> UInt64 { id & 0xFFFF_FFFF_FFFF }
     static func isRemote(_ id: ConnectionID) -> Bool { id >> 48 != 0 }
+}
+
+/// One sender's messages on one channel.
+struct ReceivedStream: Hashable {
+    var node: UInt16
+    var channel: String
+}
+
+/// What a received message's sequence number says.
+enum SequenceCheck {
+    case next, duplicate, gap
+}
+
+extension ClusterNode {
+    /// Stamps the next sequence number of `channel` on a message of `ops` from this node.
+    func message(_ ops: [ClusterOp], on channel: String) -> ClusterMessage {
+        let sequence = (sentSequence[channel] ?? 0) + 1
+        sentSequence[channel] = sequence
+        return ClusterMessage(node: nodeNumber, incarnation: incarnation, generation: generation, sequence: sequence, ops: ops)
+    }
+
+    /// Checks and records `message`'s sequence number on `channel`. The first message of a sender (or of its new
+    /// incarnation) is taken as it comes.
+    func check(_ message: ClusterMessage, on channel: String) -> SequenceCheck {
+        let stream = ReceivedStream(node: message.node, channel: channel)
+        defer {
+            if let last = receivedSequence[stream], last.incarnation == message.incarnation {
+                receivedSequence[stream] = (message.incarnation, max(last.sequence, message.sequence))
+            } else {
+                receivedSequence[stream] = (message.incarnation, message.sequence)
+            }
+        }
+        guard let last = receivedSequence[stream], last.incarnation == message.incarnation else { return .next }
+        if message.sequence <= last.sequence { return .duplicate }
+        return message.sequence == last.sequence + 1 ? .next : .gap
+    }
 }
 
 /// A relay as the leader knows it.

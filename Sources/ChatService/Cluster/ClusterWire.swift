@@ -3,7 +3,9 @@ import Foundation
 
 /// One message on the cluster bus: who sent it and a list of operations, in order.
 ///
-/// Binary, little-endian: `version u8 (1) | sender node u16 | incarnation u32 | generation i64 | ops...`.
+/// Binary, little-endian: `version u8 (1) | sender node u16 | incarnation u32 | generation i64 | sequence u64 | ops...`.
+/// `sequence` counts the sender's messages on one channel (1, 2, ...): a receiver drops what it has seen (the bus may
+/// deliver a message twice after a reconnect) and treats a gap as lost messages.
 /// `incarnation` is random per process start (a restarted node is told apart from its previous life);
 /// `generation` is the engine lease's fencing generation: the leader's own, or the one a relaying node believes in
 /// (a leader drops operations meant for another generation: their connections were never opened on it).
@@ -12,6 +14,7 @@ struct ClusterMessage: Equatable, Sendable {
     var node: UInt16
     var incarnation: UInt32
     var generation: Int64
+    var sequence: UInt64 = 0
     var ops: [ClusterOp]
 }
 
@@ -57,6 +60,7 @@ extension ClusterMessage {
         out.put(node)
         out.put(incarnation)
         out.put(UInt64(bitPattern: generation))
+        out.put(sequence)
         for op in ops {
             out.append(op.tag)
             switch op {
@@ -89,7 +93,7 @@ extension ClusterMessage {
     static func decode(_ bytes: [UInt8]) -> ClusterMessage? {
         var reader = ByteReader(bytes)
         guard reader.u8() == version, let node = reader.u16(), let incarnation = reader.u32(),
-              let generation = reader.u64() else { return nil }
+              let generation = reader.u64(), let sequence = reader.u64() else { return nil }
         var ops: [ClusterOp] = []
         while !reader.atEnd {
             guard let tag = reader.u8() else { return nil }
@@ -125,7 +129,8 @@ extension ClusterMessage {
             guard let op else { return nil }
             ops.append(op)
         }
-        return ClusterMessage(node: node, incarnation: incarnation, generation: Int64(bitPattern: generation), ops: ops)
+        return ClusterMessage(node: node, incarnation: incarnation, generation: Int64(bitPattern: generation),
+                              sequence: sequence, ops: ops)
     }
 }
 

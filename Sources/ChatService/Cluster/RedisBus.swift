@@ -340,3 +340,4 @@ struct ReconnectBackoff {
         attempted = false
     }
 }
+extension RedisBus: ClusterBus {}

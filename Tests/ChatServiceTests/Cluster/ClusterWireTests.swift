@@ -12,7 +12,7 @@ final class ClusterWireTests: XCTestCase {
     ]
 
     func testEveryOperationRoundTrips() {
-        let message = ClusterMessage(node: 65_535, incarnation: 0xDEAD_BEEF, generation: Int64.max, ops: everyOp)
+        let message = ClusterMessage(node: 65_535, incarnation: 0xDEAD_BEEF, generation: Int64.max, sequence: 77, ops: everyOp)
         XCTAssertEqual(ClusterMessage.decode(message.encoded()), message)
         let empty = ClusterMessage(node: 1, incarnation: 1, generation: -3, ops: [])
         XCTAssertEqual(ClusterMessage.decode(empty.encoded()), empty)
@@ -36,9 +36,9 @@ final class ClusterWireTests: XCTestCase {
             }
         }
         XCTAssertNil(ClusterMessage.decode([2] + bytes.dropFirst()), "another version")
-        XCTAssertNil(ClusterMessage.decode(Array(bytes.prefix(15)) + [99]), "unknown operation")
+        XCTAssertNil(ClusterMessage.decode(Array(bytes.prefix(23)) + [99]), "unknown operation")
         // A deliver claiming more ids than bytes follow.
-        var huge = Array(bytes.prefix(15))
+        var huge = Array(bytes.prefix(23))
         huge += [10, 0xFF, 0xFF, 0xFF, 0x7F]
         XCTAssertNil(ClusterMessage.decode(huge))
     }
@@ -57,6 +57,24 @@ final class ClusterWireTests: XCTestCase {
             }
             _ = ClusterMessage.decode(bytes)
         }
+    }
+
+    func testSequenceNumbersDropDuplicatesAndRevealGaps() {
+        let sender = ClusterNode(settings: ClusterSettings(node: 2, redisURL: "redis://127.0.0.1:1"), role: .relay)
+        let receiver = ClusterNode(settings: ClusterSettings(node: 1, redisURL: "redis://127.0.0.1:1"),
+                                   role: .leader(generation: 1))
+        let first = sender.message([.alive], on: "c"), second = sender.message([.alive], on: "c")
+        let third = sender.message([.alive], on: "c"), fourth = sender.message([.alive], on: "c")
+        XCTAssertEqual([first.sequence, second.sequence, fourth.sequence], [1, 2, 4])
+        XCTAssertEqual(sender.message([.alive], on: "other").sequence, 1, "numbered per channel")
+        XCTAssertEqual(receiver.check(second, on: "c"), .next, "a sender's first message is taken as it comes")
+        XCTAssertEqual(receiver.check(second, on: "c"), .duplicate)
+        XCTAssertEqual(receiver.check(first, on: "c"), .duplicate)
+        XCTAssertEqual(receiver.check(fourth, on: "c"), .gap, "third was lost")
+        XCTAssertEqual(receiver.check(third, on: "c"), .duplicate, "late after the gap: dropped")
+        XCTAssertEqual(receiver.check(first, on: "elsewhere"), .next)
+        let restarted = ClusterNode(settings: ClusterSettings(node: 2, redisURL: "redis://127.0.0.1:1"), role: .relay)
+        XCTAssertEqual(receiver.check(restarted.message([.alive], on: "c"), on: "c"), .next, "a new incarnation starts over")
     }
 
     func testConnectionIDsOfRelaysNeverCollideWithLocalOnes() {
