@@ -131,6 +131,16 @@ extension ChatServer {
             json.field("loginsSkipped", passwordChecks.skippedCount)
             json.field("helloTimeouts", metrics.helloTimeouts)
             json.field("revocationsApplied", metrics.revocationsApplied)
+            json.field("storageKind", store.kind)
+            if let cluster = clusterNode {
+                json.key("cluster"); json.beginObject()
+                json.field("node", cluster.settings.node)
+                json.field("role", cluster.isRelay ? "relay" : "leader")
+                json.field("generation", cluster.generation)
+                json.field("relayedConnections", cluster.relayed.count)
+                json.field("relays", cluster.relays.count)
+                json.endObject()
+            }
         }
     }
 

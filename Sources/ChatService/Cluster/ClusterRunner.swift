@@ -49,7 +49,7 @@ public final class ClusterRunner: @unchecked Sendable {
             onAcquired: { [self] generation in acquired(generation) },
             onLost: { [logger] in
                 logger.critical("lost the engine lease; exiting so that this node can write nothing more")
-                exit(75)
+                _exit(75)  // at once: no atexit work, no further write from any thread
             })
         lease.start()
         // Give the first attempt time to finish: a node that starts alone, or first, leads at once.
