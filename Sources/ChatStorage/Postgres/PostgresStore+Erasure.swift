@@ -65,19 +65,13 @@ extension PostgresStore {
                         files)
             }
         }
-        let unused = try pool.with { c in
-            try theirFiles.filter { try c.execute("SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1", [.text($0)]).count == 0 }
-        }
-        attachmentFiles.remove(Array(unused))
+        attachmentFiles.remove(try theirFiles.filter { try attachmentUses(sha256: $0) == 0 })
         return report
     }
 
     /// Everything held about a person: their chats with every event a customer may receive and their rating, and
     /// their tickets with history. Reads chats through the core reads (`session(id:)`, `events(sessionID:)`).
     public func exportContact(organizationID: OrganizationID, contactID: ContactID) throws -> ContactExport {
-        guard let backend = self as Any as? any StorageBackend else {
-            throw StorageError(code: "unsupported", message: "Exporting needs the PostgreSQL chat reads (p1-core).")
-        }
         let ids = try pool.with { connection in
             let rows = try connection.execute(
                 "SELECT id FROM sessions WHERE organization_id = $1 AND contact_id = $2 ORDER BY id",
@@ -86,8 +80,8 @@ extension PostgresStore {
         }
         var sessions: [(ChatSessionRecord, [SessionEvent], ChatRating?)] = []
         for id in ids {
-            guard let record = try backend.session(id: id) else { continue }
-            let events = try backend.events(sessionID: id).filter { $0.kind.audience == .everyone }
+            guard let record = try session(id: id) else { continue }
+            let events = try self.events(sessionID: id).filter { $0.kind.audience == .everyone }
             sessions.append((record, events, try rating(sessionID: id)))
         }
         var tickets: [(Ticket, [TicketHistoryEntry])] = []

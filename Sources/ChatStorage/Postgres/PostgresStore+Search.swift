@@ -38,7 +38,7 @@ extension PostgresStore {
         var pageStatement = statement
         let pageSQL = """
             \(hits)
-            SELECT s.*, h.seq AS hit_seq,
+            SELECT \(PGSupervisionRows.summaryColumns("s")), h.seq AS hit_seq,
                    CASE WHEN h.seq = 0 THEN \(Self.headerDocumentSQL("s")) ELSE \(Self.eventDocumentSQL("e")) END AS hit_text
             FROM hits h JOIN sessions s ON s.id = h.session_id
             LEFT JOIN events e ON e.session_id = h.session_id AND e.seq = h.seq AND h.seq > 0
@@ -62,10 +62,6 @@ extension PostgresStore {
         return SearchPage(hits: results, total: total, totalIsExact: exact,
                           nextCursor: more ? results.last?.summary.record.id : nil)
     }
-
-    /// Nothing to catch up: the index is written with the rows (triggers). Returns 0.
-    @discardableResult
-    public func indexSearch(chunk: Int) throws -> Int { 0 }
 }
 
 extension SearchQuery {

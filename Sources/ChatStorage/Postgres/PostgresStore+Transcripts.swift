@@ -3,7 +3,7 @@ import Foundation
 
 // The transcript listing on PostgreSQL: the same filters, order (newest first: `created_at DESC, id DESC`), keyset
 // cursor and offsets as SQLite's (ChatStore+Transcripts.swift). Each filter has an index holding its rows in
-// that order (p2-supervision `sessions_listing_by_*`; `session_agents` for the agent filter), so a page reads
+// that order (p1-core's `sessions_by_*`, read backwards; `session_agents` for the agent filter), so a page reads
 // its rows only. `last_seq` and `message_count` are kept on the session row by the writer.
 //
 // Threading: blocking, thread-safe (a pooled connection per call); never on the lws service thread.
@@ -59,7 +59,7 @@ extension PostgresStore {
         if let from = filter.from { conditions.append("s.created_at >= \(statement.bind(pg(from)))") }
         if let to = filter.to { conditions.append("s.created_at < \(statement.bind(pg(to)))") }
         if let outcome = filter.outcome {
-            conditions.append("\(outcomeSQL("s")) = \(statement.bind(.text(outcome.rawValue)))")
+            conditions.append("s.outcome = \(statement.bind(.text(outcome.rawValue)))")
         }
         if let state = filter.state { conditions.append("s.state = \(statement.bind(.text(state.rawValue)))") }
         return conditions
@@ -86,7 +86,7 @@ extension PostgresStore {
         if let from = filter.from { conditions.append("\(createdAt) >= \(statement.bind(pg(from)))") }
         if let to = filter.to { conditions.append("\(createdAt) < \(statement.bind(pg(to)))") }
         if let outcome = filter.outcome {
-            conditions.append("\(outcomeSQL("s")) = \(statement.bind(.text(outcome.rawValue)))")
+            conditions.append("s.outcome = \(statement.bind(.text(outcome.rawValue)))")
         }
         if let state = filter.state { conditions.append("s.state = \(statement.bind(.text(state.rawValue)))") }
         if counting {
@@ -100,7 +100,7 @@ extension PostgresStore {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = """
-            SELECT s.* FROM sessions s
+            SELECT \(PGSupervisionRows.summaryColumns("s")) FROM sessions s
             WHERE s.id IN (SELECT \(fromClause)
                            \(whereClause)
                            ORDER BY \(createdAt) DESC, \(id) DESC

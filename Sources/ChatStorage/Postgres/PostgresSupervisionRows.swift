@@ -12,7 +12,7 @@ struct PGStatement {
     }
 }
 
-/// Reading the rows of the supervision tables (and `sessions`, for listings) out of a `PGResult`. Used inside
+/// Reading the rows of the supervision tables (and listing entries of `sessions`) out of a `PGResult`. Used inside
 /// one `pool.with` call, on its thread.
 enum PGSupervisionRows {
     static func required<T>(_ value: T?, _ what: String) throws -> T {
@@ -20,49 +20,16 @@ enum PGSupervisionRows {
         return value
     }
 
-    /// A `sessions` row (selected as `s.*`) as a record.
-    static func session(_ rows: PGResult, _ i: Int) throws -> ChatSessionRecord {
-        let stateValue = try required(rows.string(i, "state"), "sessions.state")
-        guard let state = SessionState(rawValue: stateValue) else {
-            throw StorageError.corruptRow("unknown session state \"\(stateValue)\"")
-        }
-        let stageValue = rows.string(i, "budget_stage") ?? QuickQuestionBudget.Stage.notStarted.rawValue
-        guard let stage = QuickQuestionBudget.Stage(rawValue: stageValue) else {
-            throw StorageError.corruptRow("unknown budget stage \"\(stageValue)\"")
-        }
-        let organizationID = try required(rows.string(i, "organization_id"), "sessions.organization_id")
-        let budget = QuickQuestionBudget(limitSeconds: rows.double(i, "budget_limit") ?? 900,
-                                         usedSeconds: rows.double(i, "budget_used") ?? 0,
-                                         runningSince: rows.date(i, "budget_running_since"), stage: stage)
-        var record = ChatSessionRecord(
-            id: try required(rows.int(i, "id"), "sessions.id"),
-            organizationID: organizationID,
-            customer: CustomerIdentity(organizationID: organizationID, contactID: rows.string(i, "contact_id") ?? "",
-                                       name: rows.string(i, "customer_name") ?? "",
-                                       email: rows.string(i, "customer_email") ?? ""),
-            productID: rows.string(i, "product_id") ?? "",
-            subject: rows.string(i, "subject") ?? "",
-            state: state,
-            agent: rows.int(i, "agent_id").map { StaffRef(id: $0, name: rows.string(i, "agent_name") ?? "") },
-            createdAt: try required(rows.date(i, "created_at"), "sessions.created_at"),
-            queuedAt: rows.date(i, "queued_at"),
-            closedAt: rows.date(i, "closed_at"),
-            requestClientID: rows.string(i, "request_client_id"),
-            budget: budget,
-            pendingProposal: try ProposalJSON.decode(rows.string(i, "pending_proposal")),
-            ticketNumber: rows.int(i, "ticket_number"))
-        let waitOfferValue = rows.string(i, "wait_offer") ?? WaitOfferStage.none.rawValue
-        guard let waitOffer = WaitOfferStage(rawValue: waitOfferValue) else {
-            throw StorageError.corruptRow("unknown wait offer \"\(waitOfferValue)\"")
-        }
-        record.waitOffer = waitOffer
-        return record
+    /// The columns `summary(_:_:)` reads from a `sessions` row `alias`: `PGRows.sessionColumns`, then `message_count`.
+    static func summaryColumns(_ alias: String) -> String {
+        PGRows.sessionColumns.split(separator: ",").map { alias + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .joined(separator: ", ") + ", \(alias).message_count"
     }
 
-    /// A `sessions` row with its kept aggregates as a listing entry.
+    /// A listing entry from `summaryColumns` (the session, its kept `last_seq` and `message_count`).
     static func summary(_ rows: PGResult, _ i: Int) throws -> TranscriptSummary {
-        TranscriptSummary(record: try session(rows, i), lastSeq: rows.int(i, "last_seq") ?? 0,
-                          messageCount: Int(rows.int(i, "message_count") ?? 0))
+        TranscriptSummary(record: try PGRows.session(rows, i), lastSeq: rows.int(i, PGRows.sessionLastSeqColumn) ?? 0,
+                          messageCount: Int(rows.int(i, PGRows.sessionLastSeqColumn + 1) ?? 0))
     }
 
     /// A `tickets` row (selected as `*`).
