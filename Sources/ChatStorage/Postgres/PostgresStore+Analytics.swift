@@ -87,9 +87,9 @@ extension PostgresStore {
                                                  conditions + " AND s.agent_id IS NOT NULL", p),
                     perOrganization: try Self.breakdown(
                         c, key: "s.organization_id",
-                        name: "COALESCE((SELECT o.name FROM organizations o WHERE o.id = s.organization_id), s.organization_id)",
+                        name: "MIN(COALESCE((SELECT o.name FROM organizations o WHERE o.id = s.organization_id), s.organization_id))",
                         conditions, p),
-                    perProduct: try Self.breakdown(c, key: "s.product_id", name: "s.product_id", conditions, p))
+                    perProduct: try Self.breakdown(c, key: "s.product_id", name: "MIN(s.product_id)", conditions, p))
             }
         }
     }
@@ -107,14 +107,15 @@ extension PostgresStore {
         return DurationFigures(count: count, p50: rows.double(0, 1), p90: rows.double(0, 2), mean: rows.double(0, 3))
     }
 
+    /// One row per `key` (compared bytewise, as SQLite), `name` an aggregate over the group.
     static func breakdown(_ c: PGConnection, key: String, name: String, _ conditions: String,
                           _ parameters: [PGValue?]) throws -> [AnalyticsBreakdown] {
         let rows = try c.execute("""
-            SELECT \(key) AS k, \(name) AS n, COUNT(*) AS chats,
+            SELECT (\(key)) COLLATE "C" AS k, \(name) AS n, COUNT(*) AS chats,
                    COUNT(*) FILTER (WHERE s.ticket_number IS NOT NULL) AS converted,
                    AVG(s.first_joined_at - s.created_at) AS wait, AVG(s.closed_at - s.first_joined_at) AS handle,
                    AVG(s.csat_rating::double precision) AS csat, COUNT(s.csat_rating) AS rated
-            FROM sessions s WHERE \(conditions) GROUP BY k ORDER BY chats DESC, k COLLATE "C"
+            FROM sessions s WHERE \(conditions) GROUP BY k ORDER BY chats DESC, k
             """, parameters)
         return (0..<rows.count).map { i in
             AnalyticsBreakdown(key: rows.string(i, "k") ?? "", name: rows.string(i, "n") ?? "",
