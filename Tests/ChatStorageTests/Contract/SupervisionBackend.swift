@@ -9,7 +9,7 @@ import XCTest
 /// organizations). Until `PostgresStore: StorageBackend` is declared (after both halves are merged), the
 /// supervision contract tests run through this test-only protocol on both stores; then they can move to
 /// `forEachBackend` unchanged.
-protocol SupervisionBackend: AnyObject {
+protocol SupervisionBackend: AnyObject, Sendable {
     var kind: String { get }
     func makeWriter(capacity: Int, lingerSeconds: Double,
                     onCommit: @escaping @Sendable (CommitReceipt) -> Void,

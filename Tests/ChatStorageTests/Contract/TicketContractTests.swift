@@ -124,6 +124,54 @@ final class TicketContractTests: StorageContractCase {
         }
     }
 
+    /// Two threads (on PostgreSQL: two connections, as two nodes would) pull one ticket in different directions
+    /// and reply at once: every stored move starts where the previous one ended, history stays gap-free, and one
+    /// first response is recorded.
+    func testConcurrentChangesStayConsistent() throws {
+        try forEachSupervisionBackend { store, name in
+            let ticket = try store.createTicket(draft())
+            let rounds = 30
+            let outcomes = OutcomeLog()
+            let targets: [[TicketStatus]] = [[.open, .onHold], [.awaitingReply, .open]]
+            let (agent, policy) = (self.agent, self.policy)
+            DispatchQueue.concurrentPerform(iterations: 2) { worker in
+                for round in 0..<rounds {
+                    do {
+                        _ = try store.changeTicketStatus(number: ticket.number, to: targets[worker][round % 2], actor: agent,
+                                                         at: Fixture.at(Double(round)), policy: policy)
+                        outcomes.record(success: true)
+                    } catch let error as ChatError where error.code == .illegalTransition {
+                        outcomes.record(success: false)
+                    } catch {
+                        outcomes.record(error: "\(error)")
+                    }
+                }
+            }
+            XCTAssertEqual(outcomes.errors, [], name)
+            let history = try store.ticketHistory(number: ticket.number)
+            XCTAssertEqual(history.map(\.seq), Array(1...Int64(history.count)), "gap-free (\(name))")
+            let moves = history.filter { $0.kind == .statusChanged }
+            XCTAssertEqual(moves.count, outcomes.successes, name)
+            var current = TicketStatus.new
+            for move in moves {
+                XCTAssertEqual(move.fromStatus, current, "seq \(move.seq) (\(name))")
+                current = move.toStatus!
+            }
+            XCTAssertEqual(try store.ticket(number: ticket.number)?.status, current, name)
+
+            let fresh = try store.createTicket(draft(createdAt: 5))
+            DispatchQueue.concurrentPerform(iterations: 4) { worker in
+                _ = try? store.replyToTicket(number: fresh.number, actor: agent, text: "reply \(worker)",
+                                             at: Fixture.at(Double(100 + worker)), policy: policy)
+            }
+            let replies = try store.ticketHistory(number: fresh.number)
+            XCTAssertEqual(replies.filter { $0.kind == .reply }.count, 4, name)
+            XCTAssertEqual(replies.filter { $0.kind == .statusChanged }.count, 1, "only the first reply opens it (\(name))")
+            XCTAssertEqual(try store.ticket(number: fresh.number)?.firstRespondedAt,
+                           replies.first { $0.kind == .reply }?.at, name)
+        }
+    }
+
     /// Two nodes (two stores on one database) polling at once: every alert goes to exactly one of them.
     func testTwoNodesNeverClaimOneAlert() throws {
         guard let base = try makePostgres() else { throw XCTSkip("PostgreSQL only (CHATD_TEST_POSTGRES_URL)") }
