@@ -17,9 +17,11 @@
 // - `search_documents`: the full-text index, one `tsvector` per searchable event (`seq` > 0: a message's or
 //   request's text, "ticket N ..." of a conversion) and per session header (`seq` 0: subject, customer name and
 //   email, organization name), with a GIN index. Kept by triggers in the transaction that writes the event or the
-//   session row, so `indexSearch` has nothing to do. Text is folded by `chatd_search_words` (unaccent, lowercase,
-//   every run of non-alphanumerics a space: "ana@example.com" is three words, as FTS5's unicode61 splits it) and
-//   parsed with the `simple` configuration (no stemming, no stop words: the same words FTS5 matches).
+//   session row (statement-level triggers over the inserted rows; a row trigger re-indexes a header whose subject,
+//   customer name or email changes, as erasure does), so `indexSearch` has nothing to do. Text is folded by
+//   `chatd_search_words` (unaccent, lowercase, every run of non-alphanumerics a space: "ana@example.com" is three
+//   words, as FTS5's unicode61 splits it) and parsed with the `simple` configuration (no stemming, no stop words:
+//   the same words FTS5 matches).
 // - Transcript listings use p1-core's indexes (`sessions_by_*`: each filter's column then `created_at`, read
 //   backwards for newest first) and `session_agents` for the agent filter; ratings live on `sessions` (p1-core).
 extension PostgresSchema {
@@ -157,18 +159,34 @@ extension PostgresSchema {
             )
             """,
             "CREATE INDEX search_documents_text ON search_documents USING gin (document)",
+            // One statement per insert statement (the writer inserts a batch of events in one), not one per row.
             """
-            CREATE FUNCTION chatd_index_event() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION chatd_index_events() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                IF (NEW.kind IN ('message', 'requested') AND NEW.text IS NOT NULL) OR NEW.kind = 'converted' THEN
-                    INSERT INTO search_documents (session_id, seq, document)
-                    VALUES (NEW.session_id, NEW.seq, chatd_search_vector(\(PostgresStore.eventDocumentSQL("NEW"))))
+                INSERT INTO search_documents (session_id, seq, document)
+                    SELECT n.session_id, n.seq, chatd_search_vector(\(PostgresStore.eventDocumentSQL("n"))) FROM new_events n
+                    WHERE (n.kind IN ('message', 'requested') AND n.text IS NOT NULL) OR n.kind = 'converted'
                     ON CONFLICT (session_id, seq) DO UPDATE SET document = EXCLUDED.document;
-                END IF;
                 RETURN NULL;
             END $$
             """,
-            "CREATE TRIGGER events_search AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION chatd_index_event()",
+            """
+            CREATE TRIGGER events_search AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+                FOR EACH STATEMENT EXECUTE FUNCTION chatd_index_events()
+            """,
+            """
+            CREATE FUNCTION chatd_index_session_headers() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO search_documents (session_id, seq, document)
+                    SELECT n.id, 0, chatd_search_vector(\(PostgresStore.headerDocumentSQL("n"))) FROM new_sessions n
+                    ON CONFLICT (session_id, seq) DO UPDATE SET document = EXCLUDED.document;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER sessions_search AFTER INSERT ON sessions REFERENCING NEW TABLE AS new_sessions
+                FOR EACH STATEMENT EXECUTE FUNCTION chatd_index_session_headers()
+            """,
             """
             CREATE FUNCTION chatd_index_session_header() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -179,7 +197,7 @@ extension PostgresSchema {
             END $$
             """,
             """
-            CREATE TRIGGER sessions_search AFTER INSERT OR UPDATE OF subject, customer_name, customer_email ON sessions
+            CREATE TRIGGER sessions_search_header AFTER UPDATE OF subject, customer_name, customer_email ON sessions
                 FOR EACH ROW EXECUTE FUNCTION chatd_index_session_header()
             """,
             // Rows written before this migration (none in a new database; an upgrade in place would have some).
