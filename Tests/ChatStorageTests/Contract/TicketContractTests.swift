@@ -172,7 +172,8 @@ final class TicketContractTests: StorageContractCase {
         }
     }
 
-    /// Two nodes (two stores on one database) polling at once: every alert goes to exactly one of them.
+    /// Two nodes (two stores on one database) polling at once: every alert goes to exactly one of them; a dead
+    /// node's claims lapse and another node takes them over.
     func testTwoNodesNeverClaimOneAlert() throws {
         guard let base = try makePostgres() else { throw XCTSkip("PostgreSQL only (CHATD_TEST_POSTGRES_URL)") }
         let other = try PostgresStore(url: base.url, attachmentsRoot: base.attachmentFiles.root)
@@ -193,6 +194,14 @@ final class TicketContractTests: StorageContractCase {
         let rest = Set(try base.pendingOnCallAlerts(limit: 100).map(\.id)).union(try other.pendingOnCallAlerts(limit: 100).map(\.id))
         XCTAssertEqual(first.union(second).union(rest).count, 40)
         XCTAssertTrue(Set(try other.pendingOnCallAlerts(limit: 100).map(\.id)).isDisjoint(with: first))
+
+        // The first node dies: once its claims lapse, the other node takes its alerts over.
+        let lapsed = try XCTUnwrap(first.min())
+        try base.executeRaw("UPDATE oncall_outbox SET claimed_until = 0 WHERE id = \(lapsed)")
+        XCTAssertTrue(try other.pendingOnCallAlerts(limit: 100).map(\.id).contains(lapsed))
+        XCTAssertFalse(try base.pendingOnCallAlerts(limit: 100).map(\.id).contains(lapsed), "now the other node's")
+        try other.finishOnCallAlert(id: lapsed, delivered: true)
+        XCTAssertFalse(try other.pendingOnCallAlerts(limit: 100).map(\.id).contains(lapsed))
     }
 }
 
