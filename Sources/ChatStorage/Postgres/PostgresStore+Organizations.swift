@@ -21,7 +21,7 @@ extension PostgresStore {
     public func createOrganization(id: OrganizationID, name: String, planID: String, regionID: String? = nil,
                                    createdAt: Date = Date()) throws {
         do {
-            try pool.with { c in
+            _ = try pool.with { c in
                 try c.execute("""
                     INSERT INTO organizations (id, name, plan_id, created_at, region_id) VALUES ($1, $2, $3, $4, $5)
                     """, [.text(id), .text(name), .text(planID), pg(createdAt), pg(regionID)])

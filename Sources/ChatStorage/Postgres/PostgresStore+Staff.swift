@@ -81,7 +81,7 @@ extension PostgresStore {
     /// `token_exists` if the hash is stored.
     public func insertStaffToken(hash: String, staffID: StaffID, createdAt: Date, expiresAt: Date) throws {
         do {
-            try pool.with { c in
+            _ = try pool.with { c in
                 try c.execute("""
                     INSERT INTO staff_tokens (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
                     """, [.text(hash), .int(staffID), pg(createdAt), pg(expiresAt)])
