@@ -3,7 +3,6 @@
 Selenium is always given the driver path: without it Selenium Manager would try to download a driver.
 """
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from selenium.webdriver.chrome.service import Service
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "e2e"))
-from chatlib import ServerFactory, seed_template  # noqa: E402
+from chatlib import ServerFactory, remove_template, seed_template  # noqa: E402
 
 WEB_ROOT = REPO / "WebClient"
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -29,7 +28,7 @@ def seeded_template():
     except FileNotFoundError as error:
         pytest.exit(str(error), returncode=2)
     yield data
-    shutil.rmtree(root, ignore_errors=True)
+    remove_template(root)
 
 
 @pytest.fixture

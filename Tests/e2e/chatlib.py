@@ -12,7 +12,9 @@ import os
 import select
 import shutil
 import signal
+import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -26,6 +28,51 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHATD_BIN = Path(os.environ.get("CHATD_BIN", REPO_ROOT / ".build" / "debug" / "chatd"))
 if not CHATD_BIN.is_absolute():
     CHATD_BIN = REPO_ROOT / CHATD_BIN
+
+# When set (a libpq URL of a PostgreSQL server on which it may create databases; Scripts/with-services exports one as
+# CHATD_TEST_POSTGRES_URL), the seeded template is a PostgreSQL database and every server made from it by a
+# ServerFactory runs on its own clone of it (`CREATE DATABASE ... TEMPLATE ...`), dropped when the factory closes.
+# Tests about SQLite files themselves carry the `sqlite_only` marker and are skipped then (conftest.py).
+POSTGRES_URL = os.environ.get("CHATD_E2E_POSTGRES_URL") or None
+
+
+def _services():
+    """Tests/cluster/services.py (psql, create_database, drop_database), imported only when PostgreSQL is used."""
+    folder = str(REPO_ROOT / "Tests" / "cluster")
+    if folder not in sys.path:
+        sys.path.append(folder)
+    import services
+    return services
+
+
+class DatabaseError(Exception):
+    """A statement run by ChatServer.execute/query was refused by the database (SQLite or PostgreSQL)."""
+
+
+def sql_literal(value) -> str:
+    """A Python value as a PostgreSQL literal (for statements sent through psql, which binds no parameters)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    if "\0" in text:
+        raise ValueError("PostgreSQL text cannot hold U+0000")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _bind(query: str, params) -> str:
+    """Replaces each `?` of query with the next parameter as a literal (the queries here hold no `?` otherwise)."""
+    parts = query.split("?")
+    if len(parts) - 1 != len(params):
+        raise ValueError(f"{len(parts) - 1} placeholders, {len(params)} parameters: {query}")
+    out = parts[0]
+    for value, rest in zip(params, parts[1:]):
+        out += sql_literal(value) + rest
+    return out
+
 
 PASSWORD = "secret123"
 AGENTS = ["ann", "bob", "cat"]
@@ -154,10 +201,51 @@ class ChatServer:
         self.stderr_path = root / "chatd.stderr"
         self._stderr = None
         self.clients: list[Client] = []
+        storage = cfg.get("storage") or {}
+        # The libpq URL of this server's PostgreSQL database, or None when it runs on SQLite (data/chat.sqlite).
+        self.database_url: str | None = storage.get("url") if storage.get("kind") == "postgres" else None
         if template is not None:
             shutil.copytree(template, self.data)
         else:
             self.seed()
+
+    # -- the database, whichever the backend
+    def query(self, sql: str, params=()) -> list[tuple]:
+        """Rows of a SELECT on this server's database (SQLite: data/chat.sqlite; PostgreSQL: through psql).
+        Parameters are `?` placeholders. Values come back as Python values (PostgreSQL's through JSON)."""
+        if self.database_url is None:
+            db = sqlite3.connect(self.data / "chat.sqlite", timeout=10)
+            try:
+                return [tuple(row) for row in db.execute(sql, params)]
+            except sqlite3.DatabaseError as error:
+                raise DatabaseError(str(error)) from error
+            finally:
+                db.close()
+        # row_to_json keeps the select list's order; json_agg keeps the subquery's row order.
+        statement = f"SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM ({_bind(sql, params)}) q"
+        out = self._psql(statement)
+        return [tuple(row.values()) for row in json.loads(out)]
+
+    def execute(self, sql: str, params=()) -> None:
+        """Runs one statement that returns no rows on this server's database, committed (see query)."""
+        if self.database_url is None:
+            db = sqlite3.connect(self.data / "chat.sqlite", timeout=10)
+            try:
+                with db:
+                    db.execute(sql, params)
+            except sqlite3.DatabaseError as error:
+                raise DatabaseError(str(error)) from error
+            finally:
+                db.close()
+            return
+        self._psql(_bind(sql, params))
+
+    def _psql(self, statement: str) -> str:
+        services = _services()
+        try:
+            return services.psql(self.database_url, statement)
+        except services.ServiceError as error:
+            raise DatabaseError(str(error)) from error
 
     # -- admin CLI
     def admin(self, *args: str) -> str:
@@ -259,17 +347,11 @@ class ChatServer:
     def monitoring_token(self, username: str = SUPERVISOR) -> str:
         """A staff session token written straight into the database (as a login would store it), so that reading
         the figures never goes through `POST /api/login`: tests of login floods and throttles must not meet it."""
-        import sqlite3
         token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
-        db = sqlite3.connect(self.data / "chat.sqlite", timeout=10)
-        try:
-            with db:
-                staff_id = db.execute("SELECT id FROM staff WHERE username = ?", (username,)).fetchone()[0]
-                now = time.time()
-                db.execute("INSERT INTO staff_tokens (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           (hashlib.sha256(token.encode()).hexdigest(), staff_id, now, now + 3600))
-        finally:
-            db.close()
+        staff_id = self.query("SELECT id FROM staff WHERE username = ?", (username,))[0][0]
+        now = time.time()
+        self.execute("INSERT INTO staff_tokens (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                     (hashlib.sha256(token.encode()).hexdigest(), staff_id, now, now + 3600))
         return token
 
     def health(self) -> dict:
@@ -494,17 +576,25 @@ def require_binary():
 
 class ServerFactory:
     """Makes servers on fresh copies of a seeded data directory: factory(config={...}, policy={...}, start=True).
-    `base_config` is merged under every server's config. `close()` closes every client and kills every server."""
+    `base_config` is merged under every server's config. `close()` closes every client and kills every server.
+    When the template was seeded on PostgreSQL, each server gets its own database cloned from the template's
+    (unless its config names a storage itself); `close()` drops them."""
 
     def __init__(self, template: Path, base_config: dict | None = None):
         self.template = template
         self.base_config = base_config or {}
         self.made: list[tuple[Path, ChatServer]] = []
+        self.template_database = template_database(template)
+        self.databases: list[str] = []
 
     def __call__(self, config=None, start=True, policy=None):
         root = new_root()
         merged = dict(self.base_config)
         merged.update(config or {})
+        if self.template_database and "storage" not in merged:
+            url = clone_database(self.template_database)
+            self.databases.append(url)
+            merged["storage"] = {"kind": "postgres", "url": url}
         server = ChatServer(root, template=self.template, config=merged, policy=policy)
         self.made.append((root, server))
         if start:
@@ -517,10 +607,45 @@ class ServerFactory:
                 client.close()
             server.kill()
             shutil.rmtree(root, ignore_errors=True)
+        for url in self.databases:
+            _services().drop_database(url)
+        self.databases = []
 
 
 def seed_template() -> tuple[Path, Path]:
-    """Seeds a data directory once with the admin CLI; returns (root to remove afterwards, data directory)."""
+    """Seeds a data directory once with the admin CLI; returns (root to remove with remove_template, data
+    directory). With CHATD_E2E_POSTGRES_URL set, the seed is written to a new PostgreSQL database (named in the
+    template's config.json, see template_database) instead of data/chat.sqlite."""
     require_binary()
     root = new_root()
-    return root, ChatServer(root).data
+    config = None
+    if POSTGRES_URL:
+        config = {"storage": {"kind": "postgres", "url": _services().create_database(POSTGRES_URL, "e2e_template")}}
+    return root, ChatServer(root, config=config).data
+
+
+def template_database(data: Path) -> str | None:
+    """The PostgreSQL database a template data directory (from seed_template) was seeded into, or None (SQLite)."""
+    try:
+        storage = json.loads((data.parent / "config.json").read_text()).get("storage") or {}
+    except (OSError, ValueError):
+        return None
+    return storage.get("url") if storage.get("kind") == "postgres" else None
+
+
+def clone_database(template_url: str) -> str:
+    """A new database created from the template database (no one may be connected to it); returns its URL."""
+    import uuid
+    services = _services()
+    source = template_url.rsplit("/", 1)[1].split("?", 1)[0]
+    name = f"e2e_{uuid.uuid4().hex[:12]}"
+    services.psql(services.with_database(template_url, "postgres"), f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    return services.with_database(template_url, name)
+
+
+def remove_template(root: Path) -> None:
+    """Removes what seed_template made: its directory and, on PostgreSQL, its database."""
+    url = template_database(root / "data")
+    shutil.rmtree(root, ignore_errors=True)
+    if url:
+        _services().drop_database(url)

@@ -54,6 +54,7 @@ def fill(disk):
     return filler
 
 
+@pytest.mark.sqlite_only(reason="fills the filesystem of the data directory, where only SQLite keeps the database")
 def test_a_full_disk_acknowledges_nothing_then_recovers_with_a_gapless_transcript(small_disk_server):
     server, disk = small_disk_server
     ann = server.staff("ann", available=True)

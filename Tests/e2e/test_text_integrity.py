@@ -4,15 +4,12 @@ SQLite receives Swift strings as C strings, so text after a NUL used to be ackno
 stored cut short. C0 control characters other than tab, line feed and carriage return are now refused with
 `invalid_field` when a frame or body is decoded, for every text field; what is accepted is stored byte for byte.
 """
-import sqlite3
-
 CONTROL_TEXTS = ["before\u0000after", "bell\u0007", "esc\u001b[31mred", "\u0001"]
 
 
 def stored_texts(server, sid):
-    with sqlite3.connect(f"file:{server.data / 'chat.sqlite'}?mode=ro", uri=True) as db:
-        return [row[0] for row in db.execute(
-            "SELECT text FROM events WHERE session_id = ? AND kind = 'message' ORDER BY seq", (sid,))]
+    return [row[0] for row in server.query(
+        "SELECT text FROM events WHERE session_id = ? AND kind = 'message' ORDER BY seq", (sid,))]
 
 
 def test_message_with_nul_is_refused_and_nothing_is_stored(server):
@@ -69,9 +66,7 @@ def test_ticket_fields_and_replies_refuse_controls(server):
     assert reply["ticket"]["description"] == good["description"]
     status, reply = server.http("POST", f"/api/tickets/{number}/replies", acme, {"text": "more\u0000secret"})
     assert (status, reply["error"]["code"]) == (400, "invalid_field")
-    with sqlite3.connect(f"file:{server.data / 'chat.sqlite'}?mode=ro", uri=True) as db:
-        subject, description = db.execute("SELECT subject, description FROM tickets WHERE number = ?",
-                                          (number,)).fetchone()
+    [(subject, description)] = server.query("SELECT subject, description FROM tickets WHERE number = ?", (number,))
     assert (subject, description) == (good["subject"], good["description"])
 
 
