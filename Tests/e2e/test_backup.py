@@ -94,7 +94,8 @@ def test_erase_and_export_a_contact_with_the_admin_cli(server):
     assert "an answer about llamas" in texts, "the agent's words stay"
     status, body = server.http("GET", "/api/search?q=zanzibar", sue)
     assert status == 200 and body["results"] == []
-    assert server.admin("verify") == "ok"
+    if server.database_url is None:   # verify checks the SQLite file (it refuses PostgreSQL: use its own tools)
+        assert server.admin("verify") == "ok"
     audit = server.admin("audit", "--action", "contact_erase", "--json")
     assert "acme\\/c1" in audit or "acme/c1" in audit, audit
     assert "contact_export" in server.admin("audit", "--action", "contact_export", "--json")

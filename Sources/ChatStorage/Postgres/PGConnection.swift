@@ -182,15 +182,29 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
 
 /// A small pool of connections for blocking readers (worker threads). Thread-safe: `with` checks a connection
 /// out for the duration of its closure (opening one if none is idle), and replaces connections found broken.
+///
+/// `applicationName`, when given, is set as every connection's `application_name`: PostgreSQL then shows which
+/// sessions belong to this pool (`pg_stat_activity`), which is how a claim taken through it is known to be alive.
 public final class PGPool: @unchecked Sendable {
     public let url: String
+    public let applicationName: String?
     private let lock = NSLock()
     private var idle: [PGConnection] = []
     private let maxIdle: Int
 
-    public init(url: String, maxIdle: Int = 8) {
+    public init(url: String, maxIdle: Int = 8, applicationName: String? = nil) {
         self.url = url
         self.maxIdle = maxIdle
+        self.applicationName = applicationName
+    }
+
+    /// A new connection, named `applicationName` when set. Blocking.
+    private func open() throws -> PGConnection {
+        let connection = try PGConnection(url: url)
+        if let applicationName {
+            _ = try connection.execute("SELECT set_config('application_name', $1, false)", [.text(applicationName)])
+        }
+        return connection
     }
 
     /// Runs `body` with a connection of its own; blocking. A pooled connection that turns out to be broken
@@ -206,7 +220,7 @@ public final class PGPool: @unchecked Sendable {
         } catch let error as PGError where error.isConnectionProblem {
             // Drop it; a fresh one replaces it.
             guard wasIdle else { throw error }
-            let fresh = try PGConnection(url: url)
+            let fresh = try open()
             let value = try body(fresh)
             checkIn(fresh)
             return value
@@ -224,7 +238,7 @@ public final class PGPool: @unchecked Sendable {
             lock.lock()
         }
         lock.unlock()
-        return (try PGConnection(url: url), false)
+        return (try open(), false)
     }
 
     private func checkIn(_ connection: PGConnection) {

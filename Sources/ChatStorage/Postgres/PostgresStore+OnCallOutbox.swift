@@ -5,20 +5,16 @@ import Foundation
 // several nodes each one polls the outbox: a poll CLAIMS the alerts it returns (`claimed_by` this store,
 // `claimed_until` a lease), taking rows with `FOR UPDATE SKIP LOCKED`, so two nodes never page for one alert. A
 // node's own later polls return its claimed alerts again (renewing the lease, as SQLite returns every pending
-// alert and the service skips those in flight); a dead node's claims lapse after `onCallClaimSeconds` and
-// another node takes them over.
+// alert and the service skips those in flight). A claim lapses when its claimant has no session left on the
+// server (`onCallClaimant` is the `application_name` of the store's pooled connections: a process that died, e.g.
+// killed and restarted, has none, and its pending alerts are sent again at once, as on SQLite after a restart),
+// or at the latest after `onCallClaimSeconds` (a node that still holds a session but stopped polling, or one cut
+// off from the server before PostgreSQL noticed); then another node, or the restarted one, takes them over.
 //
 // Threading: blocking, thread-safe (a pooled connection per call); never on the lws service thread.
 extension PostgresStore {
     /// How long a claim keeps other nodes off an alert without being renewed by its node's polls.
     static let onCallClaimSeconds = 300.0
-
-    /// Who claims alerts: this store object in this process.
-    var onCallClaimant: String {
-        "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(Self.processToken)/\(UInt(bitPattern: ObjectIdentifier(self).hashValue))"
-    }
-
-    private static let processToken = UUID().uuidString
 
     /// Inside the ticket's transaction: queues its alert, or records why not (the daily limit). The
     /// organization's count and insert are serialized across nodes by a transaction-scoped advisory lock.
@@ -40,15 +36,16 @@ extension PostgresStore {
         return .queued
     }
 
-    /// Pending alerts this node may send, oldest first: unclaimed ones, lapsed claims and its own, claimed (or
-    /// re-claimed) for it in the same statement.
+    /// Pending alerts this node may send, oldest first: unclaimed ones, lapsed claims (expired, or whose claimant
+    /// has no session left) and its own, claimed (or re-claimed) for it in the same statement.
     public func pendingOnCallAlerts(limit: Int) throws -> [OnCallAlert] {
         let rows = try pool.with { connection in
             try connection.execute("""
                 WITH claimable AS (
                     SELECT id FROM oncall_outbox
                     WHERE state = 'pending'
-                      AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until < extract(epoch FROM clock_timestamp()))
+                      AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until < extract(epoch FROM clock_timestamp())
+                           OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = oncall_outbox.claimed_by))
                     ORDER BY id LIMIT $1
                     FOR UPDATE SKIP LOCKED
                 ), claimed AS (

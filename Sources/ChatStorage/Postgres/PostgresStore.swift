@@ -9,7 +9,11 @@ import Foundation
 /// connection out of `pool` for its duration. NEVER call it from the libwebsockets service thread.
 public final class PostgresStore: Sendable {
     public let url: String
-    /// Connections for blocking readers and the non-chat writes (tickets, staff, audit ...).
+    /// Who this store object is to the other nodes when it claims on-call alerts: unique per store object and
+    /// process start, and the `application_name` of every connection of `pool`, so that a claim whose claimant has
+    /// no session left (its process died) is known to be dead at once (`pendingOnCallAlerts`).
+    public let onCallClaimant: String
+    /// Connections for blocking readers and the non-chat writes (tickets, staff, audit ...), named `onCallClaimant`.
     let pool: PGPool
     /// Where attachment bytes live. In a cluster every node must see the same directory (shared storage), or
     /// attachments uploaded through one node cannot be downloaded through another.
@@ -23,7 +27,10 @@ public final class PostgresStore: Sendable {
     /// advisory lock). Blocking. Throws `PGError` if PostgreSQL cannot be reached or a migration fails.
     public init(url: String, attachmentsRoot: URL) throws {
         self.url = url
-        pool = PGPool(url: url)
+        // At most 63 bytes (NAMEDATALEN - 1), or PostgreSQL would truncate the application_name.
+        let claimant = "chatd/\(getpid())/" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        onCallClaimant = claimant
+        pool = PGPool(url: url, applicationName: claimant)
         attachmentFiles = AttachmentFiles(root: attachmentsRoot)
         try pool.with { try PostgresMigrations.migrate($0) }
     }
