@@ -366,13 +366,13 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
         def step(kind: str, rate: float, seconds: float) -> dict:
             start = time.monotonic_ns() + 200_000_000
             scpu0 = srv_cpu()
-            parts0 = cpu_parts() if cpu_parts else None
+            cparts0 = cpu_parts() if cpu_parts else None
             for p, nc in zip(procs, shares):
                 p.stdin.write(f"step {kind} {rate * nc / args.customers:.3f} {seconds} {start}\n".encode())
                 p.stdin.flush()
             lines = reader.lines(procs, time.monotonic() + seconds + args.drain_seconds + 15)
             scpu = srv_cpu() - scpu0
-            parts = cpu_parts() if cpu_parts else None
+            cparts = cpu_parts() if cpu_parts else None
             if not all(x.startswith("STEP ") for x in lines):
                 return {"kind": kind, "target_rate": rate, "failed": True, "error": f"generator lost: {[x[:80] for x in lines]}"}
             parts = [json.loads(x[5:]) for x in lines]
@@ -397,8 +397,8 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
                       gen_cpu_per_process=[round(x["gen_cpu_s"] / seconds, 4) for x in parts],
                       server_cpu_s=round(scpu, 3),
                       server_cpu_s_per_1000=round(scpu * 1000 / tot["delivered"], 5) if tot["delivered"] else 0)
-            if parts is not None:
-                st["server_cpu_s_parts"] = {k: round(parts[k] - parts0.get(k, 0.0), 3) for k in parts}
+            if cparts is not None:
+                st["server_cpu_s_parts"] = {k: round(cparts[k] - cparts0.get(k, 0.0), 3) for k in cparts}
             errs = tot["seq_dup"] + tot["seq_gap"] + tot["order_errors"]
             st["pass"] = (st["p99_ms"] < 100 and not tot["lost"] and not tot["unacked"] and not errs
                           and not tot["error_frames"] and not tot["closed"])
