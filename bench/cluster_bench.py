@@ -566,23 +566,22 @@ def render(results: dict) -> str:
                  f"{results['machine']['loadavg_at_start']}, at end {results['machine'].get('loadavg_at_end')}. "
                  f"{results['label_note']}\n")
     lines.append("| target | max delivered msgs/s (p99 < 100 ms) | p50 / p99 at "
-                 f"{fmt(common)} msgs/s (ms) | server CPU-s per 1,000 delivered at max (all processes) | "
-                 "of which chatd / PostgreSQL / Redis | stepping stopped by |")
+                 f"{fmt(common)} msgs/s (ms) | server CPU-s per 1,000 delivered at {fmt(common)} msgs/s: all / "
+                 "chatd / PostgreSQL / Redis | server CPU-s per 1,000 at max | stepping stopped by |")
     lines.append("|---|---|---|---|---|---|")
     for n in names:
         s = t[n]["summary"]
         cs = step_at(t[n]["run"], common) if common else None
-        b = B.best_step(t[n]["run"])
-        split = "n/a"
-        if b and b.get("server_cpu_s_parts") and b["delivered"]:
-            p = {k: v * 1000 / b["delivered"] for k, v in b["server_cpu_s_parts"].items()}
-            chatd = p.get("chatd", p.get("leader", 0) + p.get("relays", 0))
-            split = f"{chatd:.3f} / {p.get('postgres', 0):.3f} / {p.get('redis', 0):.3f}" if n != "chatd-sqlite" else ""
-        elif b:
-            split = f"{b['server_cpu_s_per_1000']:.3f} / – / –"
+        cpu = "n/a"
+        if cs and cs["delivered"]:
+            p = {k: v * 1000 / cs["delivered"] for k, v in (cs.get("server_cpu_s_parts") or {}).items()}
+            chatd = p.get("chatd", p.get("leader", 0) + p.get("relays", 0)) if p else cs["server_cpu_s_per_1000"]
+            cpu = f"{cs['server_cpu_s_per_1000']:.3f} / {chatd:.3f} / " + \
+                (f"{p.get('postgres', 0):.3f} / " if "postgres" in p else "– / ") + \
+                (f"{p.get('redis', 0):.3f}" if "redis" in p else "–")
         lines.append(f"| {n} | {fmt(s.get('delivered_per_s'))} | "
-                     f"{fmt(cs and cs['p50_ms'], '{:.2f}')} / {fmt(cs and cs['p99_ms'], '{:.2f}')} | "
-                     f"{fmt(s.get('server_cpu_s_per_1000_at_max'), '{:.3f}')} | {split} | {s.get('stop_reason', 'n/a')} |")
+                     f"{fmt(cs and cs['p50_ms'], '{:.2f}')} / {fmt(cs and cs['p99_ms'], '{:.2f}')} | {cpu} | "
+                     f"{fmt(s.get('server_cpu_s_per_1000_at_max'), '{:.3f}')} | {s.get('stop_reason', 'n/a')} |")
     rounds = fo.get("rounds", [])
     if rounds:
         lines.append("")
@@ -600,6 +599,10 @@ def render(results: dict) -> str:
                      " | ".join(fmt(x.get('acked_not_delivered')) for x in rounds) + " | |")
     lines.append("")
     lines.append(results.get("text", ""))
+    lines.append(f"Reproduce: `Scripts/bench --cluster` (this run took {fmt(results.get('seconds'))} s after the build; "
+                 "options: `python3 bench/cluster_bench.py --help`). Raw figures: `bench/results-cluster.json` (every "
+                 "step of every target with its CPU split, every failover round). Work files (node logs) stay in "
+                 "bench/tmp/cluster-*.\n")
     lines.append("<!-- /cluster-bench -->")
     return "\n".join(lines) + "\n"
 
