@@ -47,6 +47,7 @@ final class WriterLog: @unchecked Sendable {
 
     func commit(_ receipt: CommitReceipt) { lock.withLock { _receipts.append(receipt) } }
     func fail(_ failure: StorageFailure) { lock.withLock { _failures.append(failure) } }
+    func state(_ state: String?) { lock.withLock { _states.append(state) } }
 
     func makeWriter(store: ChatStore, capacity: Int, lingerSeconds: Double = 0) -> GroupCommitWriter {
         GroupCommitWriter(store: store, capacity: capacity, lingerSeconds: lingerSeconds,

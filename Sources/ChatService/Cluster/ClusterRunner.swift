@@ -44,7 +44,7 @@ public final class ClusterRunner: @unchecked Sendable {
     /// Serves until `requestStop()`. `onListening(port, role)` is called each time a server starts listening.
     public func run(onListening: (Int, NodeRole) -> Void) throws {
         let lease = ClusterLease(
-            url: postgresURL, name: settings.leaseName, holder: "node-\(settings.node)",
+            url: postgresURL, name: settings.leaseName, holder: Self.holderName(node: settings.node),
             ttlSeconds: settings.leaseSeconds, renewSeconds: settings.heartbeatSeconds, logger: logger,
             onAcquired: { [self] generation in acquired(generation) },
             onLost: { [logger] in
@@ -118,6 +118,9 @@ public final class ClusterRunner: @unchecked Sendable {
         condition.unlock()
         relayToRestart?.requestRestart()
     }
+
+    /// The lease holder name of node `node`.
+    static func holderName(node: Int) -> String { "node-\(node)" }
 
     /// The production bus: Redis pub/sub.
     static func redisBusFactory(url: String, logger: Logger) -> ClusterBusFactory {

@@ -58,7 +58,10 @@ public final class PGConnection: @unchecked Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             return PGResult(result)
         default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "XX000"
+            // A connection that died mid-call answers with a result that has no SQLSTATE: call it 08006.
+            let lost = PQstatus(handle) != CONNECTION_OK
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+                ?? (lost ? "08006" : "XX000")
             let message = PQresultErrorMessage(result).map { String(cString: $0) } ?? "unknown error"
             PQclear(result)
             throw PGError(sqlState: state, message: message.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -190,32 +193,38 @@ public final class PGPool: @unchecked Sendable {
         self.maxIdle = maxIdle
     }
 
-    /// Runs `body` with a connection of its own; blocking. Retries once on a fresh connection if the connection
-    /// turns out to be broken before `body` could do anything.
+    /// Runs `body` with a connection of its own; blocking. A pooled connection that turns out to be broken
+    /// (the server restarted, or ended idle sessions) is dropped and `body` runs again, once, on a fresh one: an
+    /// idle connection's death is only seen at its first statement, which then never reached the server. A
+    /// connection lost while `body` ran on a fresh connection is not retried (its statement may have run).
     public func with<T>(_ body: (PGConnection) throws -> T) throws -> T {
-        let connection = try checkOut()
+        let (connection, wasIdle) = try checkOut()
         do {
             let value = try body(connection)
             checkIn(connection)
             return value
         } catch let error as PGError where error.isConnectionProblem {
-            // Drop it; the next call opens a new one.
-            throw error
+            // Drop it; a fresh one replaces it.
+            guard wasIdle else { throw error }
+            let fresh = try PGConnection(url: url)
+            let value = try body(fresh)
+            checkIn(fresh)
+            return value
         } catch {
             checkIn(connection)
             throw error
         }
     }
 
-    private func checkOut() throws -> PGConnection {
+    private func checkOut() throws -> (PGConnection, wasIdle: Bool) {
         lock.lock()
         while let connection = idle.popLast() {
             lock.unlock()
-            if connection.isHealthy { return connection }
+            if connection.isHealthy { return (connection, true) }
             lock.lock()
         }
         lock.unlock()
-        return try PGConnection(url: url)
+        return (try PGConnection(url: url), false)
     }
 
     private func checkIn(_ connection: PGConnection) {

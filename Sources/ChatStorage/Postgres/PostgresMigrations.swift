@@ -12,7 +12,8 @@ public struct PGMigration: Sendable {
 /// The PostgreSQL schema, in order. Same semantics as the SQLite migrations (ChatStore+Migrations.swift), written
 /// for PostgreSQL: instants are `double precision` seconds since 1970 (exact round trip of `Date`), ids `bigint`.
 enum PostgresMigrations {
-    static var all: [PGMigration] { PostgresSchema.core + PostgresSchema.supervision + PostgresSchema.cluster }
+    /// Cluster leases first: the writer's fence reads them from its first transaction.
+    static var all: [PGMigration] { PostgresSchema.cluster + PostgresSchema.core + PostgresSchema.supervision }
 
     /// Applies the missing steps, each in its own transaction, under an advisory lock so that nodes starting
     /// together do not race. Blocking.

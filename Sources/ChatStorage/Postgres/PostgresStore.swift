@@ -14,6 +14,8 @@ public final class PostgresStore: Sendable {
     /// Where attachment bytes live. In a cluster every node must see the same directory (shared storage), or
     /// attachments uploaded through one node cannot be downloaded through another.
     public let attachmentFiles: AttachmentFiles
+    /// The lease the chat writer checks before each transaction (cluster fencing); see `setWriteFence`.
+    let writeFence = WriteFenceBox()
 
     public var kind: String { "postgres" }
 
