@@ -62,6 +62,41 @@ def psql(url: str, sql: str, timeout=20) -> str:
     return r.stdout.strip()
 
 
+class PsqlSession:
+    """One psql process (one PostgreSQL backend) answering one-line queries: cheap enough to poll every 20 ms
+    without forking a backend per poll on the server core."""
+
+    def __init__(self, url: str):
+        self.p = subprocess.Popen([PSQL, "-X", "-q", "-At", url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True, bufsize=1)
+
+    def one(self, sql: str, timeout=5.0) -> str:
+        self.p.stdin.write(sql.rstrip(";") + ";\n")
+        self.p.stdin.flush()
+        return self._readline(timeout).strip()
+
+    def _readline(self, timeout):
+        import select
+        deadline = time.monotonic() + timeout
+        buf = b""
+        fd = self.p.stdout.fileno()
+        while time.monotonic() < deadline and not buf.endswith(b"\n"):
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                ch = os.read(fd, 1)
+                if not ch:
+                    break
+                buf += ch
+        return buf.decode(errors="replace")
+
+    def close(self):
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=5)
+        except Exception:
+            self.p.kill()
+
+
 def db_url(base: str, name: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 
@@ -470,6 +505,7 @@ def failover_round(cluster: ClusterTarget, r: int, load_rate: float, args, workd
     res = {"round": r + 1, "killed": holder, "generation_before": gen0, "load_rate": load_rate,
            "probe_customer_node": f"node-{relays[0] + 1}", "probe_agent_node": f"node-{relays[1] + 1}"}
     probe = None
+    poll = PsqlSession(cluster.url)
     try:
         agent_token = B.http_json(cluster.ports[relays[1]], "POST", "/api/login",
                                   {"username": f"probe{r}", "password": PASSWORD})["token"]
@@ -488,16 +524,13 @@ def failover_round(cluster: ClusterTarget, r: int, load_rate: float, args, workd
         t_kill = time.monotonic()
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
-        # the lease change, polled in PostgreSQL (psql per poll: ~10-20 ms resolution)
+        # the lease change, polled in PostgreSQL every 20 ms through one psql session
         t_lease, new_holder = None, None
         deadline = t_kill + 30
         while time.monotonic() < deadline:
-            try:
-                row = psql(cluster.url, f"SELECT holder || ' ' || generation FROM cluster_leases "
-                                        f"WHERE name = '{CLUSTER_NAME}:engine'")
-            except RuntimeError:
-                row = ""
-            if row and int(row.split()[1]) > gen0:
+            row = poll.one(f"SELECT coalesce((SELECT holder || ' ' || generation FROM cluster_leases "
+                           f"WHERE name = '{CLUSTER_NAME}:engine'), 'none 0')")
+            if len(row.split()) == 2 and int(row.split()[1]) > gen0:
                 t_lease, new_holder = time.monotonic(), row.split()[0]
                 break
             time.sleep(0.02)
@@ -526,6 +559,7 @@ def failover_round(cluster: ClusterTarget, r: int, load_rate: float, args, workd
         missing = sorted(set(probe.acked) - set(probe.delivered))
         res["acked_not_delivered"] = len(missing)
     finally:
+        poll.close()
         if probe:
             probe.close()
         B.stop(load, timeout=5)
@@ -645,8 +679,8 @@ def projection_text(results: dict) -> str:
                    "reconnect to their own (surviving) node when it closes them (1012) and resume as docs/PROTOCOL.md "
                    "§5 says (`hello`, `sync` from the last seq, resend of unacknowledged messages with their clientId). "
                    "“First delivered message” is the first message the agent receives after the kill that the old "
-                   "leader had not acknowledged, i.e. one that went through the new leader. The lease is polled with "
-                   "psql every 20 ms. The killed node is restarted (it rejoins as a relay) and the next round kills "
+                   "leader had not acknowledged, i.e. one that went through the new leader. The lease is polled every 20 ms "
+                   "(one psql session). The killed node is restarted (it rejoins as a relay) and the next round kills "
                    "the new leader. The generator of the load does not reconnect: its connections are closed at the "
                    "failover, so the load stops at the kill (the probe keeps going).")
     out.append("")
