@@ -615,7 +615,8 @@ def render(results: dict) -> str:
                 (f"{p.get('redis', 0):.3f}" if "redis" in p else "–")
         lines.append(f"| {n} | {fmt(s.get('delivered_per_s'))} | "
                      f"{fmt(cs and cs['p50_ms'], '{:.2f}')} / {fmt(cs and cs['p99_ms'], '{:.2f}')} | {cpu} | "
-                     f"{fmt(s.get('server_cpu_s_per_1000_at_max'), '{:.3f}')} | {s.get('stop_reason', 'n/a')} |")
+                     f"{fmt(s.get('server_cpu_s_per_1000_at_max'), '{:.3f}')} | "
+                     f"{('failed: ' + t[n]['error'][:120]) if t[n].get('error') else s.get('stop_reason', 'n/a')} |")
     rounds = fo.get("rounds", [])
     if rounds:
         lines.append("")
@@ -781,66 +782,82 @@ def main(argv=None):
         seed_data = None
         for name in names:
             log(f"== {name}: chat workload")
-            if name == "chatd-sqlite":
-                t = SqliteTarget(chatd_bin, workdir / name, nagents, args.customers, server_core)
-                t.seed()
-            elif name == "chatd-pg":
-                psql(services.pg_url, "CREATE DATABASE bench_pg")
-                t = PgTarget(chatd_bin, workdir / name, nagents, args.customers, server_core, services,
-                             db_url(services.pg_url, "bench_pg"))
-                t.seed()
-                if "cluster-3" in names:
-                    t.seed_staff(fo_staff)
-                    # the cluster starts from the same seeded database (a copy: nothing of chatd-pg's run in it)
-                    psql(services.pg_url, "CREATE DATABASE bench_cluster TEMPLATE bench_pg")
-                    seed_data = workdir / "cluster-seed"
-                    shutil.copytree(t.data, seed_data)
-            elif name == "cluster-3":
-                if seed_data is None:   # without chatd-pg in this run: seed its own database
-                    psql(services.pg_url, "CREATE DATABASE bench_cluster")
-                    s = PgTarget(chatd_bin, workdir / "cluster-seed-root", nagents, args.customers, server_core, services,
-                                 db_url(services.pg_url, "bench_cluster"))
-                    s.seed()
-                    s.seed_staff(fo_staff)
-                    seed_data = s.data
-                t = ClusterTarget(chatd_bin, workdir / name, nagents, args.customers, server_core, services,
-                                  db_url(services.pg_url, "bench_cluster"), seed_data)
-            else:
-                raise SystemExit(f"unknown target {name}")
-            t.start()
             try:
-                res = B.run_chat(t, args, workdir, gen_cores)
-                results["targets"][name] = {"run": res, "summary": B.summarize(name, res)}
-                log(f"   {name}: {json.dumps(results['targets'][name]['summary'])}")
-                if name == "cluster-3" and args.failover_rounds > 0:
-                    best = results["targets"][name]["summary"].get("delivered_per_s") or 1000
-                    rate = max(200.0, round(best * args.failover_load_fraction, -2))
-                    log(f"== cluster-3: failover x{args.failover_rounds} (load {rate:.0f} msgs/s, probe {args.probe_rate:.0f} msgs/s)")
-                    rounds = []
-                    secret = (t.data / "jwt-secret").read_text().strip().encode()
-                    for r in range(args.failover_rounds):
-                        try:
-                            rounds.append(failover_round(t, r, rate, args, workdir, gen_cores[0], secret))
-                        except Exception as e:
-                            log(f"  failover {r + 1}: failed: {e}")
-                            rounds.append({"round": r + 1, "error": str(e)})
-                    med = {}
-                    for key in ("lease_change_s", "first_delivery_s", "max_delivery_gap_s"):
-                        vals = [x[key] for x in rounds if x.get(key) is not None]
-                        med[key] = statistics.median(vals) if vals else None
-                    results["failover"] = {"rounds": rounds, "median": med, "load_rate": rate,
-                                           "load_customers": args.failover_load_customers, "probe_rate": args.probe_rate}
-            finally:
-                t.stop()
-            if res.get("failed"):
+                seed_data = run_target(name, names, args, services, chatd_bin, workdir, server_core, gen_cores,
+                                       nagents, fo_staff, seed_data, results)
+            except Exception as e:   # one target's failure is reported, the others still run
+                log(f"!! {name}: {e}")
+                results["targets"].setdefault(name, {"run": {}, "summary": {}})["error"] = str(e)
                 ok = False
     finally:
         B.stop_all()
+    return finish(results, args, workdir, t0, ok)
+
+
+def run_target(name, names, args, services, chatd_bin, workdir, server_core, gen_cores, nagents, fo_staff, seed_data,
+               results):
+    if name == "chatd-sqlite":
+        t = SqliteTarget(chatd_bin, workdir / name, nagents, args.customers, server_core)
+        t.seed()
+    elif name == "chatd-pg":
+        psql(services.pg_url, "CREATE DATABASE bench_pg")
+        t = PgTarget(chatd_bin, workdir / name, nagents, args.customers, server_core, services,
+                     db_url(services.pg_url, "bench_pg"))
+        t.seed()
+        if "cluster-3" in names:
+            t.seed_staff(fo_staff)
+            # the cluster starts from the same seeded database (a copy: nothing of chatd-pg's run in it)
+            psql(services.pg_url, "CREATE DATABASE bench_cluster TEMPLATE bench_pg")
+            seed_data = workdir / "cluster-seed"
+            shutil.copytree(t.data, seed_data)
+    elif name == "cluster-3":
+        if seed_data is None:   # without chatd-pg in this run: seed its own database
+            psql(services.pg_url, "CREATE DATABASE bench_cluster")
+            s = PgTarget(chatd_bin, workdir / "cluster-seed-root", nagents, args.customers, server_core, services,
+                         db_url(services.pg_url, "bench_cluster"))
+            s.seed()
+            s.seed_staff(fo_staff)
+            seed_data = s.data
+        t = ClusterTarget(chatd_bin, workdir / name, nagents, args.customers, server_core, services,
+                          db_url(services.pg_url, "bench_cluster"), seed_data)
+    else:
+        raise SystemExit(f"unknown target {name}")
+    t.start()
+    try:
+        res = B.run_chat(t, args, workdir, gen_cores)
+        results["targets"][name] = {"run": res, "summary": B.summarize(name, res)}
+        log(f"   {name}: {json.dumps(results['targets'][name]['summary'])}")
+        if name == "cluster-3" and args.failover_rounds > 0:
+            best = results["targets"][name]["summary"].get("delivered_per_s") or 1000
+            rate = max(200.0, round(best * args.failover_load_fraction, -2))
+            log(f"== cluster-3: failover x{args.failover_rounds} (load {rate:.0f} msgs/s, probe {args.probe_rate:.0f} msgs/s)")
+            rounds = []
+            secret = (t.data / "jwt-secret").read_text().strip().encode()
+            for r in range(args.failover_rounds):
+                try:
+                    rounds.append(failover_round(t, r, rate, args, workdir, gen_cores[0], secret))
+                except Exception as e:
+                    log(f"  failover {r + 1}: failed: {e}")
+                    rounds.append({"round": r + 1, "error": str(e)})
+            med = {}
+            for key in ("lease_change_s", "first_delivery_s", "max_delivery_gap_s"):
+                vals = [x[key] for x in rounds if x.get(key) is not None]
+                med[key] = statistics.median(vals) if vals else None
+            results["failover"] = {"rounds": rounds, "median": med, "load_rate": rate,
+                                   "load_customers": args.failover_load_customers, "probe_rate": args.probe_rate}
+    finally:
+        t.stop()
+    if res.get("failed"):
+        raise RuntimeError(f"{name}: the run failed: {res.get('error', 'see the work files')}")
+    return seed_data
+
+
+def finish(results, args, workdir, t0, ok):
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["seconds"] = round(time.monotonic() - t0, 1)
     # the highest step rate every target passed: p50/p99 side by side there
     passed = [set(s["target_rate"] for s in v["run"].get("steps", []) if s["kind"] == "step" and s["pass"])
-              for v in results["targets"].values()]
+              for v in results["targets"].values() if v["run"].get("steps")]
     common = set.intersection(*passed) if passed else set()
     results["common_rate"] = max(common) if common else None
     results["label_note"] = B.LABEL_NOTES.get(args.label, f"Labelled **{args.label}**: figures are indicative only.")
