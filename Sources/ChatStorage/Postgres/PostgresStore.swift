@@ -41,10 +41,6 @@ public final class PostgresStore: Sendable {
 public enum PostgresBackend {
     /// Connects to `url`, migrates the schema and returns the backend. Blocking.
     public static func open(url: String, attachmentsRoot: URL) throws -> any StorageBackend {
-        // `PostgresStore: StorageBackend` is declared once every method exists (PostgresStore+*.swift).
-        guard let backend = try PostgresStore(url: url, attachmentsRoot: attachmentsRoot) as Any as? any StorageBackend else {
-            throw PGError(sqlState: "0A000", message: "the PostgreSQL backend is incomplete in this build")
-        }
-        return backend
+        try PostgresStore(url: url, attachmentsRoot: attachmentsRoot)
     }
 }

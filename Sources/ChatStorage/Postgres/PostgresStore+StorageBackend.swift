@@ -1,0 +1,4 @@
+import ChatCore
+
+/// The PostgreSQL backend answers every storage call (PostgresStore+*.swift); its writer is `PostgresWriter`.
+extension PostgresStore: StorageBackend {}
