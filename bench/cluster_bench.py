@@ -314,7 +314,7 @@ class ProbeSide:
         last = None
         while time.monotonic() < deadline:
             try:
-                ws = connect(self.url, open_timeout=3, close_timeout=1, max_size=None)
+                ws = connect(self.url, open_timeout=3, close_timeout=1, max_size=None).__enter__()
                 ws.send(json.dumps({"type": "hello", "token": self.token}))
                 self._expect(ws, "welcome", deadline)
                 if self.agent:
