@@ -29,6 +29,8 @@ class Cluster:
         base = {"storage": {"kind": "postgres", "url": postgres_url}}
         base.update(config or {})
         self.base_config = base
+        for sub in ["seed"] + [f"node{i}" for i in range(1, n + 1)]:
+            (self.root / sub).mkdir()
         # Seed through the admin CLI of a first data directory (writes PostgreSQL, creates the secret file).
         seed = ChatServer(self.root / "seed", config=base)
         for username in extra_staff:
