@@ -623,13 +623,26 @@ def render(results: dict) -> str:
         lines.append("| failover (3 nodes, leader killed with SIGKILL under load) | " +
                      " | ".join(f"round {x['round']}" for x in rounds) + " | median |")
         lines.append("|---|" + "---|" * (len(rounds) + 1))
-        for key, label in (("lease_change_s", "kill → lease taken by a relay (s)"),
+        def last_before_first(x, key):
+            vals = [v for v in x.get(key, []) if x.get("first_delivery_s") is None or v <= x["first_delivery_s"]]
+            return max(vals) if vals else None
+        for x in rounds:
+            x["_closed"] = min(x.get("agent_closed_after_s", []) + x.get("customer_closed_after_s", []), default=None)
+            x["_reconnected"] = max([v for v in (last_before_first(x, "agent_reconnected_after_s"),
+                                                 last_before_first(x, "customer_reconnected_after_s")) if v is not None],
+                                    default=None)
+        for key, label in (("_closed", "kill → the probe's first client closed by its relay (s)"),
+                           ("lease_change_s", "kill → lease taken by a relay (s)"),
+                           ("_reconnected", "kill → both probe clients reconnected and welcomed (s)"),
                            ("first_delivery_s", "kill → first delivered message through the new leader (s)"),
                            ("max_delivery_gap_s", "longest gap between deliveries at the probe's agent (s)")):
             vals = [x.get(key) for x in rounds]
             ok = [v for v in vals if v is not None]
             lines.append(f"| {label} | " + " | ".join(fmt(v, '{:.2f}') for v in vals) +
                          f" | {fmt(statistics.median(ok) if ok else None, '{:.2f}')} |")
+        for x in rounds:
+            x.pop("_closed", None)
+            x.pop("_reconnected", None)
         lines.append("| acknowledged but never delivered (probe) | " +
                      " | ".join(fmt(x.get('acked_not_delivered')) for x in rounds) + " | |")
     lines.append("")
@@ -684,6 +697,31 @@ def projection_text(results: dict) -> str:
                    "(one psql session). The killed node is restarted (it rejoins as a relay) and the next round kills "
                    "the new leader. The generator of the load does not reconnect: its connections are closed at the "
                    "failover, so the load stops at the kill (the probe keeps going).")
+    obs = []
+    for n, v in t.items():
+        steps = [x for x in v.get("run", {}).get("steps", []) if x["kind"] == "step"]
+        if steps and not steps[-1]["pass"]:
+            f = steps[-1]
+            obs.append(f"{n} {f['server_cpu_s'] / results['params']['step_seconds']:.0%} at {fmt(f['target_rate'])} msgs/s")
+    if obs:
+        out.append("")
+        main = None
+        try:
+            main = json.loads((ROOT / "bench" / "results.json").read_text())["summary"]["chatd"]["delivered_per_s"]
+        except Exception:
+            pass
+        sq_max = t.get("chatd-sqlite", {}).get("summary", {}).get("delivered_per_s")
+        versus = (f" For scale: the main benchmark's chatd (the same SQLite node, alone on its core) reached "
+                  f"{fmt(main)} msgs/s in its own run; chatd-sqlite reached {fmt(sq_max)} in this one.") \
+            if main and sq_max else ""
+        out.append("**Reading the table.** Server CPU of the first failing step (sending and drain) divided by its "
+                   "sending time — an upper bound of the share of the one server core the target used — was: "
+                   + ", ".join(obs) + ". None of them "
+                   "saturated its core: what ended the stepping was latency — several processes waking each other "
+                   "on one core (three chatd nodes, PostgreSQL, Redis; one chatd and PostgreSQL), and, in a "
+                   "contended run, other work scheduled on the same cores — more than CPU. A delivery through a "
+                   "relay crosses two more processes than on one node (relay → Redis → leader → Redis → relay), "
+                   "which shows in the p50 at the common rate more than in the CPU per message." + versus)
     out.append("")
     out.append("**What two cores cannot show.** Here three chatd nodes, PostgreSQL, Redis and the generator share two "
                "cores (the server side one core), so the cluster cannot beat one node on this machine: every message "
