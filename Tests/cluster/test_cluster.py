@@ -210,3 +210,43 @@ def test_caps_hold_cluster_wide_when_100_chats_arrive_at_once(cluster):
             if len(joined) >= 3:
                 break
         assert len(joined) == 3, f"agent {me} was told of {len(joined)} joined chats"
+
+
+def test_boards_live_views_typing_and_read_markers_cross_nodes(cluster):
+    """A supervisor on node 3 sees the queue and agents of customers and agents on nodes 1 and 2, watches a chat
+    live, whispers to its agent (never to the customer), and typing and read indicators cross nodes."""
+    c = cluster()
+    n1, n2, n3 = c.nodes
+    sue = connect(n3, login(n3, "sue"), timeout=40)
+    customer = connect(n2, n2.token("acme", "c7"), timeout=40)
+    sid = customer.request_chat("r-board")["sessionId"]
+    # Queued with nobody available: the board on node 3 shows it.
+    sue.expect("queue", lambda f: any(e.get("sessionId", e.get("id")) == sid for e in f["entries"]), timeout=15)
+    ann = connect(n1, login(n1, "ann"), available=True, timeout=40)
+    sue.expect("agents", lambda f: any(a["name"] == "Ann" and a["status"] == "available" for a in f["agents"]),
+               timeout=15)
+    customer.expect_event(sid, "joined", timeout=15)
+    ann.expect_event(sid, "joined", timeout=15)
+    # Watch live from node 3.
+    sue.send("sync", sessionId=sid, afterSeq=0)
+    sue.expect("synced", lambda f: f["sessionId"] == sid, timeout=15)
+    said = customer.say(sid, "c-1", "hello from node 2")
+    assert sue.expect_event(sid, seq=said["seq"], timeout=15)["text"] == "hello from node 2"
+    # Typing: customer (node 2) -> agent (node 1) and back.
+    customer.send("typing", sessionId=sid, active=True)
+    assert ann.expect("typing", timeout=15) == {"type": "typing", "sessionId": sid, "role": "customer", "active": True}
+    ann.send("typing", sessionId=sid, active=True)
+    assert customer.expect("typing", timeout=15)["role"] == "agent"
+    # Read marker: the agent reads on node 1, the customer on node 2 hears of it.
+    ann.send("read", sessionId=sid, seq=said["seq"])
+    read = customer.expect("read", lambda f: f["sessionId"] == sid, timeout=15)
+    assert read["seq"] == said["seq"]
+    # A whisper from node 3 reaches the agent on node 1, never the customer on node 2.
+    sue.send("note", sessionId=sid, clientId="w1", text="check the invoice first")
+    sue.expect_ack("w1", timeout=15)
+    assert ann.expect_event(sid, "note", timeout=15)["text"] == "check the invoice first"
+    reply = ann.say(sid, "a-1", "on it")
+    customer.expect_event(sid, seq=reply["seq"], timeout=15)
+    customer.drain(0.5)
+    assert not [f for f in customer.frames if isinstance(f, dict) and f.get("type") == "event"
+                and f["event"]["kind"] == "note"], "a whisper reached the customer"
