@@ -673,7 +673,8 @@ def projection_text(results: dict) -> str:
     out = []
     out.append("**How it was measured.** The same C generator and stepping as the main benchmark (bench/gen, "
                f"{results['params']['customers']} customers and their agents, 3 chats per agent, 150-byte messages, "
-               f"steps of {results['params']['step_seconds']} s at {results['params']['rates']} msgs/s until p99 ≥ 100 ms or "
+               f"steps of {results['params']['step_seconds']:g} s at {', '.join(f'{r:g}' for r in results['params']['rates'])} "
+               "msgs/s, each followed by a drain, until p99 ≥ 100 ms or "
                "any loss/dup/order error). Every server-side process — the chatd node(s), PostgreSQL (postmaster and "
                "backends) and Redis — is pinned to core 0 and the generator to core 1, so each target gets the same "
                "single core; server CPU is utime+stime of all of them over the step (PostgreSQL's exited backends "
