@@ -61,7 +61,7 @@ let package = Package(
 // (CHATD_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer ...): their entry point is libFuzzer's main, so a plain
 // `swift build` of chatd neither sees nor builds them. See Fuzz/README.md.
 if ProcessInfo.processInfo.environment["CHATD_FUZZ"] == "1" {
-    for fuzzer in ["WireDecodingFuzzer", "CustomerTokenFuzzer", "HTTPRouteFuzzer", "PolicyLoaderFuzzer"] {
+    for fuzzer in ["WireDecodingFuzzer", "CustomerTokenFuzzer", "HTTPRouteFuzzer", "PolicyLoaderFuzzer", "ClusterWireFuzzer"] {
         package.targets.append(.executableTarget(
             name: fuzzer, dependencies: ["ChatService", "ChatCore", "ChatTransport"], path: "Fuzz/\(fuzzer)",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))

@@ -325,7 +325,12 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
     log(f"  generator: {args.customers} customers + {(args.customers + 2) // 3} agents in {len(shares)} process(es) "
         f"{shares}, rates {args.rates}")
     res = {"generator_processes": len(shares), "customers_per_process": shares, "steps": []}
-    cpu0, rss0, wb0 = cpu_seconds(target.pid), vmrss_kb(target.pid), write_bytes(target.pid)
+    # A target of several processes (bench/cluster_bench.py) sums its own figures; others are one process.
+    srv_cpu = getattr(target, "cpu", None) or (lambda: cpu_seconds(target.pid))
+    srv_rss = getattr(target, "rss", None) or (lambda: vmrss_kb(target.pid))
+    srv_wb = getattr(target, "written", None) or (lambda: write_bytes(target.pid))
+    cpu_parts = getattr(target, "cpu_parts", None)
+    cpu0, rss0, wb0 = srv_cpu(), srv_rss(), srv_wb()
     connect_s = setup_s = 0.0
     reader = LineReader()
     try:
@@ -338,7 +343,7 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
             cmd = pin(gen_cores[k % len(gen_cores)]) + [str(GEN), "--mode", "chat", "--control", "stdin", "--port", str(target.port),
                                    "--customers", str(cf), "--agents", str(af), "--drain-seconds", str(args.drain_seconds),
                                    "--setup-seconds", str(args.setup_seconds), "--out", str(workdir / f"{target.name}-gen-{k}.json"),
-                                   "--label", f"{target.name}.{k}"]
+                                   "--label", f"{target.name}.{k}"] + list(getattr(target, "gen_args", lambda: [])())
             if not args.gen_plain:
                 cmd += ["--write-now", "1", "--cheap-mask", "1"]
             p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -360,12 +365,14 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
 
         def step(kind: str, rate: float, seconds: float) -> dict:
             start = time.monotonic_ns() + 200_000_000
-            scpu0 = cpu_seconds(target.pid)
+            scpu0 = srv_cpu()
+            cparts0 = cpu_parts() if cpu_parts else None
             for p, nc in zip(procs, shares):
                 p.stdin.write(f"step {kind} {rate * nc / args.customers:.3f} {seconds} {start}\n".encode())
                 p.stdin.flush()
             lines = reader.lines(procs, time.monotonic() + seconds + args.drain_seconds + 15)
-            scpu = cpu_seconds(target.pid) - scpu0
+            scpu = srv_cpu() - scpu0
+            cparts = cpu_parts() if cpu_parts else None
             if not all(x.startswith("STEP ") for x in lines):
                 return {"kind": kind, "target_rate": rate, "failed": True, "error": f"generator lost: {[x[:80] for x in lines]}"}
             parts = [json.loads(x[5:]) for x in lines]
@@ -390,6 +397,8 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
                       gen_cpu_per_process=[round(x["gen_cpu_s"] / seconds, 4) for x in parts],
                       server_cpu_s=round(scpu, 3),
                       server_cpu_s_per_1000=round(scpu * 1000 / tot["delivered"], 5) if tot["delivered"] else 0)
+            if cparts is not None:
+                st["server_cpu_s_parts"] = {k: round(cparts[k] - cparts0.get(k, 0.0), 3) for k in cparts}
             errs = tot["seq_dup"] + tot["seq_gap"] + tot["order_errors"]
             st["pass"] = (st["p99_ms"] < 100 and not tot["lost"] and not tot["unacked"] and not errs
                           and not tot["error_frames"] and not tot["closed"])
@@ -431,10 +440,10 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
             except subprocess.TimeoutExpired:
                 stop(p)
         res["generator_exit"] = max([p.returncode or 0 for p in procs], default=0)
-    res["server_cpu_s_total"] = round(cpu_seconds(target.pid) - cpu0, 3)
-    res["server_rss_kb_before"], res["server_rss_kb_after"] = rss0, vmrss_kb(target.pid)
+    res["server_cpu_s_total"] = round(srv_cpu() - cpu0, 3)
+    res["server_rss_kb_before"], res["server_rss_kb_after"] = rss0, srv_rss()
     # Disk bytes per message over the whole run (every step); a relay that stores nothing writes ~0.
-    res["server_write_bytes_total"] = write_bytes(target.pid) - wb0
+    res["server_write_bytes_total"] = srv_wb() - wb0
     delivered = res.get("totals", {}).get("delivered", 0)
     if delivered:
         res["server_write_bytes_per_delivered"] = round(res["server_write_bytes_total"] / delivered, 1)
@@ -799,6 +808,9 @@ Profiles of chatd under load (perf): `bench/profile/`. To profile again: start a
     listing = Path(__file__).resolve().parent / "TRANSCRIPT_LISTING.md"   # bench/transcript_listing.py's figures
     if listing.exists():
         md += listing.read_text()
+    cluster = Path(__file__).resolve().parent / "CLUSTER_BENCH.md"   # Scripts/bench --cluster's section
+    if cluster.exists():
+        md += "\n" + cluster.read_text()
     path_md.write_text(md)
 
 
@@ -840,7 +852,16 @@ def main():
     ap.add_argument("--no-pin", action="store_true")
     ap.add_argument("--render-only", action="store_true", help="rewrite the markdown from --results (e.g. with a new --label)")
     ap.add_argument("--note", action="append", default=[], help="a note for the report (repeatable)")
-    args = ap.parse_args()
+    ap.add_argument("--cluster", action="store_true",
+                    help="the cluster benchmark instead (bench/cluster_bench.py: SQLite vs PostgreSQL vs 3 nodes, failover); "
+                         "run through Scripts/bench --cluster")
+    args, rest = ap.parse_known_args()
+    if args.cluster:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import cluster_bench
+        return cluster_bench.main(sys.argv[1:])
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.render_only:
         results = json.loads(Path(args.results).read_text())
         results["label"] = args.label

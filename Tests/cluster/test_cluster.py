@@ -250,3 +250,68 @@ def test_boards_live_views_typing_and_read_markers_cross_nodes(cluster):
     customer.drain(0.5)
     assert not [f for f in customer.frames if isinstance(f, dict) and f.get("type") == "event"
                 and f["event"]["kind"] == "note"], "a whisper reached the customer"
+
+
+class RestartableRedis:
+    """A private redis-server on a fixed loopback port that a test can kill and start again."""
+
+    def __init__(self):
+        import subprocess
+        import tempfile
+        from services import free_port
+        self.subprocess = subprocess
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="chatd-redis-restart.")
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.proc = None
+        self.start()
+
+    def start(self):
+        from services import redis_cli
+        self.proc = self.subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.dir], stdout=self.subprocess.DEVNULL, stderr=self.subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while redis_cli(self.url, "ping", check=False).strip() != "PONG":
+            assert time.monotonic() < deadline, "redis did not start"
+            time.sleep(0.05)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def close(self):
+        import shutil
+        if self.proc.poll() is None:
+            self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def test_redis_restart_resets_relayed_connections_and_nothing_is_lost(fresh_database):
+    """The bus goes away mid-chat: relays close their WebSockets (messages may have been lost), the leader's own
+    keep working; once Redis is back, clients of the relays reconnect and resume; every acknowledged message is
+    stored once."""
+    redis = RestartableRedis()
+    c = Cluster(fresh_database, redis.url).start()
+    try:
+        leader, relay, _ = c.nodes
+        ann = connect(leader, login(leader, "ann"), available=True)
+        customer = connect(relay, relay.token("acme", "c1"))
+        sid = customer.request_chat("r1")["sessionId"]
+        customer.expect_event(sid, "joined", timeout=10)
+        acked = {"m-m0": customer.say(sid, "m-m0", "message 0")["seq"]}
+        redis.kill()
+        assert customer.expect_closed(timeout=15) == 1012
+        # The leader's own connection still works (its engine and PostgreSQL are fine).
+        acked_agent = ann.say(sid, "a-during", "the bus is down, I am still here")
+        redis.start()
+        back = connect(relay, customer.token, timeout=40)
+        resume(back, sid, ["m-m0", "m-m1"], acked)
+        events = [e for e in back.events(sid)]
+        assert any(e["seq"] == acked_agent["seq"] and e["text"] == "the bus is down, I am still here" for e in events)
+        reply = ann.say(sid, "a-after", "bus back")
+        assert back.expect_event(sid, seq=reply["seq"], timeout=15)["text"] == "bus back"
+        assert_transcript_whole(c, sid, acked)
+    finally:
+        c.close()
+        redis.close()

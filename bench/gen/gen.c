@@ -50,6 +50,19 @@ static int64_t mono_ns(void) {
 /* ------------------------------------------------------------------ options */
 static const char *o_host = "127.0.0.1";
 static int o_port = 0;
+/* --customer-ports / --agent-ports P1,P2,...: spread customers / agents round robin over several servers (cluster
+ * nodes); the n-th customer (agent) connects to the (n mod count)-th port. Default: --port for everyone. */
+#define MAXPORTS 16
+static int o_cports[MAXPORTS], o_ncports = 0, o_aports[MAXPORTS], o_naports = 0;
+static int parse_ports(const char *v, int *out) {
+    int n = 0;
+    while (v && *v && n < MAXPORTS) {
+        out[n++] = atoi(v);
+        v = strchr(v, ',');
+        if (v) v++;
+    }
+    return n;
+}
 static const char *o_mode = "chat";
 static const char *o_customers = NULL, *o_agents = NULL;
 static double o_rates[MAXSTEPS];
@@ -455,6 +468,8 @@ static void start_connect(int i) {
     ci.context = ctx;
     ci.address = o_host;
     ci.port = o_port;
+    if (c->is_agent && o_naports) ci.port = o_aports[c->idx % o_naports];
+    else if (!c->is_agent && o_ncports) ci.port = o_cports[(c->idx - nagents) % o_ncports];
     ci.path = "/ws";
     ci.host = o_host;
     ci.origin = o_host;
@@ -766,6 +781,7 @@ static void on_signal(int s) { (void)s; stop_flag = 1; if (!strcmp(o_mode, "idle
 
 static void usage(void) {
     fprintf(stderr, "usage: gen --port P --customers FILE [--agents FILE] [--mode chat|idle] [--rates r1,r2,...]\n"
+                    "  [--customer-ports P1,P2,...] [--agent-ports P1,P2,...]\n"
                     "  [--step-seconds S] [--final-seconds S] [--drain-seconds S] [--setup-seconds S] [--hold S]\n"
                     "  [--max-p99-ms MS] [--max-gen-cpu F] [--final-fraction F] [--server-pid PID] [--src-addrs K]\n"
                     "  [--inflight N] [--msg-bytes B] [--out FILE] [--label L] [--count N] [--evlib ev|uv|poll]\n"
@@ -781,6 +797,8 @@ int main(int argc, char **argv) {
 #define OPT(name) (!strcmp(a, name) && v && (i++, 1))
         if (OPT("--host")) o_host = v;
         else if (OPT("--port")) o_port = atoi(v);
+        else if (OPT("--customer-ports")) o_ncports = parse_ports(v, o_cports);
+        else if (OPT("--agent-ports")) o_naports = parse_ports(v, o_aports);
         else if (OPT("--mode")) o_mode = v;
         else if (OPT("--customers")) o_customers = v;
         else if (OPT("--agents")) o_agents = v;

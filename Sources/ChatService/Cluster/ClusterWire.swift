@@ -81,12 +81,23 @@ extension ClusterMessage {
             case let .close(id, code, reason):
                 out.put(id)
                 out.put(code)
-                out.putBytes(Array(reason.utf8.prefix(123)))
+                out.putBytes(Self.closeReasonBytes(reason))
             case .alive:
                 break
             }
         }
         return out
+    }
+
+    /// A WebSocket close reason's bytes: at most 123, cut at a character boundary.
+    static func closeReasonBytes(_ reason: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for scalar in reason.unicodeScalars {
+            let encoded = Array(String(scalar).utf8)
+            if bytes.count + encoded.count > 123 { break }
+            bytes += encoded
+        }
+        return bytes
     }
 
     /// The message in `bytes`, or nil if they are not a well-formed message of this version.
@@ -121,7 +132,10 @@ extension ClusterMessage {
                 op = reader.bytes().map { .deliver(ids, $0) }
             case 11:
                 op = reader.u64().flatMap { id in
-                    reader.u16().flatMap { code in reader.string().map { .close(id, code: code, reason: $0) } }
+                    reader.u16().flatMap { code in
+                        // The encoder never writes more than a close frame can carry.
+                        reader.string().flatMap { $0.utf8.count <= 123 ? .close(id, code: code, reason: $0) : nil }
+                    }
                 }
             case 20: op = .alive
             default: op = nil

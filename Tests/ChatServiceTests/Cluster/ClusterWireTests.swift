@@ -25,6 +25,14 @@ final class ClusterWireTests: XCTestCase {
             return XCTFail("close lost")
         }
         XCTAssertEqual(reason.utf8.count, 123)
+        // Cut at a character boundary: 61 two-byte characters (122 bytes), never half of the 62nd.
+        let accented = ClusterMessage(node: 1, incarnation: 1, generation: 1,
+                                      ops: [.close(1, code: 1000, reason: String(repeating: "é", count: 100))])
+        XCTAssertEqual(ClusterMessage.decode(accented.encoded())?.ops, [.close(1, code: 1000, reason: String(repeating: "é", count: 61))])
+        // A longer reason than any encoder writes is malformed.
+        var long: [UInt8] = ClusterMessage(node: 1, incarnation: 1, generation: 1, ops: []).encoded()
+        long += [11] + [UInt8](repeating: 0, count: 8) + [0xE8, 0x03] + [124, 0, 0, 0] + [UInt8](repeating: 0x61, count: 124)
+        XCTAssertNil(ClusterMessage.decode(long))
     }
 
     func testTruncatedAndCorruptedMessagesAreRefusedWithoutTrapping() {

@@ -29,7 +29,7 @@ final class AnalyticsContractTests: StorageContractCase {
     /// later, Bob joins after 120 s, replies at 200 s, converted, closed at 900 s, rated 3. 3: globex, a day later,
     /// Ann joins after 30 s, never writes, closed at 300 s. 4: globex, still queued. Tickets: first response within
     /// its target, after it, not yet and still due, not yet and overdue.
-    func fill(_ store: any SupervisionBackend) throws {
+    func fill(_ store: any StorageBackend) throws {
         try store.createOrganization(id: "acme", name: "Acme", planID: "hv", regionID: nil, createdAt: Fixture.at(0))
         try store.createOrganization(id: "globex", name: "Globex", planID: "hv", regionID: nil, createdAt: Fixture.at(0))
         let day = 86_400.0
@@ -60,7 +60,7 @@ final class AnalyticsContractTests: StorageContractCase {
     }
 
     func testEveryFigureOnKnownData() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             let report = try store.analytics(AnalyticsQuery(from: Fixture.at(-10), to: Fixture.at(3 * 86_400)),
                                              now: Fixture.at(1_000))
@@ -105,7 +105,7 @@ final class AnalyticsContractTests: StorageContractCase {
     }
 
     func testARatingIsForTheChatsCustomerOnceClosedAndChangeableOnlyWithinTheWindow() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             XCTAssertEqual(try store.rate(sessionID: 4, organizationID: "globex", contactID: "c4", rating: 5, comment: nil,
                                           at: Fixture.at(0), changeWindowSeconds: 600), .notClosed, name)

@@ -11,7 +11,7 @@ final class AuditContractTests: StorageContractCase {
     }
 
     func testEntriesFiltersPagesAndAppendOnly() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             let ids = try store.appendAudit((0..<7).map { entry(Double($0), staff: $0 % 2 == 0 ? 1 : 2,
                                                                 action: $0 == 3 ? .transcriptExport : .transcriptRead) })
             XCTAssertEqual(ids.count, 7, name)
@@ -42,7 +42,7 @@ final class AuditContractTests: StorageContractCase {
     }
 
     func testCannedRepliesSharedAndPersonal() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             let ann = try store.createStaff(username: "ann", name: "Ann", role: .agent, passwordHash: "x",
                                             createdAt: Fixture.at(0))
             let bob = try store.createStaff(username: "bob", name: "Bob", role: .agent, passwordHash: "x",

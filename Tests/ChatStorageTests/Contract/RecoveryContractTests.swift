@@ -7,7 +7,7 @@ import XCTest
 /// replay, ledger and resend lookups for chats that are not in memory.
 final class RecoveryContractTests: StorageContractCase {
     func testRecoveryReturnsOpenChatsWithTailClientIDsAndMarkers() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             try backend.createOrganization(id: "acme", name: "Acme", planID: "hv", regionID: "usa", createdAt: Fixture.at(0))
             var writes: [StorageWrite] = [.createSession(Fixture.session(1, state: .active)),
                                           .createSession(Fixture.session(2, state: .closed, closedAt: 9)),
@@ -42,7 +42,7 @@ final class RecoveryContractTests: StorageContractCase {
     }
 
     func testHistoryPagesLedgerAndResendLookups() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             var writes: [StorageWrite] = [.createSession(Fixture.session(1, state: .closed, closedAt: 30))]
             for seq in 1...25 { writes.append(.appendEvent(Fixture.message(1, seq: Seq(seq), clientID: "m\(seq)"))) }
             writes.append(.readMarker(sessionID: 1, role: .customer, seq: 20))
@@ -80,7 +80,7 @@ final class RecoveryContractTests: StorageContractCase {
     }
 
     func testARequestKeyIsUniqueAcrossChats() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             write([.createSession(Fixture.session(1)), .appendEvent(Fixture.message(1, seq: 1))], to: backend)
             var second = Fixture.session(2)
             second.requestClientID = "req-1"

@@ -9,7 +9,7 @@ final class RetentionErasureContractTests: StorageContractCase {
 
     /// Chats 1 (closed at 100 s), 2 (closed at 10,000 s), 3 (open) of contact c1 at acme, each with the customer's
     /// "zebra N" and the agent's "giraffe N".
-    func fill(_ store: any SupervisionBackend) throws {
+    func fill(_ store: any StorageBackend) throws {
         try store.createOrganization(id: "acme", name: "Acme", planID: "hv", regionID: nil, createdAt: Fixture.at(0))
         var writes: [StorageWrite] = [.registerContact("acme", "c1")]
         for (id, closed) in [(1, 100.0), (2, 10_000.0), (3, nil)] as [(SessionID, Double?)] {
@@ -21,12 +21,12 @@ final class RetentionErasureContractTests: StorageContractCase {
         try seed(writes, to: store)
     }
 
-    func found(_ store: any SupervisionBackend, _ text: String) throws -> [SessionID] {
+    func found(_ store: any StorageBackend, _ text: String) throws -> [SessionID] {
         try store.search(TranscriptSearch(query: try XCTUnwrap(SearchQuery(text)))).hits.map(\.summary.record.id)
     }
 
     func testRetentionDeletesOldClosedChatsWithTheirEventsAndSearchEntries() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             _ = try store.rate(sessionID: 1, organizationID: "acme", contactID: "c1", rating: 5, comment: nil,
                                at: Fixture.at(100), changeWindowSeconds: 60)
@@ -46,7 +46,7 @@ final class RetentionErasureContractTests: StorageContractCase {
     }
 
     func testClosedTicketsGoAfterTheirLastChange() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             let agent = Participant(role: .agent, id: "7", name: "Ann")
             for offset in [0.0, 1.0] {
                 _ = try store.createTicket(TicketDraft(
@@ -65,7 +65,7 @@ final class RetentionErasureContractTests: StorageContractCase {
     }
 
     func testErasureReplacesThePersonsWordsAndKeepsTheAgents() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             _ = try store.createTicket(TicketDraft(
                 organizationID: "acme", customer: Fixture.customer(), subject: "My printer", productID: "pressero",

@@ -8,7 +8,7 @@ import XCTest
 /// nothing typed is query syntax.
 final class SearchContractTests: StorageContractCase {
     /// Sessions 1...5 of "acme" (Acme Corporation) and 6 of "globex" (Globex Ünited); Ann (7) handled 2 and 4.
-    func fill(_ store: any SupervisionBackend) throws {
+    func fill(_ store: any StorageBackend) throws {
         try store.createOrganization(id: "acme", name: "Acme Corporation", planID: "business", regionID: nil,
                                      createdAt: Fixture.at(0))
         try store.createOrganization(id: "globex", name: "Globex Ünited", planID: "business", regionID: nil,
@@ -47,14 +47,14 @@ final class SearchContractTests: StorageContractCase {
 
     func ids(_ page: SearchPage) -> [SessionID] { page.hits.map(\.summary.record.id) }
 
-    func find(_ store: any SupervisionBackend, _ text: String, filter: TranscriptFilter = TranscriptFilter(),
+    func find(_ store: any StorageBackend, _ text: String, filter: TranscriptFilter = TranscriptFilter(),
               before: SessionID? = nil) throws -> SearchPage {
         let query = try XCTUnwrap(SearchQuery(text), "query \(text)")
         return try store.search(TranscriptSearch(query: query, filter: filter, before: before))
     }
 
     func testAccentsCaseWordsPrefixesPhrasesAndHeaders() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             XCTAssertEqual(ids(try find(store, "creme")), [1], "accents and case do not matter (\(name))")
             XCTAssertEqual(ids(try find(store, "BRULEE")), [4, 1], name)
@@ -82,7 +82,7 @@ final class SearchContractTests: StorageContractCase {
     }
 
     func testFiltersAndAnAgentsOwnChats() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             XCTAssertEqual(ids(try find(store, "invoice", filter: TranscriptFilter(organizationID: "acme"))), [5, 4, 2, 1], name)
             XCTAssertEqual(ids(try find(store, "invoice", filter: TranscriptFilter(contactID: "c2"))), [2], name)
@@ -96,7 +96,7 @@ final class SearchContractTests: StorageContractCase {
     }
 
     func testPagesFollowTheirCursorAndStayStableWhileNewChatsArrive() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             let first = try find(store, "invoice", filter: TranscriptFilter(limit: 2))
             XCTAssertEqual(ids(first), [6, 5], name)
@@ -117,7 +117,7 @@ final class SearchContractTests: StorageContractCase {
     }
 
     func testNothingTypedIsQuerySyntax() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             for text in ["AND", "invoice OR", "NOT invoice", "\"unclosed invoice", "invoice - failed", "col:invoice",
                          "NEAR(invoice failed)", "inv*ice", "(((", "invoice\"\"failed", "^invoice", "*", "invoice & !failed",

@@ -12,7 +12,7 @@ final class SearchScaleBenchmark: StorageContractCase {
         }
         let words = ["invoice", "printer", "crème", "brûlée", "order", "shipping", "refund", "password", "login",
                      "template", "proof", "upload", "color", "margin", "bleed", "paper", "delivery", "quote", "tax", "stock"]
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try store.createOrganization(id: "acme", name: "Acme Corporation", planID: "hv", regionID: nil,
                                          createdAt: Fixture.at(0))
             var generator = SystemRandomNumberGenerator()

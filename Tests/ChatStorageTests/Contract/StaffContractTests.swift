@@ -6,7 +6,7 @@ import XCTest
 /// Organizations, staff, sign-in tokens and revocations on every backend.
 final class StaffContractTests: StorageContractCase {
     func testOrganizationsRefuseDuplicatesAndMissingOnes() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             try backend.createOrganization(id: "acme", name: "Acme", planID: "hv", regionID: nil, createdAt: Fixture.at(0))
             try backend.createOrganization(id: "b_co", name: "beta", planID: "hv", regionID: nil, createdAt: Fixture.at(0))
             XCTAssertThrowsError(try backend.createOrganization(id: "acme", name: "Again", planID: "x", regionID: nil,
@@ -24,7 +24,7 @@ final class StaffContractTests: StorageContractCase {
     }
 
     func testStaffTokensAndRevocations() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             let ann = try backend.createStaff(username: "Ann", name: "Ann A", role: .agent, passwordHash: "h1", createdAt: Fixture.at(0))
             let bob = try backend.createStaff(username: "bob", name: "Bob B", role: .supervisor, passwordHash: "h2", createdAt: Fixture.at(0))
             XCTAssertThrowsError(try backend.createStaff(username: "ANN", name: "x", role: .agent, passwordHash: "h", createdAt: Fixture.at(0))) {
@@ -70,7 +70,7 @@ final class StaffContractTests: StorageContractCase {
     }
 
     func testServiceOrdersRecordedDirectly() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             let order = StoredServiceOrder(sessionID: 4, organizationID: "acme", contactID: "c1", description: "Install",
                                            rateID: "std", hourlyRate: 99.5, currency: "EUR", estimateHours: nil,
                                            proposedBy: 3, acceptedAt: Fixture.at(1.125))

@@ -1,5 +1,6 @@
 import ChatCore
 import Foundation
+import GRDB
 import XCTest
 @testable import ChatStorage
 
@@ -53,15 +54,24 @@ class StorageContractCase: XCTestCase {
         return components.string ?? base
     }
 
-    /// Runs `body` on a fresh SQLite backend, then on a fresh PostgreSQL one when configured.
+    /// Runs `body` on a fresh SQLite backend, then on a fresh PostgreSQL one when configured. A test that needs the
+    /// concrete store (PostgreSQL-only checks) casts: `backend as? PostgresStore`.
     func forEachBackend(_ body: (any StorageBackend, String) throws -> Void) throws {
         try body(try makeSQLite(), "sqlite")
-        if let postgres = try makePostgres() {
-            guard let backend = postgres as Any as? any StorageBackend else {
-                XCTFail("PostgresStore does not conform to StorageBackend yet")
-                return
-            }
-            try body(backend, "postgres")
+        if let postgres = try makePostgres() { try body(postgres, "postgres") }
+    }
+
+    /// A new store on the same database as `backend` (a restarted server): the same SQLite file, opened as
+    /// `makeSQLite` opens it, or the same PostgreSQL database and attachments directory.
+    func reopen(_ backend: any StorageBackend) throws -> any StorageBackend {
+        switch backend {
+        case let sqlite as ChatStore:
+            return try ChatStore(path: sqlite.path, durability: sqlite.durability, eventIndexBatch: sqlite.eventIndexBatch)
+        case let postgres as PostgresStore:
+            return try PostgresStore(url: postgres.url, attachmentsRoot: postgres.attachmentFiles.root)
+        default:
+            XCTFail("reopen: unknown backend \(backend.kind)")
+            throw CocoaError(.featureUnsupported)
         }
     }
 
@@ -75,5 +85,50 @@ class StorageContractCase: XCTestCase {
         XCTAssertTrue(writer.submit(writes), "\(backend.kind)", file: file, line: line)
         writer.stop()
         XCTAssertEqual(log.failures.map(\.message), [], "\(backend.kind)", file: file, line: line)
+    }
+
+    /// Commits `writes` through the backend's writer (stopped before returning) and returns what it reported,
+    /// failures included: for tests of what the writer refuses.
+    @discardableResult
+    func write(_ writes: [StorageWrite], to backend: any StorageBackend, linger: Double = 0) -> WriterLog {
+        let log = WriterLog()
+        let writer = backend.makeWriter(capacity: max(writes.count, 1), lingerSeconds: linger,
+                                        onCommit: { log.commit($0) }, onFailure: { log.fail($0) },
+                                        onStorageState: { log.state($0) })
+        writer.start()
+        XCTAssertTrue(writer.submit(writes), backend.kind)
+        writer.stop()
+        return log
+    }
+
+    /// Commits `writes` as `commit` does (failing the test on any failure), then settles derived data.
+    func seed(_ writes: [StorageWrite], to backend: any StorageBackend, file: StaticString = #filePath,
+              line: UInt = #line) throws {
+        commit(writes, to: backend, file: file, line: line)
+        try backend.settle()
+    }
+}
+
+/// Test-only access below the `StorageBackend` API, for the two stores the suite knows.
+extension StorageBackend {
+    /// Runs one SQL statement outside the API (tests of what the schema itself refuses). On a backend it does not
+    /// know it fails the test and throws nothing, so an `XCTAssertThrowsError` around it fails too.
+    func executeRaw(_ sql: String) throws {
+        switch self {
+        case let sqlite as ChatStore: try sqlite.dbPool.write { try $0.execute(sql: sql) }
+        case let postgres as PostgresStore: try postgres.pool.with { _ = try $0.execute(sql) }
+        default: XCTFail("executeRaw: unknown backend \(kind)")
+        }
+    }
+
+    /// Brings derived data up to date (SQLite's lazy event index and search file; nothing on PostgreSQL).
+    func settle() throws {
+        switch self {
+        case let sqlite as ChatStore:
+            try sqlite.indexAllEvents()
+            _ = try sqlite.indexSearch(chunk: 100_000)
+        case is PostgresStore: break
+        default: XCTFail("settle: unknown backend \(kind)")
+        }
     }
 }

@@ -20,7 +20,7 @@ final class TicketContractTests: StorageContractCase {
     }
 
     func testLifecycleHistoryAndRefusals() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             let first = try store.createTicket(draft())
             let second = try store.createTicket(draft(createdAt: 1, session: 42))
             XCTAssertEqual([first.number, second.number], [1, 2], name)
@@ -61,7 +61,7 @@ final class TicketContractTests: StorageContractCase {
     }
 
     func testNotesAssignmentCustomerViewAndFilters() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             let ticket = try store.createTicket(draft())
             _ = try store.createTicket(draft(org: "globex", contact: "c2", severity: 1, urgent: true, createdAt: 10, dueIn: 0.01))
             let note = try store.addTicketNote(number: ticket.number, text: "VIP", actor: agent, at: Fixture.at(5))
@@ -92,7 +92,7 @@ final class TicketContractTests: StorageContractCase {
     }
 
     func testOneTicketPerRequestAndTheOnCallOutbox() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             func urgent(_ org: OrganizationID, at offset: Double, request: String? = nil) throws -> (Ticket, Bool, OnCallQueueing) {
                 var d = draft(org: org, severity: 1, urgent: true, createdAt: offset)
                 d.requestClientID = request
@@ -128,7 +128,7 @@ final class TicketContractTests: StorageContractCase {
     /// and reply at once: every stored move starts where the previous one ended, history stays gap-free, and one
     /// first response is recorded.
     func testConcurrentChangesStayConsistent() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             let ticket = try store.createTicket(draft())
             let rounds = 30
             let outcomes = OutcomeLog()

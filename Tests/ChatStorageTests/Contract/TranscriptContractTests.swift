@@ -10,7 +10,7 @@ final class TranscriptContractTests: StorageContractCase {
 
     /// Ten chats a minute apart: odd ids of acme (contact c1), even ids of globex (c2); 1...4 closed (2 converted),
     /// 5...10 queued. Ann joined 1, 3, 5; Bob joined 3 (a transfer) and is on 6's row.
-    func fill(_ store: any SupervisionBackend) throws {
+    func fill(_ store: any StorageBackend) throws {
         var writes: [StorageWrite] = []
         for id in SessionID(1)...10 {
             var record = Fixture.session(id, org: id % 2 == 1 ? "acme" : "globex", contact: id % 2 == 1 ? "c1" : "c2",
@@ -31,7 +31,7 @@ final class TranscriptContractTests: StorageContractCase {
     func ids(_ summaries: [TranscriptSummary]) -> [SessionID] { summaries.map(\.record.id) }
 
     func testFiltersCountsAndPages() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             let all = try store.sessions(matching: TranscriptFilter())
             XCTAssertEqual(ids(all), Array((1...10).reversed()), "newest first (\(name))")
@@ -75,7 +75,7 @@ final class TranscriptContractTests: StorageContractCase {
     }
 
     func testFactsNameEveryAgentInOrder() throws {
-        try forEachSupervisionBackend { store, name in
+        try forEachBackend { store, name in
             try fill(store)
             XCTAssertEqual(try store.transcriptFacts(sessionID: 3),
                            TranscriptFacts(firstJoinedAt: Fixture.at(0.5), agents: [ann, bob]), name)

@@ -7,7 +7,7 @@ import XCTest
 /// the rest of its batch commits, the per-author client-id and next-seq rules, and every `StorageWrite` case.
 final class WriterContractTests: StorageContractCase {
     func testGroupCommitReportsTheHighestSeqPerSession() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             var writes: [StorageWrite] = [.createSession(Fixture.session(1)), .createSession(Fixture.session(2))]
             for seq: Seq in 1...5 { writes.append(.appendEvent(Fixture.message(1, seq: seq, clientID: "a\(seq)"))) }
             for seq: Seq in 1...3 { writes.append(.appendEvent(Fixture.message(2, seq: seq))) }
@@ -24,7 +24,7 @@ final class WriterContractTests: StorageContractCase {
     }
 
     func testADuplicateSeqFailsAloneWhileTheRestOfTheBatchCommits() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             write([.createSession(Fixture.session(1)), .createSession(Fixture.session(2)),
                    .appendEvent(Fixture.message(1, seq: 1))], to: backend)
             let duplicate = StorageWrite.appendEvent(Fixture.message(1, seq: 1, text: "again"))
@@ -41,7 +41,7 @@ final class WriterContractTests: StorageContractCase {
     }
 
     func testAGapIsRefusedAndLaterEventsOfThatSessionAreHeldBack() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             write([.createSession(Fixture.session(1)), .appendEvent(Fixture.message(1, seq: 1))], to: backend)
             let gap = StorageWrite.appendEvent(Fixture.message(1, seq: 3))
             let after = StorageWrite.appendEvent(Fixture.message(1, seq: 4))
@@ -55,7 +55,7 @@ final class WriterContractTests: StorageContractCase {
     }
 
     func testEveryWriteKindIsApplied() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             try backend.createOrganization(id: "acme", name: "Acme", planID: "hv", regionID: nil, createdAt: Fixture.at(0))
             let agent = try backend.createStaff(username: "ann", name: "Ann", role: .agent, passwordHash: "h",
                                                 createdAt: Fixture.at(0))
@@ -100,7 +100,7 @@ final class WriterContractTests: StorageContractCase {
     }
 
     func testAnUpdateOfAMissingSessionFailsAlone() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             let missing = StorageWrite.updateSession(Fixture.session(5))
             let log = write([.createSession(Fixture.session(1)), missing, .appendEvent(Fixture.message(1, seq: 1))],
                             to: backend)
@@ -111,7 +111,7 @@ final class WriterContractTests: StorageContractCase {
     }
 
     func testLingeringWriterCommitsManySubmissionsInFewTransactions() throws {
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             let log = WriterLog()
             let writer = backend.makeWriter(capacity: 10_000, lingerSeconds: 0.005, onCommit: { log.commit($0) },
                                             onFailure: { log.fail($0) }, onStorageState: { _ in })

@@ -14,7 +14,7 @@ final class WriterThroughputBenchmark: StorageContractCase {
         guard ProcessInfo.processInfo.environment["CHATD_WRITER_BENCH"] == "1" else {
             throw XCTSkip("set CHATD_WRITER_BENCH=1 to run")
         }
-        try forEachCoreBackend { backend, name in
+        try forEachBackend { backend, name in
             if let store = backend as? PostgresStore {
                 let c = try PGConnection(url: store.url)
                 let fsync = try c.execute("SHOW fsync").string(0, 0) ?? "?"
