@@ -11,9 +11,6 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "sqlite_only(reason): about SQLite files themselves (the database file, its backup, its disk); "
                    "skipped with the reason when the suite runs on PostgreSQL (CHATD_E2E_POSTGRES_URL)")
-    config.addinivalue_line(
-        "markers", "transport_only: HTTP, TLS, sockets, framing or login hashing, where the storage backend plays no "
-                   "part; the PostgreSQL run of Scripts/test deselects them (-m 'not transport_only')")
 
 
 def pytest_collection_modifyitems(config, items):

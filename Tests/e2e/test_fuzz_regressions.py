@@ -1,11 +1,5 @@
 """Inputs the fuzzers found, through the real server: each gets its clear refusal and the server stays up."""
-import pytest
-
 from chatlib import http
-
-# Transport only (HTTP, TLS, sockets, framing, login hashing): the storage backend plays no part, so the
-# PostgreSQL run of Scripts/test leaves these out (-m 'not transport_only'); they pass there too.
-pytestmark = pytest.mark.transport_only
 
 
 def test_a_date_with_a_long_fraction_is_refused_not_a_crash(server):

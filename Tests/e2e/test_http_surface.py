@@ -8,10 +8,6 @@ import socket
 import pytest
 from chatlib import REPO_ROOT
 
-# Transport only (HTTP, TLS, sockets, framing, login hashing): the storage backend plays no part, so the
-# PostgreSQL run of Scripts/test leaves these out (-m 'not transport_only'); they pass there too.
-pytestmark = pytest.mark.transport_only
-
 WIDGET_ORIGIN = "https://admin.example.com"
 
 

@@ -5,13 +5,7 @@ import json
 import socket
 import time
 
-import pytest
-
 from chatlib import PASSWORD
-
-# Transport only (HTTP, TLS, sockets, framing, login hashing): the storage backend plays no part, so the
-# PostgreSQL run of Scripts/test leaves these out (-m 'not transport_only'); they pass there too.
-pytestmark = pytest.mark.transport_only
 
 SLOW_HASH = 2_000_000   # PBKDF2 iterations of the stand-in hash for unknown usernames: a check takes a while
 VERY_SLOW_HASH = 12_000_000   # a check that surely outlasts the steps of a test that needs the queue to stay full

@@ -13,10 +13,6 @@ import pytest
 from chatlib import Client, http
 from tlslib import make_certificates
 
-# Transport only (HTTP, TLS, sockets, framing, login hashing): the storage backend plays no part, so the
-# PostgreSQL run of Scripts/test leaves these out (-m 'not transport_only'); they pass there too.
-pytestmark = pytest.mark.transport_only
-
 REPO = Path(__file__).resolve().parents[2]
 
 

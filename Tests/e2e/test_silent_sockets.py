@@ -10,10 +10,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import connect
 
-# Transport only (HTTP, TLS, sockets, framing, login hashing): the storage backend plays no part, so the
-# PostgreSQL run of Scripts/test leaves these out (-m 'not transport_only'); they pass there too.
-pytestmark = pytest.mark.transport_only
-
 
 def raw_websocket(port, source="127.0.0.1"):
     """A WebSocket handshake on a plain socket that then never answers anything (not even pings)."""

@@ -12,10 +12,6 @@ import pytest
 from chatlib import wait_for
 from tlslib import make_certificates
 
-# Transport only (HTTP, TLS, sockets, framing, login hashing): the storage backend plays no part, so the
-# PostgreSQL run of Scripts/test leaves these out (-m 'not transport_only'); they pass there too.
-pytestmark = pytest.mark.transport_only
-
 
 def served_certificate(port: int, context: ssl.SSLContext) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:

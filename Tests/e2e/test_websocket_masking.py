@@ -6,12 +6,6 @@ import os
 import socket
 import struct
 
-import pytest
-
-# Transport only (HTTP, TLS, sockets, framing, login hashing): the storage backend plays no part, so the
-# PostgreSQL run of Scripts/test leaves these out (-m 'not transport_only'); they pass there too.
-pytestmark = pytest.mark.transport_only
-
 
 def handshake(port, early: bytes = b"") -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
