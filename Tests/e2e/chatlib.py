@@ -221,7 +221,7 @@ class ChatServer:
                 raise DatabaseError(str(error)) from error
             finally:
                 db.close()
-        # row_to_json keeps the select list's order; json_agg keeps the subquery's row order.
+        # row_to_json keeps the select list's order; json_agg takes the rows in the subquery's order (ORDER BY).
         statement = f"SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM ({_bind(sql, params)}) q"
         out = self._psql(statement)
         return [tuple(row.values()) for row in json.loads(out)]
