@@ -8,7 +8,7 @@ import pytest
 
 
 @pytest.mark.sqlite_only(reason="chatd admin backup/verify copy and check the SQLite file (PostgreSQL is backed up "
-                                "with its own tools, docs/CLUSTER.md)")
+                                "with its own tools, docs/OPERATIONS.md)")
 def test_backup_under_load_restores_every_acknowledged_message(make_server):
     server = make_server()
     ann = server.staff("ann", available=True)
