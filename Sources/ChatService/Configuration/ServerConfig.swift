@@ -53,7 +53,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     /// Most pending writes in the storage writer's queue before the server reports busy.
     public var writerCapacity: Int = 100_000
     /// Under load, the writer waits this many milliseconds before a commit so more writes share it (0: never).
-    public var commitLingerMillis: Double = 0
+    /// Only when the previous commit held more than one write: an idle server commits at once. Measured at 6,000
+    /// msgs/s (Scripts/bench): 1 ms cut chatd's CPU per message by a third and bytes written per message from 3.4 KB
+    /// to 1.7 KB, for about 1.2 ms more median latency; at 10,000-16,000 msgs/s p99 fell as well.
+    public var commitLingerMillis: Double = 1
     /// PBKDF2 iterations for new staff password hashes.
     public var passwordIterations: Int = 600_000
     /// Lifetime of a staff session token.
