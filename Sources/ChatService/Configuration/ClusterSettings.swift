@@ -30,11 +30,7 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let any = try decoder.container(keyedBy: AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.stringValue))
-        if let unknown = any.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-            throw ConfigurationError("cluster: unknown key \"\(unknown)\"; known keys: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
-        }
+        try AnyKey.refuseUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.stringValue), prefix: "cluster: ")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         node = try c.decode(Int.self, forKey: .node)
         redisURL = try c.decode(String.self, forKey: .redisURL)

@@ -158,11 +158,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     /// Decodes a config object: missing keys keep defaults; unknown keys and out-of-range values throw
     /// `ConfigurationError`; ill-typed values throw `DecodingError`.
     public init(from decoder: any Decoder) throws {
-        let any = try decoder.container(keyedBy: AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.stringValue))
-        if let unknown = any.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-            throw ConfigurationError("unknown key \"\(unknown)\"; known keys: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
-        }
+        try AnyKey.refuseUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.stringValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         // A present key must hold a value of its type: `null` is refused, except for the optional paths.
         func value<T: Decodable>(_ key: CodingKeys, _ current: T) throws -> T {
@@ -345,4 +341,14 @@ struct AnyKey: CodingKey {
     var intValue: Int? { nil }
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
+
+    /// Throws `ConfigurationError` naming the first key of the object in `decoder` that is not in `known`
+    /// (`prefix` names the object: "" for the top level, "cluster: " for a section).
+    static func refuseUnknownKeys(in decoder: any Decoder, known: [String], prefix: String = "") throws {
+        let present = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        let knownSet = Set(known)
+        if let unknown = present.sorted().first(where: { !knownSet.contains($0) }) {
+            throw ConfigurationError("\(prefix)unknown key \"\(unknown)\"; known keys: \(known.joined(separator: ", "))")
+        }
+    }
 }
