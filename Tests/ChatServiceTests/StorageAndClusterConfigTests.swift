@@ -10,7 +10,7 @@ final class StorageAndClusterConfigTests: XCTestCase {
 
     func message(_ json: String) -> String {
         do {
-            var config = try decode(json)
+            let config = try decode(json)
             try config.validate()
             XCTFail("expected a refusal for \(json)")
             return ""
@@ -37,7 +37,7 @@ final class StorageAndClusterConfigTests: XCTestCase {
 
     func testClusterSectionDefaultsAndRanges() throws {
         let json = #"{"storage": {"kind": "postgres", "url": "postgresql://x/y"}, "cluster": {"node": 3, "redisURL": "redis://127.0.0.1:6379"}}"#
-        var config = try decode(json)
+        let config = try decode(json)
         try config.validate()
         let cluster = try XCTUnwrap(config.cluster)
         XCTAssertEqual([cluster.leaseSeconds, cluster.heartbeatSeconds, cluster.nodeTimeoutSeconds], [5, 1, 4])
