@@ -25,7 +25,7 @@ final class RetentionSweeper: Sendable {
         self.now = now
         self.logger = logger
         self.batchSize = batchSize
-        thread = IntervalThread(name: "chatd.retention", intervalSeconds: intervalSeconds)
+        thread = IntervalThread(name: "chatd.retention", intervalSeconds: intervalSeconds, niceness: 10)
     }
 
     func start() {

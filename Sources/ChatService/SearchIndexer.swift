@@ -14,7 +14,8 @@ final class SearchIndexer: Sendable {
     init(store: any StorageBackend, intervalSeconds: Double, logger: Logger) {
         self.store = store
         self.logger = logger
-        thread = IntervalThread(name: "chatd.search", intervalSeconds: intervalSeconds)
+        // Derived data, minutes behind at worst: never ahead of chat traffic for the core.
+        thread = IntervalThread(name: "chatd.search", intervalSeconds: intervalSeconds, niceness: 10)
     }
 
     func start() {
