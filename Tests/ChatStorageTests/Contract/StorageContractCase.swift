@@ -24,6 +24,15 @@ class StorageContractCase: XCTestCase {
         return url?.isEmpty == false ? url : nil
     }
 
+    /// Under CI (`CI` set) the PostgreSQL half of the suite must run: a missing server fails the test instead of
+    /// leaving it to SQLite alone.
+    static func requirePostgresUnderCI(file: StaticString = #filePath, line: UInt = #line) {
+        if postgresURL == nil, ProcessInfo.processInfo.environment["CI"]?.isEmpty == false {
+            XCTFail("CHATD_TEST_POSTGRES_URL is not set: under CI the tests run through Scripts/with-services",
+                    file: file, line: line)
+        }
+    }
+
     /// A fresh SQLite backend in a temporary directory.
     func makeSQLite(eventIndexBatch: Int = 3) throws -> ChatStore {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("contract-\(UUID().uuidString)")
@@ -34,7 +43,10 @@ class StorageContractCase: XCTestCase {
 
     /// A fresh PostgreSQL backend on a database of its own, or nil when no server is configured.
     func makePostgres() throws -> PostgresStore? {
-        guard let base = Self.postgresURL else { return nil }
+        guard let base = Self.postgresURL else {
+            Self.requirePostgresUnderCI()
+            return nil
+        }
         let name = "contract_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
         let admin = try PGConnection(url: base)
         try admin.execute("CREATE DATABASE \(name)")
