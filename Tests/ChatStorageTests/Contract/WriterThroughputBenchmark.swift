@@ -4,7 +4,7 @@ import XCTest
 @testable import ChatStorage
 
 /// Prints the chat writer's throughput on each store (a benchmark: it asserts nothing about speed). Runs only
-/// with `CHATD_WRITER_BENCH=1`: `CHATD_WRITER_BENCH=1 CHATD_TEST_POSTGRES_URL=... swift test --filter WriterThroughput`.
+/// with `CHATD_WRITER_BENCH=1`: `Scripts/bench --storage` runs it (release build, PostgreSQL on loopback).
 ///
 /// - "batches of 50": 50 messages over 10 chats submitted, then wait for their receipt; repeat (one transaction of
 ///   exactly 50 events each time: commit latency bound).
