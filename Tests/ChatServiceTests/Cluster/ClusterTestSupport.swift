@@ -19,6 +19,12 @@ enum ClusterTestServers {
     }
 }
 
+/// The test's own redis-server never accepted connections.
+struct PrivateRedisDidNotStart: Error, CustomStringConvertible {
+    let port: Int
+    var description: String { "redis-server did not start on port \(port)" }
+}
+
 /// A server the tests need is not configured where it must be (CI).
 struct MissingTestService: Error, CustomStringConvertible {
     let variable: String
@@ -102,7 +108,8 @@ final class PrivateRedisServer {
             if canConnect() { return }
             usleep(20_000)
         }
-        throw XCTSkip("redis-server did not start on port \(port)")
+        process.terminate()
+        throw PrivateRedisDidNotStart(port: port)  // a failure, not a skip: the test needs it
     }
 
     func stop() {
