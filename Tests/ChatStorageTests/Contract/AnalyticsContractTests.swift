@@ -4,27 +4,7 @@ import XCTest
 @testable import ChatStorage
 
 /// Analytics and ratings on every backend, on data whose answers are worked out by hand (as AnalyticsTests).
-final class AnalyticsContractTests: StorageContractCase {
-    let ann = StaffRef(id: 7, name: "Ann")
-    let bob = StaffRef(id: 8, name: "Bob")
-
-    func event(_ id: SessionID, _ seq: Seq, _ at: Double, _ kind: SessionEventKind, agent: StaffRef? = nil,
-               byAgent: StaffRef? = nil, ticket: Int64? = nil) -> StorageWrite {
-        let author = byAgent.map { Participant(role: .agent, id: String($0.id), name: $0.name) }
-            ?? (kind == .joined ? .system : Participant(role: .customer, id: "c\(id)", name: "Cust"))
-        return .appendEvent(SessionEvent(sessionID: id, seq: seq, at: Fixture.at(at), kind: kind, author: author,
-                                         text: kind == .message ? "text" : nil, agent: agent, ticketNumber: ticket))
-    }
-
-    func session(_ id: SessionID, org: OrganizationID, product: String = "pressero", created: Double,
-                 state: SessionState, agent: StaffRef?, closed: Double? = nil, ticket: Int64? = nil) -> StorageWrite {
-        var record = Fixture.session(id, org: org, contact: "c\(id)", state: state, agent: agent, createdAt: created,
-                                     closedAt: closed)
-        record.productID = product
-        record.ticketNumber = ticket
-        return .createSession(record)
-    }
-
+final class AnalyticsContractTests: StorageContractCase, AnalyticsFixture {
     /// 1: acme, Ann joins after 60 s, replies at 90 s, closed at 600 s, rated 5. 2: acme eDocBuilder, an hour
     /// later, Bob joins after 120 s, replies at 200 s, converted, closed at 900 s, rated 3. 3: globex, a day later,
     /// Ann joins after 30 s, never writes, closed at 300 s. 4: globex, still queued. Tickets: first response within
