@@ -392,12 +392,12 @@ class Probe:
             t.start()
             self.threads.append(t)
 
-    def _agent_loop(self):
-        side = self.a
+    def _read_frames(self, side, who, last_seq, after_reconnect, handle):
+        """Reads `side`'s frames until stopped, passing each to handle(now, frame); when the connection drops it
+        reconnects (to the same node), syncs from last_seq() and calls after_reconnect(side)."""
         while not self.stop_flag.is_set():
-            ws = side.ws
             try:
-                raw = ws.recv(timeout=0.2)
+                raw = side.ws.recv(timeout=0.2)
             except TimeoutError:
                 continue
             except Exception:
@@ -407,50 +407,37 @@ class Probe:
                 try:
                     side.connect(time.monotonic() + 60)
                     side.epoch += 1
-                    side.send({"type": "sync", "sessionId": self.sid, "afterSeq": self.agent_last_seq})
+                    side.send({"type": "sync", "sessionId": self.sid, "afterSeq": last_seq()})
+                    after_reconnect(side)
                 except Exception as e:
-                    self.errors.append(f"agent: {e}")
+                    self.errors.append(f"{who}: {e}")
                     return
                 continue
-            now = time.monotonic()
-            f = json.loads(raw)
+            handle(time.monotonic(), json.loads(raw))
+
+    def _agent_loop(self):
+        def handle(now, f):
             if f.get("type") != "event" or f["event"].get("sessionId") != self.sid:
-                continue
+                return
             e = f["event"]
             self.agent_last_seq = max(self.agent_last_seq, e["seq"])
             if e.get("kind") == "message" and (e.get("text") or "").startswith(f"probe {self.tag} "):
                 k = int(e["text"].rsplit(" ", 1)[1])
                 if k not in self.delivered:
-                    self.delivered[k] = (now, e["seq"], side.epoch)
+                    self.delivered[k] = (now, e["seq"], self.a.epoch)
+        self._read_frames(self.a, "agent", lambda: self.agent_last_seq, lambda side: None, handle)
 
     def _cust_reader(self):
-        side = self.c
-        while not self.stop_flag.is_set():
-            ws = side.ws
-            try:
-                raw = ws.recv(timeout=0.2)
-            except TimeoutError:
-                continue
-            except Exception:
-                side.closed_at.append(time.monotonic())
-                if self.stop_flag.is_set():
-                    return
-                try:
-                    side.connect(time.monotonic() + 60)
-                    side.epoch += 1
-                    side.send({"type": "sync", "sessionId": self.sid, "afterSeq": self.cust_last_seq})
-                    for k in sorted(set(self.sent) - set(self.acked)):   # resend, same clientId
-                        side.send({"type": "send", "sessionId": self.sid, "clientId": f"p{k}", "text": self.text(k)})
-                except Exception as e:
-                    self.errors.append(f"customer: {e}")
-                    return
-                continue
-            f = json.loads(raw)
+        def resend(side):
+            for k in sorted(set(self.sent) - set(self.acked)):   # resend, same clientId
+                side.send({"type": "send", "sessionId": self.sid, "clientId": f"p{k}", "text": self.text(k)})
+
+        def handle(now, f):
             if f.get("type") == "ack" and str(f.get("clientId", "")).startswith("p"):
-                k = int(f["clientId"][1:])
-                self.acked.setdefault(k, time.monotonic())
+                self.acked.setdefault(int(f["clientId"][1:]), now)
             elif f.get("type") == "event" and f["event"].get("sessionId") == self.sid:
                 self.cust_last_seq = max(self.cust_last_seq, f["event"]["seq"])
+        self._read_frames(self.c, "customer", lambda: self.cust_last_seq, resend, handle)
 
     def _cust_sender(self):
         k, t0 = 0, time.monotonic()
