@@ -22,6 +22,10 @@ public final class SearchIndex: Sendable {
     let pool: DatabasePool
     /// Seqs beyond this are not searchable (the rowid keeps 20 bits for the seq; chats are far shorter).
     static let maxSeq: Int64 = (1 << 20) - 1
+    /// Events indexed per transaction of the index file. Larger transactions mean fewer FTS5 segments to merge
+    /// later (200,000 benchmark messages indexed alone: 13% less CPU than with 2,000); 20,000 events of chat
+    /// text are a few megabytes in memory.
+    public static let defaultChunk = 20_000
 
     init(path: String) throws {
         self.path = path
@@ -95,14 +99,19 @@ public final class SearchIndex: Sendable {
             return (documents, headers, through)
         }
         guard let through else { return 0 }
+        // Inserted in rowid order: FTS5 flushes its pending terms to a new segment whenever a rowid is lower than
+        // the previous one, and events of concurrent chats arrive interleaved (rowids jump between sessions). At
+        // 8,000 msgs/s over 300 chats this (with larger chunks) cut the indexer thread's CPU by 63%.
+        var inserts = documents
         try pool.write { db in
-            let insert = try db.cachedStatement(sql: "INSERT INTO search_text (rowid, text) VALUES (?, ?)")
-            for (rowid, text) in documents { try insert.execute(arguments: [rowid, text]) }
             for (session, text) in headers {
                 try Self.removeHeader(db, session)
                 try db.execute(sql: "INSERT INTO search_headers (session_id, text) VALUES (?, ?)", arguments: [session, text])
-                try insert.execute(arguments: [session << 20, text])
+                inserts.append((session << 20, text))
             }
+            inserts.sort { $0.0 < $1.0 }
+            let insert = try db.cachedStatement(sql: "INSERT INTO search_text (rowid, text) VALUES (?, ?)")
+            for (rowid, text) in inserts { try insert.execute(arguments: [rowid, text]) }
             try db.execute(sql: "UPDATE search_state SET indexed_through = ? WHERE id = 1", arguments: [through])
         }
         return Int(through - from)
@@ -166,7 +175,7 @@ extension ChatStore {
     /// Indexes every committed event not in the search index yet (start-up, tests, admin tools); the server's
     /// `SearchIndexer` does the same continuously. Blocking; any thread but the lws service thread.
     @discardableResult
-    public func indexSearch(chunk: Int = 2_000) throws -> Int {
+    public func indexSearch(chunk: Int = SearchIndex.defaultChunk) throws -> Int {
         var total = 0
         while true {
             let done = try search.catchUp(from: dbPool, limit: chunk)

@@ -144,7 +144,7 @@ extension StorageBackend {
         let result = try createTicketOnce(draft, onCall: nil)
         return (result.ticket, result.created)
     }
-    @discardableResult public func indexSearch() throws -> Int { try indexSearch(chunk: 2_000) }
+    @discardableResult public func indexSearch() throws -> Int { try indexSearch(chunk: SearchIndex.defaultChunk) }
 }
 
 /// The single writer of chat traffic: takes `StorageWrite`s in order and commits them in groups on a thread of
