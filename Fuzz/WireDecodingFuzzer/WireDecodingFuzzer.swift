@@ -6,7 +6,10 @@ import ChatCore
 @_cdecl("LLVMFuzzerTestOneInput")
 public func wireDecodingFuzzer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
-    guard case .success(let frame) = WireDecoding.decode(bytes) else { return 0 }
+    let decoded = WireDecoding.decode(bytes)
+    // The fast path (FlatJSONObject) must answer exactly as JSONSerialization does, or leave the frame to it.
+    precondition(decoded == WireDecoding.decode(bytes, fastPath: false), "the fast path and JSONSerialization disagree")
+    guard case .success(let frame) = decoded else { return 0 }
     // Whatever is accepted must be storable exactly as shown (issue 9, item 8).
     if case .command(let command) = frame {
         switch command {

@@ -19,17 +19,25 @@ struct DecodingFailure: Error, Equatable {
 enum WireDecoding {
     static let maxClientIDLength = 64
 
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<ClientFrame, DecodingFailure> {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
-        } catch {
-            return .failure(DecodingFailure(code: .malformedJSON, message: "The frame is not valid JSON.", ref: nil))
+    /// Decodes one frame. `fastPath: false` skips `FlatJSONObject` (the differential tests compare both paths).
+    static func decode(_ bytes: UnsafeRawBufferPointer, fastPath: Bool = true) -> Result<ClientFrame, DecodingFailure> {
+        let fields: [String: WireValue]
+        if fastPath, let flat = FlatJSONObject.parse(bytes) {
+            fields = flat
+        } else {
+            let object: Any
+            do {
+                object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+            } catch {
+                return .failure(DecodingFailure(code: .malformedJSON, message: "The frame is not valid JSON.", ref: nil))
+            }
+            guard let dictionary = object as? [String: Any] else {
+                return .failure(DecodingFailure(code: .malformedJSON, message: "A frame must be a JSON object.", ref: nil))
+            }
+            fields = dictionary.mapValues(wireValue)
         }
-        guard let fields = object as? [String: Any] else {
-            return .failure(DecodingFailure(code: .malformedJSON, message: "A frame must be a JSON object.", ref: nil))
-        }
-        let ref = fields["clientId"] as? String
+        let ref: String?
+        if case .string(let clientID) = fields["clientId"] { ref = clientID } else { ref = nil }
         do {
             return .success(try frame(Fields(fields)))
         } catch let failure as DecodingFailure {
@@ -39,13 +47,24 @@ enum WireDecoding {
         }
     }
 
+    /// A `JSONSerialization` value as a `WireValue`.
+    static func wireValue(_ value: Any) -> WireValue {
+        if value is NSNull { return .null }
+        if let string = value as? String { return .string(string) }
+        if isBoolean(value), let flag = value as? Bool { return .bool(flag) }
+        if let number = value as? NSNumber { return .number(number.doubleValue) }
+        return .nested
+    }
+
     private static func frame(_ f: Fields) throws -> ClientFrame {
-        guard let type = f.raw["type"] as? String else {
+        guard case .string(let type) = f.raw["type"] else {
             throw DecodingFailure(code: .invalidField, message: "Field \"type\" (a string) is required.")
         }
         switch type {
         case "hello": return .hello(token: try f.string("token", max: 8192, allowEmpty: true))
-        case "ping": return .ping(nonce: f.raw["nonce"] as? String)
+        case "ping":
+            if case .string(let nonce) = f.raw["nonce"] { return .ping(nonce: nonce) }
+            return .ping(nonce: nil)
         case "request_chat":
             return .command(.requestChat(productID: try f.string("product", max: 64),
                                          subject: try f.string("subject", max: 1000),
@@ -106,11 +125,11 @@ enum WireDecoding {
 
     /// Typed access to a decoded object, with errors that name the field.
     private struct Fields {
-        let raw: [String: Any]
-        init(_ raw: [String: Any]) { self.raw = raw }
+        let raw: [String: WireValue]
+        init(_ raw: [String: WireValue]) { self.raw = raw }
 
         func string(_ name: String, max: Int, allowEmpty: Bool = false) throws -> String {
-            guard let value = raw[name] as? String else {
+            guard case .string(let value) = raw[name] else {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" (a string) is required.")
             }
             if !allowEmpty && value.isEmpty {
@@ -128,43 +147,46 @@ enum WireDecoding {
         }
 
         func clientID() throws -> String {
-            let value = try string("clientId", max: WireDecoding.maxClientIDLength)
-            return value
+            try string("clientId", max: WireDecoding.maxClientIDLength)
         }
 
+        /// An integer (a JSON number with no fraction; booleans, fractions and strings are refused).
         func int(_ name: String, min: Int64 = 1) throws -> Int64 {
-            // JSONSerialization yields NSNumber (1 would also bridge to Bool, so test the dynamic type);
-            // reject booleans, fractions and strings.
-            guard let value = raw[name], !WireDecoding.isBoolean(value), let number = value as? NSNumber,
-                  let value = Int64(exactly: number.doubleValue), value >= min else {
+            guard case .number(let number) = raw[name], let value = Int64(exactly: number), value >= min else {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be an integer ≥ \(min).")
             }
             return value
         }
 
+        private func isAbsent(_ name: String) -> Bool {
+            switch raw[name] {
+            case nil, .null?: return true
+            default: return false
+            }
+        }
+
         func optionalString(_ name: String, max: Int) throws -> String? {
-            raw[name] == nil || raw[name] is NSNull ? nil : try string(name, max: max)
+            isAbsent(name) ? nil : try string(name, max: max)
         }
 
         func optionalBool(_ name: String) throws -> Bool? {
-            raw[name] == nil || raw[name] is NSNull ? nil : try bool(name)
+            isAbsent(name) ? nil : try bool(name)
         }
 
         func optionalInt(_ name: String) throws -> Int64? {
-            raw[name] == nil || raw[name] is NSNull ? nil : try int(name)
+            isAbsent(name) ? nil : try int(name)
         }
 
         /// A finite JSON number (integers and fractions).
         func number(_ name: String) throws -> Double {
-            guard let value = raw[name], !WireDecoding.isBoolean(value), let number = value as? NSNumber,
-                  number.doubleValue.isFinite else {
+            guard case .number(let number) = raw[name], number.isFinite else {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be a number.")
             }
-            return number.doubleValue
+            return number
         }
 
         func bool(_ name: String) throws -> Bool {
-            guard let raw = raw[name], WireDecoding.isBoolean(raw), let value = raw as? Bool else {
+            guard case .bool(let value) = raw[name] else {
                 throw DecodingFailure(code: .invalidField, message: "Field \"\(name)\" must be true or false.")
             }
             return value
