@@ -21,22 +21,23 @@ extension GroupCommitWriter {
                 return commitOneByOne(batch, start: start)
             }
             do {
-                let (unindexed, appended) = try store.dbPool.write { db in
-                    var prepared = PreparedWrites(db, committedSeqs: committedSeqs)
+                let (unindexed, prepared) = try store.dbPool.write { db in
+                    var prepared = preparedWrites(db)
                     for write in batch {
                         try injectedFailure?(write)
                         try prepared.apply(write)
                     }
                     try prepared.flushAgents()
-                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared.appendedSeqs)
+                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared)
                 }
-                noteCommitted(unindexed: unindexed, seqs: appended)
+                noteCommitted(unindexed: unindexed, prepared)
                 for write in batch { clearBroken(write) }
                 if attempt > 0 { setFailing(nil) }
                 onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(batch), batchSize: batch.count,
                                        duration: Self.seconds(since: start)))
                 return
             } catch where !Self.isWriteSpecific(error) {
+                nextEventID = nil
                 attempt += 1
                 setFailing(String(describing: error))
                 if shouldGiveUp() {
@@ -45,6 +46,7 @@ extension GroupCommitWriter {
                 }
                 usleep(Self.retryDelayMicroseconds(attempt: attempt))
             } catch {
+                nextEventID = nil
                 if attempt > 0 { setFailing(nil) }
                 return commitOneByOne(batch, start: start)
             }
@@ -69,16 +71,17 @@ extension GroupCommitWriter {
                 continue
             }
             do {
-                let (unindexed, appended) = try store.dbPool.write { db in
-                    var prepared = PreparedWrites(db, committedSeqs: committedSeqs)
+                let (unindexed, prepared) = try store.dbPool.write { db in
+                    var prepared = preparedWrites(db)
                     try injectedFailure?(write)
                     try prepared.apply(write)
                     try prepared.flushAgents()
-                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared.appendedSeqs)
+                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared)
                 }
-                noteCommitted(unindexed: unindexed, seqs: appended)
+                noteCommitted(unindexed: unindexed, prepared)
                 committed.append(write)
             } catch {
+                nextEventID = nil
                 markBroken(write)
                 onFailure(StorageFailure(write: write, message: String(describing: error)))
             }
@@ -100,9 +103,19 @@ extension GroupCommitWriter {
         return 0
     }
 
-    /// After a commit: the tail's new length, and the committed last seqs (forgotten all at once past
-    /// `committedSeqsLimit` sessions; a session seen again is then read back once).
-    private func noteCommitted(unindexed: Int, seqs: [SessionID: Seq]) {
+    /// A transaction's writes, seeded with what the writer remembers of earlier commits.
+    private func preparedWrites(_ db: Database) -> PreparedWrites {
+        PreparedWrites(db, committedSeqs: committedSeqs, nextEventID: nextEventID, storedAgents: storedAgents)
+    }
+
+    /// After a commit: the tail's new length, the next event id, the stored (agent, session) pairs and the
+    /// committed last seqs (the pairs and seqs forgotten all at once past `committedSeqsLimit`; a session seen
+    /// again is then read back once, a pair written again with INSERT OR IGNORE).
+    private func noteCommitted(unindexed: Int, _ prepared: PreparedWrites) {
+        nextEventID = prepared.nextEventID
+        if storedAgents.count + prepared.writtenAgents.count > Self.committedSeqsLimit { storedAgents.removeAll(keepingCapacity: true) }
+        storedAgents.formUnion(prepared.writtenAgents)
+        let seqs = prepared.appendedSeqs
         unindexedEvents = unindexed
         if unindexed == 0 {
             indexDue = nil

@@ -30,6 +30,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// The last committed seq of sessions written since start (bounded). Writer thread only.
     var committedSeqs: [SessionID: Seq] = [:]
+    /// The id the next appended event gets, known after the first commit that appended (nil: read it from the
+    /// database; reset after a failed transaction, so a writer never trusts a guess).
+    var nextEventID: Int64?
+    /// (agent, session) pairs this writer stored in `session_agents`: not inserted again.
+    var storedAgents: Set<PreparedWrites.SessionAgent> = []
 
     /// Sessions whose event (or row) failed on its own, with the failed seq (0: the row itself). Writer thread only.
     var brokenFrom: [SessionID: Seq] = [:]

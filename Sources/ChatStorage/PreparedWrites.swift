@@ -11,7 +11,8 @@ import GRDB
 /// ever deleted. Their index entries and session aggregates are written later, many at a time
 /// (`ChatStore.indexTail`). An agent named by an event or a session row joins `session_agents` (the transcript
 /// listing and access checks read it): `apply` only notes the pairs, and `flushAgents()` writes them, one INSERT OR
-/// IGNORE per (agent, session) pair per transaction. Callers run `flushAgents()` before the transaction commits.
+/// IGNORE per (agent, session) pair the writer has not stored before. Callers run `flushAgents()` before the
+/// transaction commits.
 ///
 /// The log has no unique key on (session, seq), so an appended event must be its session's next seq: checked
 /// against `committedSeqs` (the writer's memory of what committed), this transaction's own appends, or, for a
@@ -27,15 +28,21 @@ struct PreparedWrites {
     private var insertServiceOrder: Statement?
     private var upsertStaffStatus: Statement?
     private var insertAttachment: Statement?
-    /// The id the next appended event gets; read from the database at the first append of the transaction.
-    private var nextEventID: Int64?
+    /// The id the next appended event gets: the writer's memory of it, else read from the database at the first
+    /// append of the transaction.
+    private(set) var nextEventID: Int64?
     /// Events appended through this value.
     private(set) var appendedEvents = 0
     private var insertSessionAgent: Statement?
     /// Agents named by this transaction's events and session rows, per session.
     private var pendingAgents: Set<SessionAgent> = []
+    /// Pairs the writer knows are stored (read only): not written again.
+    private let storedAgents: Set<SessionAgent>
+    /// Pairs this transaction wrote; merged into the writer's `storedAgents` once it commits.
+    private(set) var writtenAgents: [SessionAgent] = []
 
-    private struct SessionAgent: Hashable {
+    /// An (agent, session) row of `session_agents`.
+    struct SessionAgent: Hashable {
         var sessionID: SessionID
         var agentID: StaffID
     }
@@ -46,9 +53,12 @@ struct PreparedWrites {
     /// `committedSeqs` once it commits.
     private(set) var appendedSeqs: [SessionID: Seq] = [:]
 
-    init(_ db: Database, committedSeqs: [SessionID: Seq] = [:]) {
+    init(_ db: Database, committedSeqs: [SessionID: Seq] = [:], nextEventID: Int64? = nil,
+         storedAgents: Set<SessionAgent> = []) {
         self.db = db
         self.committedSeqs = committedSeqs
+        self.nextEventID = nextEventID
+        self.storedAgents = storedAgents
     }
 
     /// Applies one write. Throws the SQLite error (a constraint violation for a duplicate event, for example), or
@@ -111,8 +121,10 @@ struct PreparedWrites {
     mutating func flushAgents() throws {
         if !pendingAgents.isEmpty {
             let insert = try statement(&insertSessionAgent, Self.insertSessionAgentSQL)
-            for pair in pendingAgents {
+            for pair in pendingAgents where !storedAgents.contains(pair) {
                 try insert.execute(arguments: [pair.agentID, pair.sessionID])
+                // Remembered only when this insert stored it (never for a session row that is missing).
+                if db.changesCount > 0 { writtenAgents.append(pair) }
             }
             pendingAgents.removeAll(keepingCapacity: true)
         }
@@ -123,10 +135,10 @@ struct PreparedWrites {
         """
 
     static func firstFreeEventID(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: """
+        try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT max(COALESCE((SELECT MAX(id) FROM events), 0),
                        COALESCE((SELECT indexed_through FROM event_index_state WHERE id = 1), 0)) + 1
-            """) ?? 1
+            """)) ?? 1
     }
 
     /// `created_at` is copied from the row (a session's creation time never changes); nothing for a missing row.
