@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "ChatStorage", dependencies: [
             "ChatCore", "CPostgreSQL",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),   // SQLite's C API for the writer's hot insert
         ]),
         // Refuses unmasked client WebSocket frames, which lws 4.1.6 accepts (see its header).
         .target(name: "CFrameGuard", dependencies: ["CLibWebSockets"]),

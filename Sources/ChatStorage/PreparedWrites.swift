@@ -72,8 +72,7 @@ struct PreparedWrites {
                 throw StorageError.seqOutOfOrder(event.sessionID, seq: event.seq, expected: last + 1)
             }
             let id = try nextEventID ?? Self.firstFreeEventID(db)
-            try statement(&insertEvent, SessionEventRow.insertSQL)
-                .execute(arguments: SessionEventRow.insertArguments(event, id: id))
+            try EventInsert.execute(statement(&insertEvent, SessionEventRow.insertSQL), event, id: id)
             nextEventID = id + 1
             appendedEvents += 1
             appendedSeqs[event.sessionID] = event.seq

@@ -52,7 +52,17 @@ final class ChatStoreEventReadTests: StorageTestCase {
             Fixture.transferred(1, seq: 3, from: from, to: to),
             SessionEvent(sessionID: 1, seq: 4, at: Fixture.at(1.0), kind: .requeued, author: .system,
                          reason: "agent_disconnected"),
-            SessionEvent(sessionID: 1, seq: 5, at: Fixture.at(1.125), kind: .closed,
+            SessionEvent(sessionID: 1, seq: 5, at: Fixture.at(1.125), kind: .servicesProposed, author: Participant(role: .agent, id: "7", name: ""),
+                         text: "", agent: from,
+                         proposal: ServicesProposal(description: "Migrate ü \"x\"", rateID: "std", hourlyRate: 150.5,
+                                                    currency: "USD", estimateHours: 2.25, proposedBy: from)),
+            SessionEvent(sessionID: 1, seq: 6, at: Fixture.at(1.5), kind: .attachment,
+                         author: Participant(role: .customer, id: "c1", name: "Cat 😀"), text: "a\tb\nc ✓",
+                         clientMessageID: "up-1", attachment: AttachmentInfo(name: "log.txt", size: 12, type: "text/plain",
+                                                                            sha256: String(repeating: "ab", count: 32))),
+            SessionEvent(sessionID: 1, seq: 7, at: Fixture.at(1.625), kind: .converted, author: .system, text: "Ticket",
+                         ticketNumber: 4_000_000_001),
+            SessionEvent(sessionID: 1, seq: 8, at: Fixture.at(2.125), kind: .closed,
                          author: Participant(role: .supervisor, id: "9", name: "Sue"), reason: "supervisor"),
         ]
         commit([.createSession(Fixture.session(1))] + events.map { .appendEvent($0) }, to: store)

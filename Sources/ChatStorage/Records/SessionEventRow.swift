@@ -56,10 +56,4 @@ struct SessionEventRow: FetchableRecord, TableRecord {
                             client_msg_id, agent_id, agent_name, reason, ticket_number, proposal, attachment)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
-
-    static func insertArguments(_ event: SessionEvent, id: Int64) -> StatementArguments {
-        [id, event.sessionID, event.seq, event.at.timeIntervalSince1970, event.kind.rawValue, event.author.role.rawValue,
-         event.author.id, event.author.name, event.text, event.clientMessageID, event.agent?.id, event.agent?.name,
-         event.reason, event.ticketNumber, ProposalJSON.encode(event.proposal), AttachmentJSON.encode(event.attachment)]
-    }
 }
