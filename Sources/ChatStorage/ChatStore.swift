@@ -27,6 +27,10 @@ public final class ChatStore: Sendable {
     public let eventIndexDelaySeconds: Double
     /// The full-text index, in its own file next to this one (`search.sqlite`): see `SearchIndex`.
     public let search: SearchIndex
+    /// Checkpoints the WAL on a thread of its own once it holds `walCheckpointPages` pages.
+    let checkpointer: WALCheckpointer
+
+    deinit { checkpointer.stop() }
 
     /// Opens (creating it and its parent directory if needed) the database at `path`, and migrates it to the
     /// current schema.
@@ -59,10 +63,12 @@ public final class ChatStore: Sendable {
             // Checkpoints copy every page changed since the last one into the database file: the longer the
             // interval, the more often a hot page (a session's last leaf) is copied once for many commits.
             // Measured (Scripts/bench, 3k-10k msgs/s): 1,000 pages (SQLite's default) 25.5 KB written per message,
-            // 20,000 pages 19.2 KB. The WAL file is cut back to `walSizeLimitBytes` after a checkpoint.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1, walCheckpointPages))")
+            // 20,000 pages 19.2 KB. The WAL file is cut back to twice that after a checkpoint. `WALCheckpointer`
+            // runs them off the writer's commits (its hook replaces SQLite's automatic checkpoint).
             try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, walCheckpointPages) * 4096 * 2)")
         }
+        checkpointer = WALCheckpointer(path: path, thresholdPages: walCheckpointPages)
+        try checkpointer.install(on: dbPool)
         try Self.migrator.migrate(dbPool)
         search = try SearchIndex(path: directory.appendingPathComponent("search.sqlite").path)
     }

@@ -1,0 +1,86 @@
+import ChatCore
+import Foundation
+import GRDB
+import XCTest
+@testable import ChatStorage
+
+/// The WAL is checkpointed off the writer's commits (`WALCheckpointer`): it must still be checkpointed, start over
+/// and stay bounded while a writer never pauses, lose nothing, and wait for a reader holding an old snapshot.
+final class WALCheckpointerTests: StorageTestCase {
+    private var walPath: String { databasePath + "-wal" }
+
+    private func walBytes() -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: walPath))?[.size] as? Int) ?? 0
+    }
+
+    /// Waits (up to 20 s on a loaded machine) until `condition` holds.
+    private func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
+        for _ in 0..<1_000 {
+            if try condition() { return true }
+            usleep(20_000)
+        }
+        return try condition()
+    }
+
+    func testAWriterThatNeverPausesKeepsTheWALBoundedAndLosesNothing() throws {
+        let pages = 100
+        let store = try ChatStore(path: databasePath, durability: .normal, walCheckpointPages: pages, eventIndexBatch: 64)
+        let log = WriterLog()
+        let writer = log.makeWriter(store: store, capacity: 100_000)
+        writer.start()
+        XCTAssertTrue(writer.submit((1...20).map { .createSession(Fixture.session(SessionID($0), contact: "c\($0)")) }))
+        var largestWAL = 0
+        let text = String(repeating: "checkpoint ", count: 30)
+        for round in 1...150 {
+            // 20 chats, one message each per round: a continuous stream of small commits.
+            let writes: [StorageWrite] = (1...20).map { session in
+                .appendEvent(SessionEvent(sessionID: SessionID(session), seq: Seq(round), at: Fixture.at(Double(round)),
+                                          kind: .message, author: Participant(role: .customer, id: "c\(session)", name: "C"),
+                                          text: text, clientMessageID: "m\(session).\(round)"))
+            }
+            XCTAssertTrue(writer.submit(writes))
+            largestWAL = max(largestWAL, walBytes())
+        }
+        writer.stop()
+        XCTAssertEqual(log.failures.map(\.message), [])
+        XCTAssertTrue(eventually { store.checkpointer.completed >= 2 }, "checkpoints completed: \(store.checkpointer.completed)")
+        // journal_size_limit is twice the threshold; without the WAL starting over it would hold all 3,000 messages
+        // (several times that).
+        XCTAssertLessThan(largestWAL, pages * 4096 * 2 + 512 * 1024, "largest WAL \(largestWAL) bytes")
+        for session in 1...20 {
+            XCTAssertEqual(try store.events(sessionID: SessionID(session)).map(\.seq), Array(1...150), "session \(session)")
+        }
+    }
+
+    func testAReaderHoldingAnOldSnapshotHoldsTheCheckpointBackUntilItEnds() throws {
+        let store = try ChatStore(path: databasePath, durability: .normal, walCheckpointPages: 100, eventIndexBatch: 64)
+        commit([.createSession(Fixture.session(1))], to: store)
+        let reading = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            try? store.dbPool.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events")   // takes the snapshot
+                reading.signal()
+                release.wait()
+            }
+        }
+        reader.start()
+        reading.wait()
+        let before = store.checkpointer.completed   // the migrations' own pages may have been checkpointed already
+        let text = String(repeating: "held ", count: 60)
+        commit((1...2_000).map { seq in
+            .appendEvent(SessionEvent(sessionID: 1, seq: Seq(seq), at: Fixture.at(Double(seq)), kind: .message,
+                                      author: Participant(role: .customer, id: "c1", name: "C"), text: text,
+                                      clientMessageID: "m\(seq)"))
+        }, to: store)
+        usleep(200_000)
+        XCTAssertEqual(store.checkpointer.completed, before, "the reader's snapshot is still needed")
+        release.signal()
+        // The next commits find the WAL long enough again; the checkpoint now reaches its end.
+        XCTAssertTrue(try eventually {
+            commit([.readMarker(sessionID: 1, role: .customer, seq: 1)], to: store)
+            return store.checkpointer.completed > before
+        })
+        XCTAssertEqual(try store.events(sessionID: 1).count, 2_000)
+    }
+}
