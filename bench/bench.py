@@ -647,6 +647,9 @@ def summarize(name: str, res: dict) -> dict:
            "p99_at_max_ms": b["p99_ms"] if b else None,
            "gen_cpu_at_max": b["gen_cpu"] if b else None,
            "server_cpu_s_per_1000_at_max": b["server_cpu_s_per_1000"] if b else None,
+           # How busy the server's one core was at its maximum: near 100% means the server, not the generator,
+           # set the limit (its maximum is then measured, even when the next step was generator-bound).
+           "server_core_busy_at_max": round(b["server_cpu_s"] / b["seconds"], 2) if b and b.get("seconds") else None,
            "connections_per_s": res.get("connections_per_s"),
            "write_bytes_per_delivered": res.get("server_write_bytes_per_delivered")}
     if f:
@@ -712,6 +715,17 @@ def write_reports(results: dict, path_json: Path, path_md: Path):
         extra += f"\n| idle connections limited by | {idle['limited_by']} |"
     t = results["targets"]
     params = results["params"]
+    common = results.get("cpu_common_rates") or []
+    if common:
+        worst = max(common, key=lambda x: x["ratio"])
+        best = min(common, key=lambda x: x["ratio"])
+        cpu_common_figure = (f"{best['ratio']:.2f}x (at {best['rate']:,.0f} msgs/s) to {worst['ratio']:.2f}x "
+                             f"(at {worst['rate']:,.0f}); {fmt(results.get('cpu_ratio_vs_lws'), '{:.2f}')}x at each one's maximum")
+        cpu_table = ("\n\n| msgs/s (both passed) | chatd CPU-s / 1,000 | lws relay CPU-s / 1,000 | ratio |\n|---|---|---|---|\n" +
+                     "\n".join(f"| {x['rate']:,.0f} | {x['chatd']:.3f} | {x['lws']:.3f} | {x['ratio']:.2f}x |" for x in common))
+    else:
+        cpu_common_figure = f"{fmt(results.get('cpu_ratio_vs_lws'), '{:.2f}')}x at each one's maximum"
+        cpu_table = ""
     def verdict(v):
         return "n/a" if v is None else ("met" if v else "**missed**")
     m = results["machine"]
@@ -729,11 +743,11 @@ def write_reports(results: dict, path_json: Path, path_md: Path):
 
 | target | figure | verdict |
 |---|---|---|
-| server CPU per 1,000 delivered at most 1.3x the raw lws relay's (at each one's maximum) | {fmt(results.get('cpu_ratio_vs_lws'), '{:.2f}')}x | {verdict(t.get('cpu_le_1_3x_lws'))} |
-| maximum (p99 < 100 ms) at least 0.6x the raw lws relay's (the relay's figure is a lower bound when generator-bound) | {fmt(results.get('ratio_vs_lws'), '{:.2f}')}x | {verdict(t.get('ratio_vs_lws_ge_0_6'))} |
+| server CPU per 1,000 delivered at most 1.3x the raw lws relay's at the common rates | {cpu_common_figure} | {verdict(t.get('cpu_le_1_3x_lws'))} |
+| maximum (p99 < 100 ms) at least 0.6x the raw lws relay's | {fmt(results.get('ratio_vs_lws'), '{:.2f}')}x (the relay's core {fmt(l.get('server_core_busy_at_max'), '{:.0%}')} busy at its maximum, chatd's {fmt(c.get('server_core_busy_at_max'), '{:.0%}')}) | {verdict(t.get('ratio_vs_lws_ge_0_6'))} |
 | at most 2 KB written to disk per delivered message | {fmt(c.get('write_bytes_per_delivered'))} bytes | {verdict(t.get('write_bytes_le_2kb'))} |
 | p99 under 5 ms at 50% of max | {fmt(c.get('p99_ms'), '{:.2f}')} ms | {verdict(t.get('p99_half_lt_5ms'))} |
-| at most 6.5 KB per idle connection, {fmt(results['params']['idle_connections'])} held and all open at the end | {fmt(idle.get('kb_per_connection'), '{:.2f}')} KB, {fmt(idle.get('connections_held'))} held, {fmt(idle.get('pongs_at_end'))} answered the last ping | {verdict(t.get('idle_kb_le_6_5_all_held'))} |
+| at most 6.5 KB per idle connection, {fmt(results['params']['idle_connections'])} held and all open at the end | {fmt(idle.get('kb_per_connection'), '{:.2f}')} KB, {fmt(idle.get('connections_held'))} held, {fmt(idle.get('pongs_at_end'))} answered the last ping | {verdict(t.get('idle_kb_le_6_5_all_held'))} |{cpu_table}
 
 ## Machine
 
@@ -824,8 +838,18 @@ def grade_targets(results: dict, idle_connections: int):
     idle = results.get("idle_memory", {})
     cpu_c, cpu_l = c.get("server_cpu_s_per_1000_at_max"), lws.get("server_cpu_s_per_1000_at_max")
     results["cpu_ratio_vs_lws"] = round(cpu_c / cpu_l, 2) if cpu_c and cpu_l else None
+    # The target's own measure: CPU per 1,000 delivered at the rates both servers passed (same generator, same step).
+    def passed(name):
+        return {s["target_rate"]: s for s in results.get(name, {}).get("steps", [])
+                if s["kind"] == "step" and s["pass"] and s["gen_cpu_ok"] and s.get("server_cpu_s_per_1000")}
+    ours, theirs = passed("chatd"), passed("lws")
+    results["cpu_common_rates"] = [
+        {"rate": r, "chatd": ours[r]["server_cpu_s_per_1000"], "lws": theirs[r]["server_cpu_s_per_1000"],
+         "ratio": round(ours[r]["server_cpu_s_per_1000"] / theirs[r]["server_cpu_s_per_1000"], 2)}
+        for r in sorted(set(ours) & set(theirs))]
+    common = results["cpu_common_rates"]
     results["targets"] = {
-        "cpu_le_1_3x_lws": None if results["cpu_ratio_vs_lws"] is None else results["cpu_ratio_vs_lws"] <= 1.3,
+        "cpu_le_1_3x_lws": None if not common else all(x["ratio"] <= 1.3 for x in common),
         "ratio_vs_lws_ge_0_6": None if results.get("ratio_vs_lws") is None else results["ratio_vs_lws"] >= 0.6,
         "write_bytes_le_2kb": None if c.get("write_bytes_per_delivered") is None else c["write_bytes_per_delivered"] <= 2048,
         "idle_kb_le_6_5_all_held": None if idle.get("kb_per_connection") is None else
