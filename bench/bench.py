@@ -346,6 +346,8 @@ def run_chat(target, args, workdir: Path, gen_cores: list) -> dict:
                                    "--label", f"{target.name}.{k}"] + list(getattr(target, "gen_args", lambda: [])())
             if not args.gen_plain:
                 cmd += ["--write-now", "1", "--cheap-mask", "1"]
+            if getattr(args, "trace", None):
+                cmd += ["--trace", f"{args.trace}.{target.name}.{k}"]
             p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             PROCS.append(p)
             procs.append(p)
@@ -726,6 +728,18 @@ def write_reports(results: dict, path_json: Path, path_md: Path):
     else:
         cpu_common_figure = f"{fmt(results.get('cpu_ratio_vs_lws'), '{:.2f}')}x at each one's maximum"
         cpu_table = ""
+    paired = results.get("paired_cpu") or {}
+    if paired.get("median_ratio"):
+        med = paired["median_ratio"]
+        cpu_common_figure = ("paired rounds (median): " + ", ".join(f"{v:.2f}x at {int(r):,}" for r, v in med.items()) +
+                             "; in the sequential steps " + cpu_common_figure)
+        cpu_table += ("\n\nPaired rounds (chatd, then the lws relay at once, same rates; CPU-s per 1,000 delivered, chatd / lws = ratio):\n\n"
+                      "| round | " + " | ".join(f"{int(r):,} msgs/s" for r in paired["rates"]) + " |\n|---|" +
+                      "---|" * len(paired["rates"]) + "\n" +
+                      "\n".join(f"| {k + 1} | " + " | ".join(
+                          (f"{x[str(int(r))]['chatd']:.3f} / {x[str(int(r))]['lws']:.3f} = {x[str(int(r))]['ratio']:.2f}x"
+                           if str(int(r)) in x else "n/a") for r in paired["rates"]) + " |"
+                          for k, x in enumerate(paired["rounds"])))
     def verdict(v):
         return "n/a" if v is None else ("met" if v else "**missed**")
     m = results["machine"]
@@ -831,6 +845,41 @@ Profiles of chatd under load (perf): `bench/profile/`. To profile again: start a
 
 # ----------------------------------------------------------------------------- main
 
+def run_paired(args, chatd_bin: Path, workdir: Path, server_core, gen_cores) -> dict:
+    """Rounds of chatd then the lws relay at the same few rates, each round back to back: each ratio compares two
+    runs a minute apart. The machine's speed drifts (other tenants); one server measured minutes after the other can
+    differ by tens of percent for that reason alone."""
+    paired = argparse.Namespace(**vars(args))
+    paired.rates = [float(r) for r in args.paired_rates.split(",")]
+    paired.final_fraction = 0
+    rounds = []
+    for k in range(args.paired_rounds):
+        cpu = {}
+        for name in ("chatd", "lws"):
+            log(f"== paired round {k + 1}/{args.paired_rounds}: {name} at {paired.rates}")
+            if name == "chatd":
+                t = ChatdTarget(chatd_bin, workdir / f"paired-{k}-chatd", (args.customers + 2) // 3, args.customers, server_core)
+                t.seed()
+                t.start()
+            else:
+                t = RelayTarget("lws", [str(RELAY_LWS), "0"], workdir / f"paired-{k}-lws", server_core).start()
+            try:
+                res = run_chat(t, paired, workdir, gen_cores)
+            finally:
+                t.stop()
+            cpu[name] = {s["target_rate"]: s["server_cpu_s_per_1000"] for s in res.get("steps", [])
+                         if s["kind"] == "step" and s["pass"] and s["gen_cpu_ok"] and s.get("server_cpu_s_per_1000")}
+        rounds.append({str(int(r)): {"chatd": cpu["chatd"][r], "lws": cpu["lws"][r],
+                                     "ratio": round(cpu["chatd"][r] / cpu["lws"][r], 3)}
+                       for r in paired.rates if r in cpu["chatd"] and r in cpu["lws"]})
+    medians = {}
+    for r in paired.rates:
+        ratios = sorted(x[str(int(r))]["ratio"] for x in rounds if str(int(r)) in x)
+        if ratios:
+            medians[str(int(r))] = ratios[len(ratios) // 2]
+    return {"rates": paired.rates, "rounds": rounds, "median_ratio": medians}
+
+
 def grade_targets(results: dict, idle_connections: int):
     """Issue 10's targets, graded from a run's summary (also when re-rendering an older results.json)."""
     summary = results.get("summary", {})
@@ -848,8 +897,10 @@ def grade_targets(results: dict, idle_connections: int):
          "ratio": round(ours[r]["server_cpu_s_per_1000"] / theirs[r]["server_cpu_s_per_1000"], 2)}
         for r in sorted(set(ours) & set(theirs))]
     common = results["cpu_common_rates"]
+    paired = (results.get("paired_cpu") or {}).get("median_ratio") or {}
     results["targets"] = {
-        "cpu_le_1_3x_lws": None if not common else all(x["ratio"] <= 1.3 for x in common),
+        "cpu_le_1_3x_lws": (all(v <= 1.3 for v in paired.values()) if paired else
+                            None if not common else all(x["ratio"] <= 1.3 for x in common)),
         "ratio_vs_lws_ge_0_6": None if results.get("ratio_vs_lws") is None else results["ratio_vs_lws"] >= 0.6,
         "write_bytes_le_2kb": None if c.get("write_bytes_per_delivered") is None else c["write_bytes_per_delivered"] <= 2048,
         "idle_kb_le_6_5_all_held": None if idle.get("kb_per_connection") is None else
@@ -887,7 +938,14 @@ def main():
                     help="idle connections per holder process (bench/idle; one descriptor each)")
     ap.add_argument("--src-addrs", type=int, default=4,
                     help="loopback source addresses 127.0.0.1..K (at least enough for the idle connections' ports)")
+    ap.add_argument("--trace", default=None,
+                    help="diagnosis: each generator writes every delivered message's send time and latency to "
+                         "TRACE.<target>.<k> (for finding when the slow messages happen)")
     ap.add_argument("--targets", default="chatd,node,lws")
+    ap.add_argument("--paired-rounds", type=int, default=3,
+                    help="after the targets: rounds of chatd then the lws relay at --paired-rates, back to back, so the "
+                         "CPU comparison does not depend on the machine's speed drifting between the targets (0: off)")
+    ap.add_argument("--paired-rates", default="4000,8000,16000")
     ap.add_argument("--no-idle", action="store_true")
     ap.add_argument("--label", default="full", help="full | partial | contended (written into the results)")
     ap.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
@@ -965,6 +1023,8 @@ def main():
             results[name] = res
             summary[name] = summarize(name, res)
             log(f"   {name}: {json.dumps(summary[name])}")
+        if args.paired_rounds > 0 and not args.smoke and {"chatd", "lws"} <= set(targets):
+            results["paired_cpu"] = run_paired(args, chatd_bin, workdir, server_core, gen_cores)
         if not args.no_idle:
             log(f"== chatd: {args.idle_connections} idle connections")
             t = ChatdTarget(chatd_bin, workdir / "chatd-idle", 0, 0, server_core)

@@ -71,6 +71,10 @@ static double o_step_s = 5, o_final_s = 10, o_drain_s = 3, o_setup_s = 60, o_hol
 static double o_max_p99_ms = 100, o_max_gen_cpu = 0.80, o_final_fraction = 0.5;
 static int o_server_pid = 0, o_nsrc = 1, o_inflight = 200, o_msg_bytes = 150;
 static const char *o_out = NULL, *o_label = "";
+/* --trace FILE: one line per delivered message, "<intended send, ns since the first> <latency us>" (diagnosis of
+   latency tails: where in time the slow messages are). */
+static FILE *trace_file = NULL;
+static long long trace_t0 = 0;
 static unsigned o_seed = 12345;
 static const char *o_evlib = "ev"; /* ev (epoll via libev plugin), uv, or poll (lws default) */
 static int o_control = 0;          /* --control stdin: steps driven by commands on stdin (see the top) */
@@ -310,6 +314,10 @@ static void on_message_text(struct session *s, int recv_side, const char *text) 
     s->recv[dir]++;
     C.delivered++;
     hist_add(hist, &hist_n, lat);
+    if (trace_file) {
+        if (!trace_t0) trace_t0 = ns;
+        fprintf(trace_file, "%lld %lld\n", ns - trace_t0, (long long)(lat / 1000));
+    }
     double ms = lat / 1e6;
     if (ms > max_lat_ms) max_lat_ms = ms;
 }
@@ -753,6 +761,7 @@ static void finish_and_exit(void) {
     }
     fflush(out);
     if (out != stdout) fclose(out);
+    if (trace_file) fclose(trace_file);
     /* With an event-library loop lws_service() does not return on its own; the OS closes the sockets. */
     _exit(rc);
 }
@@ -819,6 +828,7 @@ int main(int argc, char **argv) {
         else if (OPT("--inflight")) o_inflight = atoi(v);
         else if (OPT("--msg-bytes")) o_msg_bytes = atoi(v);
         else if (OPT("--out")) o_out = v;
+        else if (OPT("--trace")) { trace_file = fopen(v, "w"); if (!trace_file) { perror(v); return 2; } }
         else if (OPT("--label")) o_label = v;
         else if (OPT("--count")) count = atoi(v);
         else if (OPT("--evlib")) o_evlib = v;
