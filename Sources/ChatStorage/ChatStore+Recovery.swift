@@ -14,7 +14,7 @@ extension ChatStore {
     public func recoverState(tailSize: Int) throws -> RecoveredState {
         let tailSize = max(0, tailSize)
         return try dbPool.write { db in
-            try Self.indexTail(db)
+            _ = try Self.indexTail(db)
             try db.execute(sql: """
                 DELETE FROM sessions WHERE state != 'closed'
                 AND NOT EXISTS (SELECT 1 FROM event_index WHERE session_id = sessions.id)

@@ -68,7 +68,7 @@ public final class ChatStore: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, walCheckpointPages) * 4096 * 2)")
         }
         checkpointer = WALCheckpointer(path: path, thresholdPages: walCheckpointPages)
-        try checkpointer.install(on: dbPool)
+        checkpointer.install(on: dbPool)
         try Self.migrator.migrate(dbPool)
         search = try SearchIndex(path: directory.appendingPathComponent("search.sqlite").path)
     }

@@ -46,9 +46,9 @@ final class WALCheckpointer: @unchecked Sendable {
 
     /// Turns SQLite's automatic checkpoint off on `pool`'s writer connection and installs the WAL hook in its place.
     /// Blocking; once, right after the pool opened.
-    func install(on pool: DatabasePool) throws {
+    func install(on pool: DatabasePool) {
         self.pool = pool
-        try pool.writeWithoutTransaction { db in
+        pool.writeWithoutTransaction { db in
             // The hook context is retained for the life of the process: the connection may outlive this object's
             // other owners, and a hook must never see a freed context (one small object per opened store).
             let context = Unmanaged.passRetained(self).toOpaque()
@@ -124,7 +124,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Step 3: the few frames committed during the long copy, between two writer transactions.
     private func finishOnWriterConnection() -> Bool {
         guard let pool else { return false }
-        return (try? pool.writeWithoutTransaction { db in Self.passiveCheckpoint(db.sqliteConnection) }) ?? false
+        return pool.writeWithoutTransaction { db in Self.passiveCheckpoint(db.sqliteConnection) }
     }
 
     /// A PASSIVE checkpoint; true when it copied the whole WAL (no reader held part of it back).
