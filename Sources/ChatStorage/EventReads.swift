@@ -50,12 +50,14 @@ enum EventReads {
 
     /// The highest committed seq of a session (0 without events) and its number of `message` events.
     static func aggregates(_ db: Database, sessionID: SessionID) throws -> (lastSeq: Seq, messageCount: Int) {
+        // Messages of the tail above the stored last seq: a flush in pieces may have counted this session's
+        // first tail events already (`ChatStore.indexRange`).
         let row = try Row.fetchOne(db, sql: """
-            SELECT s.last_seq, s.message_count, t.tail_seq, t.tail_messages
-            FROM sessions s,
-                 (SELECT MAX(seq) AS tail_seq, COUNT(*) FILTER (WHERE kind = 'message') AS tail_messages
-                  FROM events WHERE id > ?1 AND session_id = ?2) AS t
-            WHERE s.id = ?2
+            SELECT s.last_seq, s.message_count,
+                   (SELECT MAX(seq) FROM events WHERE id > ?1 AND session_id = ?2) AS tail_seq,
+                   (SELECT COUNT(*) FROM events WHERE id > ?1 AND session_id = ?2 AND kind = 'message' AND seq > s.last_seq)
+                       AS tail_messages
+            FROM sessions s WHERE s.id = ?2
             """, arguments: [try indexedThrough(db), sessionID])
         guard let row else { return (0, 0) }
         let indexedSeq: Seq = row["last_seq"]
@@ -64,11 +66,12 @@ enum EventReads {
     }
 
     /// The tail's highest seq and message count per session: what `sessions.last_seq` and `message_count` do not
-    /// count yet. One range scan of the tail.
+    /// count yet (messages above the stored last seq, as in `aggregates`). One range scan of the tail.
     static func tailAggregates(_ db: Database) throws -> [SessionID: (lastSeq: Seq, messageCount: Int)] {
         var tally: [SessionID: (lastSeq: Seq, messageCount: Int)] = [:]
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT session_id, MAX(seq), SUM(kind = 'message') FROM events WHERE id > ? GROUP BY session_id
+            SELECT e.session_id, MAX(e.seq), SUM(e.kind = 'message' AND e.seq > s.last_seq)
+            FROM events e JOIN sessions s ON s.id = e.session_id WHERE e.id > ? GROUP BY e.session_id
             """, arguments: [try indexedThrough(db)])
         while let row = try rows.next() {
             tally[row[0]] = (row[1], row[2])

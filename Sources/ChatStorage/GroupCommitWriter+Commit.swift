@@ -21,7 +21,7 @@ extension GroupCommitWriter {
                 return commitOneByOne(batch, start: start)
             }
             do {
-                let (unindexed, prepared) = try store.dbPool.write { db in
+                let (index, prepared) = try store.dbPool.write { db in
                     var prepared = preparedWrites(db)
                     for write in batch {
                         try injectedFailure?(write)
@@ -30,7 +30,7 @@ extension GroupCommitWriter {
                     try prepared.flushAgents()
                     return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared)
                 }
-                noteCommitted(unindexed: unindexed, prepared)
+                noteCommitted(index, prepared)
                 for write in batch { clearBroken(write) }
                 if attempt > 0 { setFailing(nil) }
                 onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(batch), batchSize: batch.count,
@@ -71,14 +71,14 @@ extension GroupCommitWriter {
                 continue
             }
             do {
-                let (unindexed, prepared) = try store.dbPool.write { db in
+                let (index, prepared) = try store.dbPool.write { db in
                     var prepared = preparedWrites(db)
                     try injectedFailure?(write)
                     try prepared.apply(write)
                     try prepared.flushAgents()
                     return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared)
                 }
-                noteCommitted(unindexed: unindexed, prepared)
+                noteCommitted(index, prepared)
                 committed.append(write)
             } catch {
                 nextEventID = nil
@@ -92,15 +92,30 @@ extension GroupCommitWriter {
         }
     }
 
-    /// Inside a batch's transaction, after its writes: indexes the tail when it holds `eventIndexBatch` events or
-    /// more (`ChatStore.indexTail`), so the index and the session aggregates commit with the batch that completes
-    /// them and the tail that readers scan stays short. Returns the events left unindexed once this commits.
-    private func indexTailIfDue(_ db: Database, appended: Int) throws -> Int {
+    /// Inside a batch's transaction, after its writes: once the tail holds `eventIndexBatch` events or more, a flush
+    /// of it starts (the tail up to the newest event now), and this and the next commits each write one of its
+    /// `ChatStore.flushPieces` pieces (`ChatStore.indexRange`); the last one moves `indexed_through`. So the index
+    /// and the session aggregates commit with the batches, the tail that readers scan stays short, and no commit
+    /// holds a whole flush. Returns what to remember once this commits: the events after `indexed_through`, and
+    /// the flush still in progress (nil when none).
+    private func indexTailIfDue(_ db: Database, appended: Int) throws -> (unindexed: Int, flush: TailFlush?) {
         // The first commit counts what the database holds, this transaction's events included.
         let unindexed = try unindexedEvents.map { $0 + appended } ?? Self.countUnindexed(db)
-        guard unindexed >= store.eventIndexBatch else { return unindexed }
-        try ChatStore.indexTail(db)
-        return 0
+        var flush = tailFlush
+        if flush == nil {
+            guard unindexed >= store.eventIndexBatch else { return (unindexed, nil) }
+            let from = try EventReads.indexedThrough(db)
+            guard let through = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events"), through > from else {
+                return (unindexed, nil)
+            }
+            flush = TailFlush(from: from, through: through, nextPiece: 0)
+        }
+        guard var flush else { return (unindexed, nil) }
+        try ChatStore.indexRange(db, from: flush.from, through: flush.through, piece: (flush.nextPiece, ChatStore.flushPieces))
+        flush.nextPiece += 1
+        guard flush.nextPiece == ChatStore.flushPieces else { return (unindexed, flush) }
+        try ChatStore.setIndexedThrough(db, flush.through)
+        return (try Self.countUnindexed(db), nil)
     }
 
     /// A transaction's writes, seeded with what the writer remembers of earlier commits.
@@ -111,7 +126,9 @@ extension GroupCommitWriter {
     /// After a commit: the tail's new length, the next event id, the stored (agent, session) pairs and the
     /// committed last seqs (the pairs and seqs forgotten all at once past `committedSeqsLimit`; a session seen
     /// again is then read back once, a pair written again with INSERT OR IGNORE).
-    private func noteCommitted(unindexed: Int, _ prepared: PreparedWrites) {
+    private func noteCommitted(_ index: (unindexed: Int, flush: TailFlush?), _ prepared: PreparedWrites) {
+        let unindexed = index.unindexed
+        tailFlush = index.flush
         nextEventID = prepared.nextEventID
         if storedAgents.count + prepared.writtenAgents.count > Self.committedSeqsLimit { storedAgents.removeAll(keepingCapacity: true) }
         storedAgents.formUnion(prepared.writtenAgents)
@@ -134,6 +151,7 @@ extension GroupCommitWriter {
         do {
             try store.dbPool.write { db in _ = try ChatStore.indexTail(db) }
             unindexedEvents = 0
+            tailFlush = nil
             indexDue = nil
         } catch {
             indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)

@@ -33,6 +33,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// The id the next appended event gets, known after the first commit that appended (nil: read it from the
     /// database; reset after a failed transaction, so a writer never trusts a guess).
     var nextEventID: Int64?
+    /// The flush of the event log's tail in progress, written one piece per commit (nil: none).
+    var tailFlush: TailFlush?
     /// (agent, session) pairs this writer stored in `session_agents`: not inserted again.
     var storedAgents: Set<PreparedWrites.SessionAgent> = []
 
@@ -104,4 +106,12 @@ extension GroupCommitWriter: WriteBatchCommitter {
     func drained() {
         if indexDue != nil { indexTailNow() }
     }
+}
+
+/// A flush of the event log's tail in progress: the events with ids in `(from, through]`, indexed in
+/// `ChatStore.flushPieces` pieces; `nextPiece` is the next to write. Writer thread only.
+struct TailFlush: Equatable {
+    var from: Int64
+    var through: Int64
+    var nextPiece: Int
 }
