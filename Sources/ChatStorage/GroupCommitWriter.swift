@@ -35,6 +35,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     var nextEventID: Int64?
     /// The flush of the event log's tail in progress, written one piece per commit (nil: none).
     var tailFlush: TailFlush?
+    /// When the last piece of a flush was written (`DispatchTime` nanoseconds). Writer thread only.
+    var lastFlushPieceAt: UInt64 = 0
     /// (agent, session) pairs this writer stored in `session_agents`: not inserted again.
     var storedAgents: Set<PreparedWrites.SessionAgent> = []
 
