@@ -14,7 +14,8 @@ import GRDBSQLite
 /// 2. The thread copies the WAL into the database file with a PASSIVE checkpoint on a connection of its own, while
 ///    the writer keeps committing (WAL mode allows both at once). This is the long part.
 /// 3. It then runs a second PASSIVE checkpoint on the writer connection, between two of the writer's transactions
-///    (GRDB serializes it with them): it copies only what was committed during step 2 (a few milliseconds), so the
+///    (GRDB serializes it with them): it copies only what was committed during step 2 (a few milliseconds; step 2
+///    copies again, up to `maxCopyPasses` times, while more than `finishFramesAtMost` frames were left), so the
 ///    WAL is entirely in the database file and the next transaction starts the WAL file over from its beginning
 ///    (and `journal_size_limit` cuts it back). Without this step a writer that never pauses would never let the
 ///    WAL restart, and the file would grow.
@@ -107,7 +108,14 @@ final class WALCheckpointer: @unchecked Sendable {
                     connection = nil
                 }
             }
-            if let connection { _ = Self.passiveCheckpoint(connection) }
+            if let connection {
+                // Again while the writer committed much during the copy, so the step on the writer connection
+                // (which holds up commits) copies little.
+                for _ in 0..<Self.maxCopyPasses {
+                    guard let (logFrames, copiedFrames) = Self.passiveCheckpointFrames(connection),
+                          logFrames - copiedFrames > Self.finishFramesAtMost else { break }
+                }
+            }
             let finished = finishOnWriterConnection()
             condition.withLock {
                 running = false
@@ -127,12 +135,23 @@ final class WALCheckpointer: @unchecked Sendable {
         return pool.writeWithoutTransaction { db in Self.passiveCheckpoint(db.sqliteConnection) }
     }
 
+    /// Copy passes on the checkpoint's own connection before the finishing step, at most.
+    static let maxCopyPasses = 4
+    /// The finishing step waits until at most this many frames are left to copy (or the passes ran out).
+    static let finishFramesAtMost: Int32 = 256
+
     /// A PASSIVE checkpoint; true when it copied the whole WAL (no reader held part of it back).
     private static func passiveCheckpoint(_ connection: OpaquePointer?) -> Bool {
+        guard let (logFrames, copiedFrames) = passiveCheckpointFrames(connection) else { return false }
+        return copiedFrames == logFrames
+    }
+
+    /// A PASSIVE checkpoint: the frames in the WAL and those copied into the database file; nil on an error.
+    private static func passiveCheckpointFrames(_ connection: OpaquePointer?) -> (Int32, Int32)? {
         var logFrames: Int32 = 0
         var copiedFrames: Int32 = 0
         let code = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames)
-        return code == SQLITE_OK && copiedFrames == logFrames
+        return code == SQLITE_OK ? (logFrames, copiedFrames) : nil
     }
 
     /// Checkpoints that ran to the end of the WAL so far. Safe from any thread.

@@ -77,7 +77,7 @@ final class WALCheckpointerTests: StorageTestCase {
         XCTAssertEqual(store.checkpointer.completed, before, "the reader's snapshot is still needed")
         release.signal()
         // The next commits find the WAL long enough again; the checkpoint now reaches its end.
-        XCTAssertTrue(try eventually {
+        XCTAssertTrue(eventually {
             commit([.readMarker(sessionID: 1, role: .customer, seq: 1)], to: store)
             return store.checkpointer.completed > before
         })
