@@ -18,11 +18,14 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+
+from serialized_tls import SerializedTLSSocket
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHATD_BIN = Path(os.environ.get("CHATD_BIN", REPO_ROOT / ".build" / "debug" / "chatd"))
@@ -394,7 +397,13 @@ class Client:
 
     def __init__(self, url: str, ssl=None):
         # Entered as a context manager (websockets >= 17.1 warns otherwise); left in close().
-        extra = {"ssl": ssl} if ssl is not None else {}
+        extra = {}
+        if ssl is not None:
+            # websockets reads on its own thread while this one writes; serialized_tls.py says why an ssl.SSLSocket
+            # cannot be shared that way. The TLS socket is made here and handed over with the ws:// form of the URL.
+            parsed = urllib.parse.urlsplit(url)
+            extra["sock"] = SerializedTLSSocket.connect(parsed.hostname, parsed.port, ssl, parsed.hostname, 10)
+            url = urllib.parse.urlunsplit(("ws",) + tuple(parsed)[1:])
         self.ws = connect(url, open_timeout=10, max_size=None, close_timeout=2, **extra).__enter__()
         self.buffer: list = []          # unconsumed frames (dicts, or bytes for binary)
         self.frames: list = []          # every frame ever received, in order
