@@ -33,7 +33,10 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),   // SQLite's C API for the writer's hot insert
         ]),
         // Refuses unmasked client WebSocket frames, which lws 4.1.6 accepts (see its header).
-        .target(name: "CFrameGuard", dependencies: ["CLibWebSockets"]),
+        // Its SSL_read stands in for OpenSSL's, which lws calls by a versioned name: the linker exports it only when
+        // told (recv, which it is also given, it exports by itself).
+        .target(name: "CFrameGuard", dependencies: ["CLibWebSockets"],
+                linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=SSL_read"])]),
         // The only code that touches libwebsockets.
         .target(name: "ChatTransport", dependencies: [
             "CLibWebSockets", "CFrameGuard",

@@ -71,6 +71,7 @@ struct guarded {
     struct chat_frame_scan scan;
     void *context;
     uint64_t connection;  /* nonzero once the descriptor is a WebSocket */
+    uint8_t tls;          /* the stream is read through SSL_read (plaintext), not recv (which only sees ciphertext) */
 };
 
 static struct guarded *table;
@@ -98,10 +99,16 @@ static void report_violation(struct guarded *g) {
     if (g->context) lws_cancel_service((struct lws_context *)g->context);
 }
 static ssize_t (*libc_recv)(int, void *, size_t, int);
+/* OpenSSL's, found in the process (lws links libssl); declared here without OpenSSL's headers. */
+struct ssl_st;
+static int (*libssl_read)(struct ssl_st *, void *, int);
+static int (*libssl_get_fd)(const struct ssl_st *);
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void setup(void) {
     libc_recv = (ssize_t (*)(int, void *, size_t, int))dlsym(RTLD_NEXT, "recv");
+    libssl_read = (int (*)(struct ssl_st *, void *, int))dlsym(RTLD_NEXT, "SSL_read");
+    libssl_get_fd = (int (*)(const struct ssl_st *))dlsym(RTLD_NEXT, "SSL_get_fd");
     struct rlimit limit;
     size_t size = 65536;
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) size = (size_t)limit.rlim_cur;
@@ -110,16 +117,29 @@ static void setup(void) {
     table_size = table ? size : 0;
 }
 
+/* Bytes of a connection's stream as lws got them: plaintext from recv on plain sockets, from SSL_read on TLS ones. */
+static void scan(int fd, const void *buf, size_t n, uint8_t tls) {
+    if (fd < 0 || (size_t)fd >= table_size || !atomic_load_explicit(&table[fd].watched, memory_order_acquire))
+        return;
+    struct guarded *g = &table[fd];
+    if (g->tls != tls) return;
+    if (!g->scan.violated && chat_frame_scan_feed(&g->scan, buf, n) && g->connection)
+        report_violation(g);
+}
+
 ssize_t recv(int fd, void *buf, size_t len, int flags) {
     pthread_once(&once, setup);
     if (!libc_recv) { errno = ENOSYS; return -1; }
     ssize_t n = libc_recv(fd, buf, len, flags);
-    if (n > 0 && fd >= 0 && (size_t)fd < table_size && !(flags & MSG_PEEK) &&
-        atomic_load_explicit(&table[fd].watched, memory_order_acquire)) {
-        struct guarded *g = &table[fd];
-        if (!g->scan.violated && chat_frame_scan_feed(&g->scan, buf, (size_t)n) && g->connection)
-            report_violation(g);
-    }
+    if (n > 0 && !(flags & MSG_PEEK)) scan(fd, buf, (size_t)n, 0);
+    return n;
+}
+
+int SSL_read(struct ssl_st *ssl, void *buf, int num) {
+    pthread_once(&once, setup);
+    if (!libssl_read) { errno = ENOSYS; return -1; }  /* unreachable: whoever calls SSL_read loaded libssl */
+    int n = libssl_read(ssl, buf, num);
+    if (n > 0 && libssl_get_fd) scan(libssl_get_fd(ssl), buf, (size_t)n, 1);
     return n;
 }
 
@@ -129,7 +149,13 @@ int chat_frame_guard_active(void) {
     return table != NULL && libc_recv != NULL && current == (void *)&recv;
 }
 
-void chat_frame_guard_watch(int fd, void *context) {
+int chat_frame_guard_tls_active(void) {
+    pthread_once(&once, setup);
+    void *current = dlsym(RTLD_DEFAULT, "SSL_read");
+    return table != NULL && libssl_read != NULL && libssl_get_fd != NULL && current == (void *)&SSL_read;
+}
+
+void chat_frame_guard_watch(int fd, void *context, int tls) {
     pthread_once(&once, setup);
     if (fd < 0 || (size_t)fd >= table_size) return;
     struct guarded *g = &table[fd];
@@ -137,6 +163,7 @@ void chat_frame_guard_watch(int fd, void *context) {
     g->scan = (struct chat_frame_scan){0};
     g->context = context;
     g->connection = 0;
+    g->tls = tls ? 1 : 0;
     atomic_store_explicit(&g->watched, 1, memory_order_release);
 }
 

@@ -4,7 +4,7 @@ import Logging
 
 /// Unmasked client frames (RFC 6455 §5.1: "a server MUST close the connection upon receiving a frame that is not
 /// masked", with 1002). lws 4.1.6 does not check the mask bit on the server side, so CFrameGuard watches the bytes
-/// lws reads from every accepted socket and the transport closes a WebSocket that sent such a frame: at once when
+/// lws reads from every accepted socket (after decryption when chatd serves TLS itself) and the transport closes a WebSocket that sent such a frame: at once when
 /// the frame carries data (it is never delivered), or on the guard's wake-up when it was a control frame lws
 /// answered itself. Service thread only.
 extension WebSocketServer {
@@ -14,7 +14,8 @@ extension WebSocketServer {
     /// LWS_CALLBACK_FILTER_NETWORK_CONNECTION: a socket was just accepted; watch it from its first byte.
     func watchAcceptedSocket(_ input: UnsafeMutableRawPointer?) {
         guard frameGuardActive, let context else { return }
-        chat_frame_guard_watch(Int32(truncatingIfNeeded: Int(bitPattern: input)), UnsafeMutableRawPointer(context))
+        chat_frame_guard_watch(Int32(truncatingIfNeeded: Int(bitPattern: input)), UnsafeMutableRawPointer(context),
+                               isTLS ? 1 : 0)
     }
 
     /// LWS_CALLBACK_CLOSED_HTTP: a plain HTTP connection is gone (WebSockets unwatch in webSocketClosed).

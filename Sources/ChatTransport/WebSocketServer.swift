@@ -238,9 +238,11 @@ public final class WebSocketServer: @unchecked Sendable {
         }
         self.memory = memory
         staticFiles = config.staticRoot.map(StaticFileResolver.init(root:))
-        frameGuardActive = chat_frame_guard_active() != 0
+        // Plain sockets are followed through recv, TLS ones through SSL_read (the bytes after decryption).
+        frameGuardActive = (isTLS ? chat_frame_guard_tls_active() : chat_frame_guard_active()) != 0
         if !frameGuardActive {
-            logger.warning("unmasked WebSocket frames cannot be refused: the frame guard does not see socket reads")
+            logger.warning("unmasked WebSocket frames cannot be refused: the frame guard does not see socket reads",
+                           metadata: ["transport.tls": "\(isTLS)"])
         }
         activeEventLoop = eventLoop
         context = ctx

@@ -1,6 +1,7 @@
 """chatd serving HTTPS and WSS itself (tlsCertificate, tlsPrivateKey): the e2e client checks the certificate
 against a throwaway CA; a chat works end to end; plain HTTP on the TLS port gets nothing; SIGHUP reloads a
 renewed certificate for new connections while an open chat continues."""
+import json
 import signal
 import socket
 import ssl
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatlib import wait_for
+from rawws import frame, handshake, read_frame, read_until_close
 from tlslib import make_certificates
 
 
@@ -76,3 +78,23 @@ def test_sighup_reloads_a_renewed_certificate_and_open_chats_continue(tls_server
     cust.say(sid, "m2", "still here after the reload")
     assert ann.expect_event(sid, "message")["text"] == "still here after the reload"
     assert "TLS certificate reloaded" in server.stderr_path.read_text()
+
+
+def test_an_unmasked_frame_over_wss_closes_with_1002(tls_server):
+    """The mask check (RFC 6455 §5.1) holds when chatd does TLS itself: it looks at the bytes after decryption."""
+    server = tls_server
+    s = handshake(server.port, tls=server.tls)
+    s.sendall(frame(json.dumps({"type": "ping", "nonce": "masked"}).encode()))
+    opcode, payload = read_frame(s)
+    assert opcode == 1 and json.loads(payload) == {"type": "pong", "nonce": "masked"}
+    s.sendall(frame(json.dumps({"type": "ping", "nonce": "unmasked"}).encode(), masked=False))
+    code, reason, seen = read_until_close(s)
+    assert (code, reason) == (1002, "unmasked frame")
+    assert not any(b"unmasked" in p for p in seen)
+    s.close()
+    # An unmasked control frame sent with the upgrade request, in the same TLS record, is refused too.
+    s = handshake(server.port, early=frame(b"", opcode=9, masked=False), tls=server.tls)
+    assert read_until_close(s)[:2] == (1002, "unmasked frame")
+    s.close()
+    status, body = server.http("GET", "/healthz")
+    assert (status, body) == (200, {"status": "ok"})

@@ -4,23 +4,28 @@
  * Refusing unmasked client frames (RFC 6455 §5.1), which libwebsockets 4.1.6 accepts on the server side: its frame
  * parser records the mask bit but never refuses a frame without it, and offers no way to ask.
  *
- * The guard watches the raw bytes lws reads from each accepted connection (this library's recv() stands in for
- * libc's for the whole process and forwards to it; only watched descriptors are looked at). From the first byte it
+ * The guard watches the bytes lws reads from each accepted connection: this library's recv() stands in for libc's
+ * for the whole process and forwards to it, and its SSL_read() stands in for OpenSSL's in the same way, so a
+ * connection on which chatd does TLS itself is followed in plaintext; only watched descriptors are looked at. From the first byte it
  * skips the HTTP request head, then follows the WebSocket frame headers that would follow it and notes the first
  * frame whose mask bit is clear. The transport asks about a connection only once it is a WebSocket, so the bytes
  * of plain HTTP connections never matter. On a violation the guard wakes the lws context (lws_cancel_service), so
  * the transport closes the connection with 1002 even when the frame was a control frame lws handled itself.
  *
- * Threading: watch/unwatch/violated are called on the lws service thread that owns the descriptor; recv() may be
- * called on any thread and only touches the state of descriptors being watched (by the thread serving them).
+ * Threading: watch/unwatch/violated are called on the lws service thread that owns the descriptor; recv() and
+ * SSL_read() may be called on any thread and only touch the state of descriptors being watched (by the thread
+ * serving them).
  */
 #include <stdint.h>
 #include <sys/types.h>
 
 /* 1 when this library's recv() is the one the process (and so lws) calls; 0 means nothing is checked. */
 int chat_frame_guard_active(void);
-/* Start watching a freshly accepted descriptor; `context` is the lws context to wake on a violation. */
-void chat_frame_guard_watch(int fd, void *context);
+/* 1 when this library's SSL_read() is the one the process calls; 0 means TLS connections are not checked. */
+int chat_frame_guard_tls_active(void);
+/* Start watching a freshly accepted descriptor; `context` is the lws context to wake on a violation; `tls` nonzero
+ * when lws reads the descriptor through SSL_read (the vhost serves TLS), so its plaintext is what is scanned. */
+void chat_frame_guard_watch(int fd, void *context, int tls);
 /* The descriptor is now the WebSocket `connection` (a nonzero id): from here on a violation is reported to the
  * context's service thread (woken with lws_cancel_service). Before, bytes were only scanned (a plain HTTP body
  * that looks like an unmasked frame never wakes anyone). */
