@@ -71,10 +71,9 @@ static double o_step_s = 5, o_final_s = 10, o_drain_s = 3, o_setup_s = 60, o_hol
 static double o_max_p99_ms = 100, o_max_gen_cpu = 0.80, o_final_fraction = 0.5;
 static int o_server_pid = 0, o_nsrc = 1, o_inflight = 200, o_msg_bytes = 150;
 static const char *o_out = NULL, *o_label = "";
-/* --trace FILE: one line per delivered message, "<intended send, ns since the first> <latency us>" (diagnosis of
-   latency tails: where in time the slow messages are). */
+/* --trace FILE: one line per delivered message, "<intended send, CLOCK_MONOTONIC ns> <latency us>" (diagnosis of
+   latency tails: where in time the slow messages are, beside other traces on the same clock). */
 static FILE *trace_file = NULL;
-static long long trace_t0 = 0;
 static unsigned o_seed = 12345;
 static const char *o_evlib = "ev"; /* ev (epoll via libev plugin), uv, or poll (lws default) */
 static int o_control = 0;          /* --control stdin: steps driven by commands on stdin (see the top) */
@@ -314,10 +313,7 @@ static void on_message_text(struct session *s, int recv_side, const char *text) 
     s->recv[dir]++;
     C.delivered++;
     hist_add(hist, &hist_n, lat);
-    if (trace_file) {
-        if (!trace_t0) trace_t0 = ns;
-        fprintf(trace_file, "%lld %lld\n", ns - trace_t0, (long long)(lat / 1000));
-    }
+    if (trace_file) fprintf(trace_file, "%lld %lld\n", ns, (long long)(lat / 1000));
     double ms = lat / 1e6;
     if (ms > max_lat_ms) max_lat_ms = ms;
 }
