@@ -31,6 +31,7 @@ extension GroupCommitWriter {
                     return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared)
                 }
                 noteCommitted(index, prepared)
+                lastCommitAt = DispatchTime.now().uptimeNanoseconds
                 for write in batch { clearBroken(write) }
                 if attempt > 0 { setFailing(nil) }
                 onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(batch), batchSize: batch.count,
@@ -92,34 +93,44 @@ extension GroupCommitWriter {
         }
     }
 
-    /// Inside a batch's transaction, after its writes: once the tail holds `eventIndexBatch` events or more, a flush
-    /// of it starts (the tail up to the newest event now), and this and the next commits each write one of its
-    /// `ChatStore.flushPieces` pieces (`ChatStore.indexRange`); the last one moves `indexed_through`. So the index
-    /// and the session aggregates commit with the batches, the tail that readers scan stays short, and no commit
-    /// holds a whole flush. Returns what to remember once this commits: the events after `indexed_through`, and
-    /// the flush still in progress (nil when none).
-    private func indexTailIfDue(_ db: Database, appended: Int) throws -> (unindexed: Int, flush: TailFlush?) {
+    /// Inside a batch's transaction, after its writes: once the tail holds `eventIndexBatch` events or more, or its
+    /// oldest event has waited `eventIndexDelaySeconds` (`indexDue`), a flush of it starts (the tail up to the
+    /// newest event now), and this and the next commits each write one of its `ChatStore.flushPieces` pieces
+    /// (`ChatStore.indexRange`); the last one moves `indexed_through`. So the index and the session aggregates
+    /// commit with the batches, the tail that readers scan stays short, and no commit holds a whole flush. Returns
+    /// what to remember once this commits: the events after `indexed_through`, and the flush still in progress
+    /// (nil when none).
+    private func indexTailIfDue(_ db: Database, appended: Int) throws -> TailIndexState {
         // The first commit counts what the database holds, this transaction's events included.
         let unindexed = try unindexedEvents.map { $0 + appended } ?? Self.countUnindexed(db)
+        let due = unindexed >= store.eventIndexBatch || (unindexed > 0 && indexDue.map { Date() >= $0 } == true)
+        return try writeFlushPiece(db, unindexed: unindexed, startIfNone: due)
+    }
+
+    /// The next piece of the tail flush in progress, or of a new one when there is none and `startIfNone`, unless
+    /// the last piece was written less than `flushPieceSpacingNanos` ago. In the caller's transaction.
+    private func writeFlushPiece(_ db: Database, unindexed: Int, startIfNone: Bool) throws -> TailIndexState {
         var flush = tailFlush
         if flush == nil {
-            guard unindexed >= store.eventIndexBatch else { return (unindexed, nil) }
+            guard startIfNone else { return TailIndexState(unindexed: unindexed, flush: nil) }
             let from = try EventReads.indexedThrough(db)
             guard let through = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events"), through > from else {
-                return (unindexed, nil)
+                return TailIndexState(unindexed: 0, flush: nil)   // another connection indexed it all
             }
-            flush = TailFlush(from: from, through: through, nextPiece: 0)
+            flush = TailFlush(from: from, through: through, nextPiece: 0, startedAt: Date())
         }
-        guard var flush else { return (unindexed, nil) }
+        guard var flush else { return TailIndexState(unindexed: unindexed, flush: nil) }
         // Pieces are spaced out: eight in a row would hold the writer almost as long as the whole flush did.
         let now = DispatchTime.now().uptimeNanoseconds
-        if flush.nextPiece > 0 && now &- lastFlushPieceAt < Self.flushPieceSpacingNanos { return (unindexed, flush) }
+        if flush.nextPiece > 0 && now &- lastFlushPieceAt < Self.flushPieceSpacingNanos {
+            return TailIndexState(unindexed: unindexed, flush: flush)
+        }
         lastFlushPieceAt = now
         try ChatStore.indexRange(db, from: flush.from, through: flush.through, piece: (flush.nextPiece, ChatStore.flushPieces))
         flush.nextPiece += 1
-        guard flush.nextPiece == ChatStore.flushPieces else { return (unindexed, flush) }
+        guard flush.nextPiece == ChatStore.flushPieces else { return TailIndexState(unindexed: unindexed, flush: flush) }
         try ChatStore.setIndexedThrough(db, flush.through)
-        return (try Self.countUnindexed(db), nil)
+        return TailIndexState(unindexed: try Self.countUnindexed(db), flush: nil, completed: flush)
     }
 
     /// A transaction's writes, seeded with what the writer remembers of earlier commits.
@@ -130,19 +141,12 @@ extension GroupCommitWriter {
     /// After a commit: the tail's new length, the next event id, the stored (agent, session) pairs and the
     /// committed last seqs (the pairs and seqs forgotten all at once past `committedSeqsLimit`; a session seen
     /// again is then read back once, a pair written again with INSERT OR IGNORE).
-    private func noteCommitted(_ index: (unindexed: Int, flush: TailFlush?), _ prepared: PreparedWrites) {
-        let unindexed = index.unindexed
-        tailFlush = index.flush
+    private func noteCommitted(_ index: TailIndexState, _ prepared: PreparedWrites) {
+        noteIndexed(index)
         nextEventID = prepared.nextEventID
         if storedAgents.count + prepared.writtenAgents.count > Self.committedSeqsLimit { storedAgents.removeAll(keepingCapacity: true) }
         storedAgents.formUnion(prepared.writtenAgents)
         let seqs = prepared.appendedSeqs
-        unindexedEvents = unindexed
-        if unindexed == 0 {
-            indexDue = nil
-        } else if indexDue == nil {
-            indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
-        }
         if committedSeqs.count + seqs.count > Self.committedSeqsLimit { committedSeqs.removeAll(keepingCapacity: true) }
         committedSeqs.merge(seqs) { _, new in new }
     }
@@ -151,12 +155,47 @@ extension GroupCommitWriter {
     /// At least this long between two pieces of a flush (10 ms: a flush of 8 pieces then spans 70 ms or more,
     /// while at 8,000 msgs/s the next one is due half a second later).
     static let flushPieceSpacingNanos: UInt64 = 10_000_000
+    /// An idle writer indexes on its own only after this long without a commit (50 ms).
+    static let idleIndexGraceNanos: UInt64 = 50_000_000
 
-    /// Indexes the tail in a transaction of its own (the writer is idle and events waited long enough). A
-    /// failure leaves them for the next try, `eventIndexDelaySeconds` later.
+    /// After a commit that indexed (or did not): the tail's length, the flush in progress, and when the tail is
+    /// due. `indexDue` follows the oldest unindexed event: set when the tail stops being empty, and after a flush to
+    /// the time its first piece started plus the delay (what is left was committed since). Before, it stayed at
+    /// its first value under steady load, so every `eventIndexDelaySeconds` the idle writer indexed the whole tail
+    /// in one transaction: a 10-20 ms stall every 2.02 s (bench --trace at 12,000 msgs/s).
+    private func noteIndexed(_ index: TailIndexState) {
+        tailFlush = index.flush
+        unindexedEvents = index.unindexed
+        if index.completed != nil { completedFlushes += 1 }
+        if index.unindexed == 0 {
+            indexDue = nil
+        } else if let completed = index.completed {
+            indexDue = completed.startedAt.addingTimeInterval(store.eventIndexDelaySeconds)
+        } else if indexDue == nil {
+            indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
+        }
+    }
+
+    /// The writer is idle and the tail is due (or a flush is under way): the next piece, in a transaction of its
+    /// own, so a write arriving meanwhile waits for one piece at most. A failure drops the flush (its range is
+    /// written again whole later: pieces are idempotent) and tries again `eventIndexDelaySeconds` later.
+    func indexPieceWhileIdle() {
+        do {
+            let index = try store.dbPool.write { db in
+                try writeFlushPiece(db, unindexed: try unindexedEvents ?? Self.countUnindexed(db), startIfNone: true)
+            }
+            noteIndexed(index)
+        } catch {
+            tailFlush = nil
+            indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
+        }
+    }
+
+    /// Indexes the whole tail in a transaction of its own (a clean stop). A failure leaves it for the next start.
     func indexTailNow() {
         do {
             try store.dbPool.write { db in _ = try ChatStore.indexTail(db) }
+            wholeTailIndexings += 1
             unindexedEvents = 0
             tailFlush = nil
             indexDue = nil

@@ -1,4 +1,5 @@
 import ChatCore
+import Dispatch
 import Foundation
 
 /// The single writer of chat traffic: a FIFO of `StorageWrite`s drained by one dedicated thread, one transaction
@@ -37,6 +38,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
     var tailFlush: TailFlush?
     /// When the last piece of a flush was written (`DispatchTime` nanoseconds). Writer thread only.
     var lastFlushPieceAt: UInt64 = 0
+    /// Flushes of the tail completed in pieces, and whole-tail indexings in one transaction (only a clean stop
+    /// does one). Writer thread only; tests read them after `stop()`.
+    var completedFlushes = 0
+    var wholeTailIndexings = 0
+    /// When the last batch committed (`DispatchTime` nanoseconds). Writer thread only.
+    var lastCommitAt: UInt64 = 0
     /// (agent, session) pairs this writer stored in `session_agents`: not inserted again.
     var storedAgents: Set<PreparedWrites.SessionAgent> = []
 
@@ -99,10 +106,25 @@ public final class GroupCommitWriter: @unchecked Sendable {
 }
 
 extension GroupCommitWriter: WriteBatchCommitter {
-    /// Unindexed events wait at most `eventIndexDelaySeconds` for more to join them.
-    var idleDeadline: Date? { indexDue }
+    /// Unindexed events wait at most `eventIndexDelaySeconds` for more to join them; a flush under way goes on one
+    /// piece at a time, `flushPieceSpacingNanos` apart. Either waits until the writer has been idle for
+    /// `idleIndexGraceNanos`: while commits keep coming they carry the pieces (no transaction or fsync of its own).
+    var idleDeadline: Date? {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let idleEnough = lastCommitAt &+ Self.idleIndexGraceNanos
+        var due: UInt64
+        if tailFlush != nil {
+            due = max(lastFlushPieceAt &+ Self.flushPieceSpacingNanos, idleEnough)
+        } else if let indexDue {
+            let wait = indexDue.timeIntervalSinceNow
+            due = max(wait > 0 ? now &+ UInt64(wait * 1_000_000_000) : now, idleEnough)
+        } else {
+            return nil
+        }
+        return Date(timeIntervalSinceNow: due > now ? Double(due - now) / 1_000_000_000 : 0)
+    }
 
-    func idleDeadlinePassed() { indexTailNow() }
+    func idleDeadlinePassed() { indexPieceWhileIdle() }
 
     /// A clean stop leaves every event indexed.
     func drained() {
@@ -116,4 +138,14 @@ struct TailFlush: Equatable {
     var from: Int64
     var through: Int64
     var nextPiece: Int
+    /// When its first piece was written: every event after `through` was committed later.
+    var startedAt: Date
+}
+
+/// What a commit (or an idle piece) left of the tail: its length after the transaction, the flush still under way,
+/// and the flush it completed, if any. Writer thread only.
+struct TailIndexState {
+    var unindexed: Int
+    var flush: TailFlush?
+    var completed: TailFlush? = nil
 }

@@ -82,4 +82,38 @@ final class TailFlushTests: StorageTestCase {
         try checkReads(store, seqs, step: -2)
         XCTAssertEqual(try store.unindexedEventCount(), 0)
     }
+
+    /// A writer that commits steadily, idle for a moment between commits, never indexes the whole tail in one
+    /// transaction: the tail that waited `eventIndexDelaySeconds` is flushed in pieces, with the commits and in the
+    /// idle moments, and the delay then counts again from that flush. (Before, the delay was set once and never
+    /// moved under load, so the writer's first idle moment after it indexed the whole tail at once: a stall every
+    /// 2 s in the benchmark.) Everything is indexed soon after the load stops, and every read stays right.
+    func testASteadyWriterFlushesTheWaitingTailInPiecesNeverWhole() throws {
+        let store = try ChatStore(path: databasePath, durability: .normal, eventIndexBatch: 100_000,
+                                  eventIndexDelaySeconds: 0.02)
+        let log = WriterLog()
+        let writer = log.makeWriter(store: store, capacity: 1_000)
+        writer.start()
+        let sessions = (1...8).map { SessionID($0) }
+        submitAndWait(writer, log, sessions.map { .createSession(Fixture.session($0, contact: "c\($0)")) })
+        var seqs: [SessionID: Seq] = [:]
+        var random = SplitMix(seed: 11)
+        for _ in 1...200 {
+            let session = sessions[Int(random.next() % UInt64(sessions.count))]
+            let seq = (seqs[session] ?? 0) + 1
+            seqs[session] = seq
+            submitAndWait(writer, log, [.appendEvent(Fixture.message(session, seq: seq))])
+            usleep(1_000)   // idle between commits, as under steady traffic
+        }
+        var waited = 0
+        while try store.unindexedEventCount() > 0 && waited < 400 {
+            usleep(5_000)
+            waited += 1
+        }
+        XCTAssertEqual(try store.unindexedEventCount(), 0, "the tail was not indexed after the load stopped")
+        writer.stop()
+        XCTAssertGreaterThan(writer.completedFlushes, 1, "the waiting tail was never flushed in pieces")
+        XCTAssertEqual(writer.wholeTailIndexings, 0, "the whole tail was indexed in one transaction")
+        try checkReads(store, seqs, step: 0)
+    }
 }
