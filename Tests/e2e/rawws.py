@@ -1,6 +1,7 @@
 """Raw WebSocket frames on a plain or TLS socket, for tests that send what no WebSocket library would (RFC 6455
 §5.1: unmasked client frames). One thread per socket, so an ssl.SSLSocket is safe here."""
 import base64
+import json
 import os
 import socket
 import ssl
@@ -64,3 +65,16 @@ def read_until_close(s) -> tuple[int, str, list[bytes]]:
         if opcode == 8:
             return struct.unpack(">H", payload[:2])[0], payload[2:].decode(), seen
         seen.append(payload)
+
+
+def check_unmasked_ping_refused(port, tls=None) -> None:
+    """A masked ping is answered; the same ping unmasked closes the connection with 1002 and is never answered."""
+    s = handshake(port, tls=tls)
+    s.sendall(frame(json.dumps({"type": "ping", "nonce": "masked"}).encode()))
+    opcode, payload = read_frame(s)
+    assert opcode == 1 and json.loads(payload) == {"type": "pong", "nonce": "masked"}
+    s.sendall(frame(json.dumps({"type": "ping", "nonce": "unmasked"}).encode(), masked=False))
+    code, reason, seen = read_until_close(s)
+    assert (code, reason) == (1002, "unmasked frame")
+    assert not any(b"unmasked" in p for p in seen)  # the unmasked request was never answered
+    s.close()

@@ -1,7 +1,6 @@
 """chatd serving HTTPS and WSS itself (tlsCertificate, tlsPrivateKey): the e2e client checks the certificate
 against a throwaway CA; a chat works end to end; plain HTTP on the TLS port gets nothing; SIGHUP reloads a
 renewed certificate for new connections while an open chat continues."""
-import json
 import signal
 import socket
 import ssl
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from chatlib import wait_for
-from rawws import frame, handshake, read_frame, read_until_close
+from rawws import check_unmasked_ping_refused, frame, handshake, read_until_close
 from tlslib import make_certificates
 
 
@@ -83,15 +82,7 @@ def test_sighup_reloads_a_renewed_certificate_and_open_chats_continue(tls_server
 def test_an_unmasked_frame_over_wss_closes_with_1002(tls_server):
     """The mask check (RFC 6455 §5.1) holds when chatd does TLS itself: it looks at the bytes after decryption."""
     server = tls_server
-    s = handshake(server.port, tls=server.tls)
-    s.sendall(frame(json.dumps({"type": "ping", "nonce": "masked"}).encode()))
-    opcode, payload = read_frame(s)
-    assert opcode == 1 and json.loads(payload) == {"type": "pong", "nonce": "masked"}
-    s.sendall(frame(json.dumps({"type": "ping", "nonce": "unmasked"}).encode(), masked=False))
-    code, reason, seen = read_until_close(s)
-    assert (code, reason) == (1002, "unmasked frame")
-    assert not any(b"unmasked" in p for p in seen)
-    s.close()
+    check_unmasked_ping_refused(server.port, tls=server.tls)
     # An unmasked control frame sent with the upgrade request, in the same TLS record, is refused too.
     s = handshake(server.port, early=frame(b"", opcode=9, masked=False), tls=server.tls)
     assert read_until_close(s)[:2] == (1002, "unmasked frame")
