@@ -88,6 +88,7 @@ extension GroupCommitWriter {
             }
         }
         if !committed.isEmpty {
+            lastCommitAt = DispatchTime.now().uptimeNanoseconds
             onCommit(CommitReceipt(committedSeqs: Self.highestSeqs(committed), batchSize: committed.count,
                                    duration: Self.seconds(since: start)))
         }

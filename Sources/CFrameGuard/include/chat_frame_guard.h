@@ -6,9 +6,9 @@
  *
  * The guard watches the bytes lws reads from each accepted connection: this library's recv() stands in for libc's
  * for the whole process and forwards to it, and its SSL_read() stands in for OpenSSL's in the same way, so a
- * connection on which chatd does TLS itself is followed in plaintext; only watched descriptors are looked at. From the first byte it
- * skips the HTTP request head, then follows the WebSocket frame headers that would follow it and notes the first
- * frame whose mask bit is clear. The transport asks about a connection only once it is a WebSocket, so the bytes
+ * connection on which chatd does TLS itself is followed in plaintext; only watched descriptors are looked at.
+ * From the first byte it skips the HTTP request head, then follows the WebSocket frame headers that would follow
+ * it and notes the first frame whose mask bit is clear. The transport asks about a connection only once it is a WebSocket, so the bytes
  * of plain HTTP connections never matter. On a violation the guard wakes the lws context (lws_cancel_service), so
  * the transport closes the connection with 1002 even when the frame was a control frame lws handled itself.
  *
