@@ -83,4 +83,31 @@ final class WALCheckpointerTests: StorageTestCase {
         })
         XCTAssertEqual(try store.events(sessionID: 1).count, 2_000)
     }
+
+    /// The finishing step holds the writer, so it must copy only what was committed during the last copy pass: the
+    /// passes go on while the writer keeps committing much. Writes made during each pass (by the test's hook) stand
+    /// in for a busy writer. The first version made one pass and left everything committed during it (here 300
+    /// pages) to the finishing step.
+    func testCopyPassesRepeatWhileTheWriterCommitsSoTheFinishingStepCopiesLittle() throws {
+        let store = try ChatStore(path: databasePath, durability: .normal, walCheckpointPages: 200, eventIndexBatch: 64)
+        try store.dbPool.write { db in try db.execute(sql: "CREATE TABLE scratch(body BLOB)") }
+        let pagesDuringPass: [Int] = [300, 120, 2, 1]
+        store.checkpointer.setAfterCopyPass { pass in
+            try? store.dbPool.write { db in
+                for _ in 0..<(pass < pagesDuringPass.count ? pagesDuringPass[pass] : 0) {
+                    try db.execute(sql: "INSERT INTO scratch VALUES (zeroblob(4000))")
+                }
+            }
+        }
+        let before = store.checkpointer.completed
+        try store.dbPool.write { db in
+            for _ in 0..<250 { try db.execute(sql: "INSERT INTO scratch VALUES (zeroblob(4000))") }
+        }
+        XCTAssertTrue(eventually { store.checkpointer.completed > before }, "no checkpoint completed")
+        let finish = store.checkpointer.lastFinishStep
+        XCTAssertEqual(finish.passes, 3, "passes: the WAL, then the 300 pages, then the 120")
+        XCTAssertLessThanOrEqual(finish.copiedFrames, WALCheckpointer.finishFramesAtMost,
+                                 "the finishing step copied \(finish.copiedFrames) frames")
+        XCTAssertEqual(try store.dbPool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scratch") }, 672)
+    }
 }
