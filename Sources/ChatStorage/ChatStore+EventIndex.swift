@@ -8,6 +8,14 @@ extension ChatStore {
     /// from 300 chats the whole took 10-15 ms in one transaction, and every message arriving meanwhile waited for
     /// it (the p99 at 8,000 msgs/s; bench/ANALYSIS.md).
     static let flushPieces = 8
+    /// Events per piece the flush aims at: a store with a larger `eventIndexBatch` writes its flush in more pieces
+    /// (`flushPieces(forBatch:)`), so no piece grows with the batch.
+    static let eventsPerFlushPiece = 512
+
+    /// Pieces of a flush of `batch` events: `flushPieces` at least, more for batches above 4,096 (64 at most).
+    static func flushPieces(forBatch batch: Int) -> Int {
+        min(64, max(flushPieces, batch / eventsPerFlushPiece))
+    }
 
     /// Indexes the whole tail (v9-event-log) in the caller's transaction (start-up, an idle writer, stop, tests):
     /// `indexRange` over every event after `indexed_through`, then moves the boundary. Returns how many events it

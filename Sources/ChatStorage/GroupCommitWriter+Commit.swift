@@ -96,7 +96,7 @@ extension GroupCommitWriter {
 
     /// Inside a batch's transaction, after its writes: once the tail holds `eventIndexBatch` events or more, or its
     /// oldest event has waited `eventIndexDelaySeconds` (`indexDue`), a flush of it starts (the tail up to the
-    /// newest event now), and this and the next commits each write one of its `ChatStore.flushPieces` pieces
+    /// newest event now), and this and the next commits each write one of its pieces (`ChatStore.flushPieces(forBatch:)`)
     /// (`ChatStore.indexRange`); the last one moves `indexed_through`. So the index and the session aggregates
     /// commit with the batches, the tail that readers scan stays short, and no commit holds a whole flush. Returns
     /// what to remember once this commits: the events after `indexed_through`, and the flush still in progress
@@ -127,9 +127,10 @@ extension GroupCommitWriter {
             return TailIndexState(unindexed: unindexed, flush: flush)
         }
         lastFlushPieceAt = now
-        try ChatStore.indexRange(db, from: flush.from, through: flush.through, piece: (flush.nextPiece, ChatStore.flushPieces))
+        let pieces = ChatStore.flushPieces(forBatch: store.eventIndexBatch)
+        try ChatStore.indexRange(db, from: flush.from, through: flush.through, piece: (flush.nextPiece, pieces))
         flush.nextPiece += 1
-        guard flush.nextPiece == ChatStore.flushPieces else { return TailIndexState(unindexed: unindexed, flush: flush) }
+        guard flush.nextPiece == pieces else { return TailIndexState(unindexed: unindexed, flush: flush) }
         try ChatStore.setIndexedThrough(db, flush.through)
         return TailIndexState(unindexed: try Self.countUnindexed(db), flush: nil, completed: flush)
     }

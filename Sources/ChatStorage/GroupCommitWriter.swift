@@ -133,7 +133,7 @@ extension GroupCommitWriter: WriteBatchCommitter {
 }
 
 /// A flush of the event log's tail in progress: the events with ids in `(from, through]`, indexed in
-/// `ChatStore.flushPieces` pieces; `nextPiece` is the next to write. Writer thread only.
+/// `ChatStore.flushPieces(forBatch:)` pieces; `nextPiece` is the next to write. Writer thread only.
 struct TailFlush: Equatable {
     var from: Int64
     var through: Int64
