@@ -239,6 +239,11 @@ final class WALCheckpointer: @unchecked Sendable {
     /// priority because the WAL had grown long. Safe from any thread.
     var lastFinishStep: (copiedFrames: Int32, passes: Int, urgentPasses: Int) { condition.withLock { lastFinish } }
 
+    /// Tests only: waits until no checkpoint is requested or running (one may start again with the next commit).
+    func waitUntilIdle() {
+        condition.withLock { while (requested || running) && !stopping { condition.wait() } }
+    }
+
     /// Tests only: `hook` runs on the checkpoint thread after each copy pass. Safe from any thread.
     func setAfterCopyPass(_ hook: (@Sendable (Int) -> Void)?) { condition.withLock { afterCopyPass = hook } }
 }
