@@ -14,9 +14,9 @@ import GRDBSQLite
 /// 2. The thread copies the WAL into the database file with a PASSIVE checkpoint on a connection of its own, while
 ///    the writer keeps committing (WAL mode allows both at once), then fsyncs the database file itself: SQLite
 ///    syncs it only when a checkpoint reached the WAL's end, which a pass never does while commits go on, so the
-///    whole copy's fsync used to fall to step 3. This is the long part. Each pass copies what the writer committed
-///    during the one before; passes go on (at most `maxCopyPasses`) until the writer committed at most
-///    `finishFramesAtMost` frames during one (the WAL hook counts them).
+///    whole copy's fsync used to fall to step 3. This is the long part, so it runs at nice 19 (`copier`). Each
+///    pass copies what the writer committed during the one before; passes go on (at most `maxCopyPasses`) until
+///    the writer committed at most `finishFramesAtMost` frames during one (the WAL hook counts them).
 /// 3. It then runs a last PASSIVE checkpoint on the writer connection, between two of the writer's transactions
 ///    (GRDB serializes it with them): it copies only what was committed during the last pass (about a millisecond
 ///    at 12,000 msgs/s, fsync included), so the WAL is entirely in the database file and the next transaction
@@ -26,7 +26,8 @@ import GRDBSQLite
 /// Readers holding an old snapshot only hold back how far a checkpoint copies, as with SQLite's own checkpoint.
 ///
 /// Threading: `install(on:)` on the pool's writer connection; the hook runs on whichever thread commits; the
-/// checkpoint thread starts at the first wake-up and ends with `stop()` (which waits for a running checkpoint).
+/// checkpoint thread (and the copier's) starts at the first wake-up and ends with `stop()` (which waits for a
+/// running checkpoint).
 final class WALCheckpointer: @unchecked Sendable {
     private let path: String
     private let thresholdPages: Int32
@@ -37,8 +38,9 @@ final class WALCheckpointer: @unchecked Sendable {
     private var stopping = false
     private var threadStarted = false
     /// Where the copy passes run (step 2): at nice 19, so the bulk copy takes the core only when the service thread
-    /// and the writer leave it idle (unless the WAL grew past `urgentThresholdMultiple` times the threshold). The finishing step stays on the checkpoint thread, at normal priority: it holds
-    /// the writer connection. Measured at 12,000 msgs/s (45 s runs, chatd on one core): while a checkpoint ran,
+    /// and the writer leave it idle (unless the WAL grew past `urgentThresholdMultiple` times the threshold). The
+    /// finishing step stays on the checkpoint thread, at normal priority: it holds the writer connection.
+    /// Measured at 12,000 msgs/s (45 s runs, chatd on one core): while a checkpoint ran,
     /// messages took p50 8-17 ms and p99 24-47 ms with the copy at normal priority, p50 3.0-3.3 ms and p99 12-13 ms
     /// at nice 19; p99 over the run 13-22 ms against 8.3-9.3 ms.
     private let copier = LowPriorityLane(name: "chat.storage.checkpoint-copy", niceness: 19)
@@ -158,12 +160,15 @@ final class WALCheckpointer: @unchecked Sendable {
         }
     }
 
-    /// Step 2 on the checkpoint's own connection: passes (a copy, then an fsync of the database file) until the writer committed at most `finishFramesAtMost`
-    /// frames during one (what the finishing step will have to copy), a reader held part of the WAL back, or
-    /// `maxCopyPasses` ran. Returns the frames in the database file after the last pass and the passes made.
+    /// Step 2 on the checkpoint's own connection: passes (a copy, then an fsync of the database file), each on the
+    /// copier at nice 19 or, once the WAL is long (`urgentThresholdMultiple`), here at normal priority, until the
+    /// writer committed at most `finishFramesAtMost` frames during one (what the finishing step will have to copy),
+    /// a reader held part of the WAL back, or `maxCopyPasses` ran. Returns the frames in the database file after
+    /// the last pass, the passes made and how many of them were urgent.
     ///
     /// Measured at 12,000 msgs/s (bench --trace, perf trace): the finishing step held the writer 13-16 ms, for the
-    /// fsync of everything the passes had copied, and its own copy; with the sync here and more passes, 0.1-2 ms.
+    /// fsync of everything the passes had copied, and its own copy; with the sync here and more passes, median
+    /// 0.6 ms, at most 4.6 ms.
     ///
     /// The first version stopped when a pass had left nothing behind, which every pass does (it copies up to the
     /// WAL's end as it was when it started): so there was one pass, and the finishing step copied everything
