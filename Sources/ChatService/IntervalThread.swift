@@ -1,4 +1,3 @@
-import ChatStorage
 import Foundation
 
 /// A thread of its own that runs `body` every `interval` seconds until stopped (the revocation watcher, the
@@ -53,4 +52,17 @@ final class IntervalThread: @unchecked Sendable {
             return !stopping
         }
     }
+}
+
+/// Raises the calling thread's nice value by `amount` (Linux threads have their own; best effort: an error leaves
+/// the priority as it was).
+func lowerThreadPriority(by amount: Int32) {
+    #if os(Linux)
+    // The thread's kernel id, without gettid() (not exported to Swift): /proc/thread-self links to PID/task/TID.
+    guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"),
+          let tid = id_t(link.split(separator: "/").last ?? "") else { return }
+    errno = 0
+    let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid)
+    if errno == 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, min(19, current + amount)) }
+    #endif
 }

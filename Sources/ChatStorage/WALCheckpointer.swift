@@ -14,9 +14,9 @@ import GRDBSQLite
 /// 2. The thread copies the WAL into the database file with a PASSIVE checkpoint on a connection of its own, while
 ///    the writer keeps committing (WAL mode allows both at once), then fsyncs the database file itself: SQLite
 ///    syncs it only when a checkpoint reached the WAL's end, which a pass never does while commits go on, so the
-///    whole copy's fsync used to fall to step 3. This is the long part, so it runs at nice 19 (`copier`). Each
-///    pass copies what the writer committed during the one before; passes go on (at most `maxCopyPasses`) until
-///    the writer committed at most `finishFramesAtMost` frames during one (the WAL hook counts them).
+///    whole copy's fsync used to fall to step 3. This is the long part. Each pass copies what the writer
+///    committed during the one before; passes go on (at most `maxCopyPasses`) until the writer committed at most
+///    `finishFramesAtMost` frames during one (the WAL hook counts them).
 /// 3. It then runs a last PASSIVE checkpoint on the writer connection, between two of the writer's transactions
 ///    (GRDB serializes it with them): it copies only what was committed during the last pass (about a millisecond
 ///    at 12,000 msgs/s, fsync included), so the WAL is entirely in the database file and the next transaction
@@ -26,8 +26,7 @@ import GRDBSQLite
 /// Readers holding an old snapshot only hold back how far a checkpoint copies, as with SQLite's own checkpoint.
 ///
 /// Threading: `install(on:)` on the pool's writer connection; the hook runs on whichever thread commits; the
-/// checkpoint thread (and the copier's) starts at the first wake-up and ends with `stop()` (which waits for a
-/// running checkpoint).
+/// checkpoint thread starts at the first wake-up and ends with `stop()` (which waits for a running checkpoint).
 final class WALCheckpointer: @unchecked Sendable {
     private let path: String
     private let thresholdPages: Int32
@@ -37,13 +36,6 @@ final class WALCheckpointer: @unchecked Sendable {
     private var running = false
     private var stopping = false
     private var threadStarted = false
-    /// Where the copy passes run (step 2): at nice 19, so the bulk copy takes the core only when the service thread
-    /// and the writer leave it idle (unless the WAL grew past `urgentThresholdMultiple` times the threshold). The
-    /// finishing step stays on the checkpoint thread, at normal priority: it holds the writer connection.
-    /// Measured at 12,000 msgs/s (45 s runs, chatd on one core): while a checkpoint ran,
-    /// messages took p50 8-17 ms and p99 24-47 ms with the copy at normal priority, p50 3.0-3.3 ms and p99 12-13 ms
-    /// at nice 19; p99 over the run 13-22 ms against 8.3-9.3 ms.
-    private let copier = LowPriorityLane(name: "chat.storage.checkpoint-copy", niceness: 19)
     /// The pool whose writer connection finishes each checkpoint; set by `install(on:)`.
     private weak var pool: DatabasePool?
     /// Checkpoints that ran to the end of the WAL (steps 2 and 3); for tests and diagnostics. Guarded by `condition`.
@@ -54,10 +46,9 @@ final class WALCheckpointer: @unchecked Sendable {
     private var walFrames: Int32 = 0
     /// A checkpoint copied the whole WAL since the last commit, so the next commit may start it over.
     private var walCopiedWhole = false
-    /// Frames the last finishing step (step 3) copied, the copy passes before it and how many of them were urgent;
-    /// for tests and diagnostics.
+    /// Frames the last finishing step (step 3) copied and the copy passes before it; for tests and diagnostics.
     /// Guarded by `condition`.
-    private var lastFinish = (copiedFrames: Int32(0), passes: 0, urgentPasses: 0)
+    private var lastFinish = (copiedFrames: Int32(0), passes: 0)
     /// Tests only: called on the checkpoint thread after each copy pass (with its number, from 0). Set before the
     /// first checkpoint; guarded by `condition`.
     private var afterCopyPass: (@Sendable (Int) -> Void)?
@@ -115,7 +106,6 @@ final class WALCheckpointer: @unchecked Sendable {
             condition.broadcast()
             while running { condition.wait() }
         }
-        copier.stop()
     }
 
     private func run() {
@@ -139,7 +129,7 @@ final class WALCheckpointer: @unchecked Sendable {
                     connection = nil
                 }
             }
-            let (copiedFrames, passes, urgentPasses) = connection.map(copyPasses) ?? (0, 0, 0)
+            let (copiedFrames, passes) = connection.map(copyPasses) ?? (0, 0)
             let finish = finishOnWriterConnection()
             if let finish { noteCopied(finish) }
             condition.withLock {
@@ -147,7 +137,7 @@ final class WALCheckpointer: @unchecked Sendable {
                 if let finish {
                     // Fewer frames than the passes copied: the WAL started over in between (an idle writer).
                     let copied = finish.copiedFrames >= copiedFrames ? finish.copiedFrames - copiedFrames : finish.copiedFrames
-                    lastFinish = (copied, passes, urgentPasses)
+                    lastFinish = (copied, passes)
                 }
                 let finished = finish.map { $0.copiedFrames == $0.logFrames } ?? false
                 if finished { completedCheckpoints += 1 }
@@ -160,11 +150,10 @@ final class WALCheckpointer: @unchecked Sendable {
         }
     }
 
-    /// Step 2 on the checkpoint's own connection: passes (a copy, then an fsync of the database file), each on the
-    /// copier at nice 19 or, once the WAL is long (`urgentThresholdMultiple`), here at normal priority, until the
+    /// Step 2 on the checkpoint's own connection: passes (a copy, then an fsync of the database file) until the
     /// writer committed at most `finishFramesAtMost` frames during one (what the finishing step will have to copy),
     /// a reader held part of the WAL back, or `maxCopyPasses` ran. Returns the frames in the database file after
-    /// the last pass, the passes made and how many of them were urgent.
+    /// the last pass and the passes made.
     ///
     /// Measured at 12,000 msgs/s (bench --trace, perf trace): the finishing step held the writer 13-16 ms, for the
     /// fsync of everything the passes had copied, and its own copy; with the sync here and more passes, median
@@ -173,28 +162,24 @@ final class WALCheckpointer: @unchecked Sendable {
     /// The first version stopped when a pass had left nothing behind, which every pass does (it copies up to the
     /// WAL's end as it was when it started): so there was one pass, and the finishing step copied everything
     /// committed during it (200-250 frames, 11-25 ms holding the writer at 12,000 msgs/s, bench --trace).
-    private func copyPasses(_ connection: OpaquePointer) -> (copiedFrames: Int32, passes: Int, urgentPasses: Int) {
+    ///
+    /// Tried and not kept: the passes at nice 19 on a thread of their own. At 12,000 msgs/s messages sent during a
+    /// checkpoint took p50 3 ms instead of 8-17, but at 24,000 msgs/s (chatd's core saturated) the starved copy let
+    /// the WAL grow and p50 rose from 6.0-9.5 to 10.4-17.5 ms (four alternating pairs): the maximum matters more.
+    private func copyPasses(_ connection: OpaquePointer) -> (copiedFrames: Int32, passes: Int) {
         var copied: Int32 = 0
         var passes = 0
-        var urgentPasses = 0
         while passes < Self.maxCopyPasses {
-            let (committedBefore, urgent) = condition.withLock {
-                (framesCommitted, walFrames >= thresholdPages &* Self.urgentThresholdMultiple)
-            }
-            let pass = { () -> (logFrames: Int32, copiedFrames: Int32)? in
-                guard let frames = Self.passiveCheckpointFrames(connection), Self.syncDatabaseFile(connection) else { return nil }
-                return frames
-            }
-            guard let frames = urgent ? pass() : copier.run(pass) else { break }
+            let committedBefore = condition.withLock { framesCommitted }
+            guard let frames = Self.passiveCheckpointFrames(connection), Self.syncDatabaseFile(connection) else { break }
             noteCopied(frames)
             passes += 1
-            if urgent { urgentPasses += 1 }
             copied = frames.copiedFrames
             condition.withLock { afterCopyPass }?(passes - 1)
             if frames.copiedFrames < frames.logFrames { break }   // a reader holds the rest: more passes copy nothing
             if condition.withLock({ framesCommitted }) - committedBefore <= Self.finishFramesAtMost { break }
         }
-        return (copied, passes, urgentPasses)
+        return (copied, passes)
     }
 
     /// After a checkpoint: whether it copied the whole WAL (as far as the WAL hook has seen it grow).
@@ -220,10 +205,6 @@ final class WALCheckpointer: @unchecked Sendable {
         return pool.writeWithoutTransaction { db in Self.passiveCheckpointFrames(db.sqliteConnection) }
     }
 
-    /// A copy pass runs on the checkpoint thread itself, at normal priority, once the WAL holds this many times
-    /// `thresholdPages`: a server that keeps its core busy would otherwise starve the copy at nice 19 and the WAL
-    /// would grow for as long as the load lasts.
-    static let urgentThresholdMultiple: Int32 = 2
     /// Copy passes on the checkpoint's own connection before the finishing step, at most.
     static let maxCopyPasses = 6
     /// The passes end when one copied at most this many frames: the finishing step then copies about as few.
@@ -240,9 +221,8 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Checkpoints that ran to the end of the WAL so far. Safe from any thread.
     var completed: Int { condition.withLock { completedCheckpoints } }
 
-    /// The frames the last finishing step copied, the copy passes before it, and how many of those ran at normal
-    /// priority because the WAL had grown long. Safe from any thread.
-    var lastFinishStep: (copiedFrames: Int32, passes: Int, urgentPasses: Int) { condition.withLock { lastFinish } }
+    /// The frames the last finishing step copied and the copy passes before it. Safe from any thread.
+    var lastFinishStep: (copiedFrames: Int32, passes: Int) { condition.withLock { lastFinish } }
 
     /// Tests only: waits until no checkpoint is requested or running (one may start again with the next commit).
     func waitUntilIdle() {
