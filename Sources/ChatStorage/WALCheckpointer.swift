@@ -136,7 +136,8 @@ final class WALCheckpointer: @unchecked Sendable {
                 running = false
                 if let finish {
                     // Fewer frames than the passes copied: the WAL started over in between (an idle writer).
-                    let copied = finish.copiedFrames >= copiedFrames ? finish.copiedFrames - copiedFrames : finish.copiedFrames
+                    let copied = finish.copiedFrames >= copiedFrames
+                        ? finish.copiedFrames - copiedFrames : finish.copiedFrames
                     lastFinish = (copied, passes)
                 }
                 let finished = finish.map { $0.copiedFrames == $0.logFrames } ?? false
@@ -207,7 +208,8 @@ final class WALCheckpointer: @unchecked Sendable {
 
     /// Copy passes on the checkpoint's own connection before the finishing step, at most.
     static let maxCopyPasses = 6
-    /// The passes end when one copied at most this many frames: the finishing step then copies about as few.
+    /// The passes end when the writer committed at most this many frames during one: the finishing step then
+    /// copies about as few.
     static let finishFramesAtMost: Int32 = 64
 
     /// A PASSIVE checkpoint: the frames in the WAL and those in the database file after it; nil on an error.
