@@ -21,6 +21,16 @@ final class TailFlushTests: StorageTestCase {
         XCTAssertEqual(log.failures.map(\.message), [], file: file, line: line)
     }
 
+    /// A started writer on `store` with chats 1...`sessions` created and committed.
+    private func startWriter(on store: ChatStore, sessions count: Int) -> (GroupCommitWriter, WriterLog, [SessionID]) {
+        let log = WriterLog()
+        let writer = log.makeWriter(store: store, capacity: 1_000)
+        writer.start()
+        let sessions = (1...count).map { SessionID($0) }
+        submitAndWait(writer, log, sessions.map { .createSession(Fixture.session($0, contact: "c\($0)")) })
+        return (writer, log, sessions)
+    }
+
     private func checkReads(_ store: ChatStore, _ seqs: [SessionID: Seq], step: Int,
                             file: StaticString = #filePath, line: UInt = #line) throws {
         let listed = Dictionary(uniqueKeysWithValues: try store.sessions(matching: TranscriptFilter(limit: 100))
@@ -41,11 +51,7 @@ final class TailFlushTests: StorageTestCase {
 
     func testEveryReadCountsEachEventOnceWhileAFlushIsWrittenInPieces() throws {
         let store = try makeStore(eventIndexBatch: 16)
-        let log = WriterLog()
-        let writer = log.makeWriter(store: store, capacity: 1_000)
-        writer.start()
-        let sessions = (1...12).map { SessionID($0) }
-        submitAndWait(writer, log, sessions.map { .createSession(Fixture.session($0, contact: "c\($0)")) })
+        let (writer, log, sessions) = startWriter(on: store, sessions: 12)
         var seqs: [SessionID: Seq] = [:]
         var random = SplitMix(seed: 7)
         var sawAFlushInProgress = false
@@ -91,11 +97,7 @@ final class TailFlushTests: StorageTestCase {
     func testASteadyWriterFlushesTheWaitingTailInPiecesNeverWhole() throws {
         let store = try ChatStore(path: databasePath, durability: .normal, eventIndexBatch: 100_000,
                                   eventIndexDelaySeconds: 0.02)
-        let log = WriterLog()
-        let writer = log.makeWriter(store: store, capacity: 1_000)
-        writer.start()
-        let sessions = (1...8).map { SessionID($0) }
-        submitAndWait(writer, log, sessions.map { .createSession(Fixture.session($0, contact: "c\($0)")) })
+        let (writer, log, sessions) = startWriter(on: store, sessions: 8)
         var seqs: [SessionID: Seq] = [:]
         var random = SplitMix(seed: 11)
         for _ in 1...200 {
