@@ -42,7 +42,7 @@ extension ChatStore {
         var arguments: StatementArguments = [from, through]
         var filter = ""
         if let piece {
-            filter = " AND e.session_id % ?3 = ?4"
+            filter = " AND (e.session_id % ?3 + ?3) % ?3 = ?4"   // non-negative, as `TailMemory.piece(of:count:)`
             arguments += [piece.of, piece.index]
         }
         try db.execute(sql: """
@@ -61,6 +61,44 @@ extension ChatStore {
                       WHERE e.id > ?1 AND e.id <= ?2\(filter) GROUP BY e.session_id) AS t
                 WHERE sessions.id = t.session_id
             """, arguments: arguments)
+    }
+
+    /// `indexRange` for one piece from the writer's memory (`TailMemory.pieces`): the same entries and aggregates,
+    /// without reading `events`. `entries` are sorted by session and seq. Idempotent the same way: a session's
+    /// count only adds messages with a seq above its stored `last_seq`, read first.
+    static func indexEntries(_ db: Database, _ entries: [TailEntry]) throws {
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_index (session_id, seq, event_id) VALUES (?, ?, ?)")
+        for entry in entries {
+            try RawStatement.run(insert, entry.sessionID, entry.seq, entry.eventID)
+        }
+        let storedLastSeq = try db.cachedStatement(sql: "SELECT last_seq FROM sessions WHERE id = ?")
+        let update = try db.cachedStatement(sql: """
+            UPDATE sessions SET last_seq = max(last_seq, ?2), message_count = message_count + ?3,
+                                first_joined_at = COALESCE(first_joined_at, ?4),
+                                first_agent_reply_at = COALESCE(first_agent_reply_at, ?5)
+                WHERE id = ?1
+            """)
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let session = entries[start].sessionID
+            var end = start
+            while end < entries.endIndex && entries[end].sessionID == session { end += 1 }
+            defer { start = end }
+            guard let stored = try Int64.fetchOne(storedLastSeq, arguments: [session]) else { continue }
+            var messages: Int64 = 0
+            var joined: Double?
+            var replied: Double?
+            for entry in entries[start..<end] {
+                switch entry.effect {
+                case .message, .agentReply:
+                    if entry.seq > stored { messages += 1 }
+                    if entry.effect == .agentReply { replied = min(replied ?? entry.at, entry.at) }
+                case .joined: joined = min(joined ?? entry.at, entry.at)
+                case .none: break
+                }
+            }
+            try update.execute(arguments: [session, entries[end - 1].seq, messages, joined, replied])
+        }
     }
 
     /// Moves the boundary forward (never back: another connection may have indexed further meanwhile): every

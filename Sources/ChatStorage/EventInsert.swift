@@ -31,12 +31,7 @@ enum EventInsert {
         bind(handle, 14, event.ticketNumber)
         bind(handle, 15, ProposalJSON.encode(event.proposal))
         bind(handle, 16, AttachmentJSON.encode(event.attachment))
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
-        }
+        try RawStatement.step(statement)
     }
 
     /// SQLite copies the bytes (`SQLITE_TRANSIENT`): the Swift string need not outlive the call.
@@ -60,5 +55,30 @@ enum EventInsert {
 
     private static func bind(_ handle: OpaquePointer, _ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+}
+
+/// Runs a prepared statement whose values are already bound, through SQLite's C API (`EventInsert` says why), and
+/// binds the three integers of an `event_index` entry the same way.
+///
+/// Threading: on the database's writer queue only, inside `DatabasePool.write`.
+enum RawStatement {
+    /// Steps `statement` once; a failure throws GRDB's `DatabaseError` with SQLite's code.
+    static func step(_ statement: Statement) throws {
+        let handle = statement.sqliteStatement
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+            sqlite3_reset(handle)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+    }
+
+    /// Binds `values` to the first parameters of `statement` and steps it once.
+    static func run(_ statement: Statement, _ values: Int64...) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        for (index, value) in values.enumerated() { sqlite3_bind_int64(handle, Int32(index + 1), value) }
+        try step(statement)
     }
 }

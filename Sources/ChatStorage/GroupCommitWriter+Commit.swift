@@ -28,7 +28,7 @@ extension GroupCommitWriter {
                         try prepared.apply(write)
                     }
                     try prepared.flushAgents()
-                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared)
+                    return (try indexTailIfDue(db, appended: prepared.appendedTail), prepared)
                 }
                 noteCommitted(index, prepared)
                 lastCommitAt = DispatchTime.now().uptimeNanoseconds
@@ -77,7 +77,7 @@ extension GroupCommitWriter {
                     try injectedFailure?(write)
                     try prepared.apply(write)
                     try prepared.flushAgents()
-                    return (try indexTailIfDue(db, appended: prepared.appendedEvents), prepared)
+                    return (try indexTailIfDue(db, appended: prepared.appendedTail), prepared)
                 }
                 noteCommitted(index, prepared)
                 committed.append(write)
@@ -101,24 +101,35 @@ extension GroupCommitWriter {
     /// commit with the batches, the tail that readers scan stays short, and no commit holds a whole flush. Returns
     /// what to remember once this commits: the events after `indexed_through`, and the flush still in progress
     /// (nil when none).
-    private func indexTailIfDue(_ db: Database, appended: Int) throws -> TailIndexState {
+    private func indexTailIfDue(_ db: Database, appended: [TailEntry]) throws -> TailIndexState {
         // The first commit counts what the database holds, this transaction's events included.
-        let unindexed = try unindexedEvents.map { $0 + appended } ?? Self.countUnindexed(db)
+        let unindexed = try unindexedEvents.map { $0 + appended.count } ?? Self.countUnindexed(db)
         let due = unindexed >= store.eventIndexBatch || (unindexed > 0 && indexDue.map { Date() >= $0 } == true)
-        return try writeFlushPiece(db, unindexed: unindexed, startIfNone: due)
+        return try writeFlushPiece(db, unindexed: unindexed, startIfNone: due, pending: appended)
     }
 
     /// The next piece of the tail flush in progress, or of a new one when there is none and `startIfNone`, unless
-    /// the last piece was written less than `flushPieceSpacingNanos` ago. In the caller's transaction.
-    private func writeFlushPiece(_ db: Database, unindexed: Int, startIfNone: Bool) throws -> TailIndexState {
+    /// the last piece was written less than `flushPieceSpacingNanos` ago. In the caller's transaction, whose own
+    /// appended events are `pending`.
+    ///
+    /// A new flush takes its pieces from the writer's memory of the tail (`TailMemory`) when that holds every event
+    /// of it; otherwise each piece reads them from `events` (`ChatStore.indexRange`), and the memory starts again
+    /// after this flush's range, so the next flush can use it.
+    private func writeFlushPiece(_ db: Database, unindexed: Int, startIfNone: Bool,
+                                 pending: [TailEntry] = []) throws -> TailIndexState {
         var flush = tailFlush
+        var started = false
         if flush == nil {
             guard startIfNone else { return TailIndexState(unindexed: unindexed, flush: nil) }
             let from = try EventReads.indexedThrough(db)
             guard let through = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events"), through > from else {
                 return TailIndexState(unindexed: 0, flush: nil)   // another connection indexed it all
             }
-            flush = TailFlush(from: from, through: through, nextPiece: 0, startedAt: Date())
+            let count = ChatStore.flushPieces(forBatch: store.eventIndexBatch)
+            let remembered = tailMemory?.pieces(from: from, through: through, pending: pending, count: count)
+            started = true
+            flush = TailFlush(from: from, through: through, pieceCount: count, remembered: remembered,
+                              nextPiece: 0, startedAt: Date())
         }
         guard var flush else { return TailIndexState(unindexed: unindexed, flush: nil) }
         // Pieces are spaced out: eight in a row would hold the writer almost as long as the whole flush did.
@@ -127,12 +138,17 @@ extension GroupCommitWriter {
             return TailIndexState(unindexed: unindexed, flush: flush)
         }
         lastFlushPieceAt = now
-        let pieces = ChatStore.flushPieces(forBatch: store.eventIndexBatch)
-        try ChatStore.indexRange(db, from: flush.from, through: flush.through, piece: (flush.nextPiece, pieces))
+        if let remembered = flush.remembered {
+            try ChatStore.indexEntries(db, remembered[flush.nextPiece])
+        } else {
+            try ChatStore.indexRange(db, from: flush.from, through: flush.through, piece: (flush.nextPiece, flush.pieceCount))
+        }
         flush.nextPiece += 1
-        guard flush.nextPiece == pieces else { return TailIndexState(unindexed: unindexed, flush: flush) }
+        guard flush.nextPiece == flush.pieceCount else {
+            return TailIndexState(unindexed: unindexed, flush: flush, started: started)
+        }
         try ChatStore.setIndexedThrough(db, flush.through)
-        return TailIndexState(unindexed: try Self.countUnindexed(db), flush: nil, completed: flush)
+        return TailIndexState(unindexed: try Self.countUnindexed(db), flush: nil, completed: flush, started: started)
     }
 
     /// A transaction's writes, seeded with what the writer remembers of earlier commits.
@@ -144,7 +160,7 @@ extension GroupCommitWriter {
     /// committed last seqs (the pairs and seqs forgotten all at once past `committedSeqsLimit`; a session seen
     /// again is then read back once, a pair written again with INSERT OR IGNORE).
     private func noteCommitted(_ index: TailIndexState, _ prepared: PreparedWrites) {
-        noteIndexed(index)
+        noteIndexed(index, appended: prepared.appendedTail)
         nextEventID = prepared.nextEventID
         if storedAgents.count + prepared.writtenAgents.count > Self.committedSeqsLimit { storedAgents.removeAll(keepingCapacity: true) }
         storedAgents.formUnion(prepared.writtenAgents)
@@ -165,8 +181,9 @@ extension GroupCommitWriter {
     /// the time its first piece started plus the delay (what is left was committed since). Before, it stayed at
     /// its first value under steady load, so every `eventIndexDelaySeconds` the idle writer indexed the whole tail
     /// in one transaction: a 10-20 ms stall every 2.02 s (bench --trace at 12,000 msgs/s).
-    private func noteIndexed(_ index: TailIndexState) {
+    private func noteIndexed(_ index: TailIndexState, appended: [TailEntry] = []) {
         tailFlush = index.flush
+        noteTail(index, appended: appended)
         unindexedEvents = index.unindexed
         if index.completed != nil { completedFlushes += 1 }
         if index.unindexed == 0 {
@@ -175,6 +192,23 @@ extension GroupCommitWriter {
             indexDue = completed.startedAt.addingTimeInterval(store.eventIndexDelaySeconds)
         } else if indexDue == nil {
             indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)
+        }
+    }
+
+    /// The writer's memory of the tail after a commit: started again after a flush that read `events`, else given
+    /// the transaction's events (dropped when they do not continue it); a flush that started takes its events.
+    private func noteTail(_ index: TailIndexState, appended: [TailEntry]) {
+        let flush = index.flush ?? index.completed
+        if let flush, index.started, flush.remembered == nil {
+            tailMemory = TailMemory(after: flush.through, limit: 2 * store.eventIndexBatch + Self.committedSeqsLimit)
+        } else if tailMemory?.append(appended) == false {
+            tailMemory = nil
+        }
+        if let flush {
+            tailMemory?.forget(through: flush.through)
+            if index.started {
+                if flush.remembered == nil { flushesReadingEvents += 1 } else { flushesFromMemory += 1 }
+            }
         }
     }
 
@@ -200,6 +234,7 @@ extension GroupCommitWriter {
             wholeTailIndexings += 1
             unindexedEvents = 0
             tailFlush = nil
+            tailMemory = nil
             indexDue = nil
         } catch {
             indexDue = Date(timeIntervalSinceNow: store.eventIndexDelaySeconds)

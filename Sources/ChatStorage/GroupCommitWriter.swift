@@ -36,12 +36,18 @@ public final class GroupCommitWriter: @unchecked Sendable {
     var nextEventID: Int64?
     /// The flush of the event log's tail in progress, written one piece per commit (nil: none).
     var tailFlush: TailFlush?
+    /// The events committed since the last flush started, for the next flush (nil: not known; the next flush
+    /// reads `events` and starts it). Writer thread only.
+    var tailMemory: TailMemory?
     /// When the last piece of a flush was written (`DispatchTime` nanoseconds). Writer thread only.
     var lastFlushPieceAt: UInt64 = 0
     /// Flushes of the tail completed in pieces, and whole-tail indexings in one transaction (only a clean stop
     /// does one). Writer thread only; tests read them after `stop()`.
     var completedFlushes = 0
     var wholeTailIndexings = 0
+    /// Flushes started from the writer's memory of the tail, and from reads of `events`. Writer thread only.
+    var flushesFromMemory = 0
+    var flushesReadingEvents = 0
     /// When the last batch committed (`DispatchTime` nanoseconds). Writer thread only.
     var lastCommitAt: UInt64 = 0
     /// (agent, session) pairs this writer stored in `session_agents`: not inserted again.
@@ -132,11 +138,14 @@ extension GroupCommitWriter: WriteBatchCommitter {
     }
 }
 
-/// A flush of the event log's tail in progress: the events with ids in `(from, through]`, indexed in
-/// `ChatStore.flushPieces(forBatch:)` pieces; `nextPiece` is the next to write. Writer thread only.
+/// A flush of the event log's tail in progress: the events with ids in `(from, through]`, indexed in `pieceCount`
+/// pieces (`ChatStore.flushPieces(forBatch:)`), each from `remembered` when the writer's memory held them all,
+/// else read from `events`; `nextPiece` is the next to write. Writer thread only.
 struct TailFlush: Equatable {
     var from: Int64
     var through: Int64
+    var pieceCount: Int
+    var remembered: [[TailEntry]]?
     var nextPiece: Int
     /// When its first piece was written: every event after `through` was committed later.
     var startedAt: Date
@@ -148,4 +157,6 @@ struct TailIndexState {
     var unindexed: Int
     var flush: TailFlush?
     var completed: TailFlush? = nil
+    /// Whether `flush` (or `completed`) started in this transaction.
+    var started = false
 }

@@ -31,8 +31,9 @@ struct PreparedWrites {
     /// The id the next appended event gets: the writer's memory of it, else read from the database at the first
     /// append of the transaction.
     private(set) var nextEventID: Int64?
-    /// Events appended through this value.
-    private(set) var appendedEvents = 0
+    /// What the tail flush needs of each event appended through this value (in id order).
+    private(set) var appendedTail: [TailEntry] = []
+    var appendedEvents: Int { appendedTail.count }
     private var insertSessionAgent: Statement?
     /// Agents named by this transaction's events and session rows, per session.
     private var pendingAgents: Set<SessionAgent> = []
@@ -74,7 +75,7 @@ struct PreparedWrites {
             let id = try nextEventID ?? Self.firstFreeEventID(db)
             try EventInsert.execute(statement(&insertEvent, SessionEventRow.insertSQL), event, id: id)
             nextEventID = id + 1
-            appendedEvents += 1
+            appendedTail.append(TailEntry(event, id: id))
             appendedSeqs[event.sessionID] = event.seq
             if let agent = event.agent { pendingAgents.insert(SessionAgent(sessionID: event.sessionID, agentID: agent.id)) }
             if let file = event.attachment {
