@@ -42,7 +42,7 @@ public final class ChatStore: Sendable {
     /// - Parameter eventIndexBatch: see `eventIndexBatch`; at least 1.
     /// - Parameter eventIndexDelaySeconds: see `eventIndexDelaySeconds`.
     public init(path: String, durability: Durability = .full, walCheckpointPages: Int = 20_000,
-                eventIndexBatch: Int = 4_096, eventIndexDelaySeconds: Double = 2) throws {
+                eventIndexBatch: Int = 8_192, eventIndexDelaySeconds: Double = 2) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 

@@ -118,7 +118,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     /// Pages (4 KiB) the SQLite write-ahead log may hold before it is checkpointed into the database file.
     public var walCheckpointPages: Int = 20_000
     /// Events the unindexed tail of the event log may hold before the writer indexes them all at once.
-    public var eventIndexBatch: Int = 4_096
+    public var eventIndexBatch: Int = 8_192
     /// Seconds committed events may wait unindexed when fewer than `eventIndexBatch` arrive.
     public var eventIndexDelaySeconds: Double = 2
     /// How long after their first rating a customer may still change it.
