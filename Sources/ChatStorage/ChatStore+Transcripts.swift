@@ -8,19 +8,17 @@ extension ChatStore {
     public func sessions(matching filter: TranscriptFilter) throws -> [TranscriptSummary] {
         let (sql, arguments) = Self.listingSQL(filter)
         return try dbPool.read { db in
-            // The row counts indexed events; the unindexed tail (one short range scan) adds the rest.
-            let tail = try EventReads.tailAggregates(db)
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            var summaries: [TranscriptSummary] = []
-            while let row = try rows.next() {
-                let record = try SessionRow(row: row).record
+            // The row counts indexed events; the unindexed tail (one range scan, for this page's chats) adds the rest.
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let page = try rows.map { row in (record: try SessionRow(row: row).record, row: row) }
+            let tail = try EventReads.tailAggregates(db, sessions: page.map(\.record.id))
+            return page.map { record, row in
                 let lastSeq: Seq = row["last_seq"]
                 let messageCount: Int = row["message_count"]
                 let extra = tail[record.id]
-                summaries.append(TranscriptSummary(record: record, lastSeq: max(lastSeq, extra?.lastSeq ?? 0),
-                                                   messageCount: messageCount + (extra?.messageCount ?? 0)))
+                return TranscriptSummary(record: record, lastSeq: max(lastSeq, extra?.lastSeq ?? 0),
+                                         messageCount: messageCount + (extra?.messageCount ?? 0))
             }
-            return summaries
         }
     }
 
