@@ -33,7 +33,6 @@ struct PreparedWrites {
     private(set) var nextEventID: Int64?
     /// What the tail flush needs of each event appended through this value (in id order).
     private(set) var appendedTail: [TailEntry] = []
-    var appendedEvents: Int { appendedTail.count }
     private var insertSessionAgent: Statement?
     /// Agents named by this transaction's events and session rows, per session.
     private var pendingAgents: Set<SessionAgent> = []

@@ -55,11 +55,6 @@ struct TailMemory {
     /// The newest event remembered (`after` when none).
     var through: Int64 { entries.last?.eventID ?? after }
 
-    /// Whether every event in (`from`, `through`] is remembered.
-    func covers(from: Int64, through: Int64) -> Bool {
-        after <= from && through <= self.through
-    }
-
     /// Adds a committed transaction's events (in id order). Returns false, and remembers nothing more, when they do
     /// not continue what it holds or would pass `limit`: the caller drops this memory.
     mutating func append(_ appended: [TailEntry]) -> Bool {

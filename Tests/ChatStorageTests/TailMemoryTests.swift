@@ -18,9 +18,9 @@ final class TailMemoryTests: StorageTestCase {
     func testTheMemoryHoldsAnUnbrokenRunOfIdsOrNothing() {
         var memory = TailMemory(after: 10, limit: 5)
         XCTAssertTrue(memory.append([entry(11), entry(12)]))
-        XCTAssertTrue(memory.covers(from: 10, through: 12))
-        XCTAssertFalse(memory.covers(from: 9, through: 12), "an event before the memory started")
-        XCTAssertFalse(memory.covers(from: 10, through: 13), "an event after the last remembered")
+        XCTAssertNotNil(memory.pieces(from: 10, through: 12, pending: [], count: 8))
+        XCTAssertNil(memory.pieces(from: 9, through: 12, pending: [], count: 8), "an event before the memory started")
+        XCTAssertNil(memory.pieces(from: 10, through: 13, pending: [], count: 8), "an event after the last remembered")
         XCTAssertFalse(memory.append([entry(14)]), "a gap (event 13 was written by someone else)")
         XCTAssertTrue(memory.append([entry(13), entry(14), entry(15)]))
         XCTAssertFalse(memory.append([entry(16)]), "past the limit")
