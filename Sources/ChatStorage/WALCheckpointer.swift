@@ -14,7 +14,9 @@ import GRDBSQLite
 /// 2. The thread copies the WAL into the database file with a PASSIVE checkpoint on a connection of its own, while
 ///    the writer keeps committing (WAL mode allows both at once), then fsyncs the database file itself: SQLite
 ///    syncs it only when a checkpoint reached the WAL's end, which a pass never does while commits go on, so the
-///    whole copy's fsync used to fall to step 3. This is the long part. Each pass copies what the writer
+///    whole copy's fsync used to fall to step 3. Before that fsync the copy is written back a slice at a time
+///    (`WriteBackPacer`), so the disk's queue never holds megabytes ahead of the writer's WAL fsyncs. This is the
+///    long part. Each pass copies what the writer
 ///    committed during the one before; passes go on (at most `maxCopyPasses`) until the writer committed at most
 ///    `finishFramesAtMost` frames during one (the WAL hook counts them).
 /// 3. It then runs a last PASSIVE checkpoint on the writer connection, between two of the writer's transactions
@@ -111,6 +113,7 @@ final class WALCheckpointer: @unchecked Sendable {
     private func run() {
         var connection: OpaquePointer?
         defer { if connection != nil { sqlite3_close_v2(connection) } }
+        let pacer = WriteBackPacer(path: path)
         while true {
             let go = condition.withLock { () -> Bool in
                 while !requested && !stopping { condition.wait() }
@@ -129,7 +132,7 @@ final class WALCheckpointer: @unchecked Sendable {
                     connection = nil
                 }
             }
-            let (copiedFrames, passes) = connection.map(copyPasses) ?? (0, 0)
+            let (copiedFrames, passes) = connection.map { copyPasses($0, pacer) } ?? (0, 0)
             let finish = finishOnWriterConnection()
             if let finish { noteCopied(finish) }
             condition.withLock {
@@ -167,12 +170,14 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Tried and not kept: the passes at nice 19 on a thread of their own. At 12,000 msgs/s messages sent during a
     /// checkpoint took p50 3 ms instead of 8-17, but at 24,000 msgs/s (chatd's core saturated) the starved copy let
     /// the WAL grow and p50 rose from 6.0-9.5 to 10.4-17.5 ms (four alternating pairs): the maximum matters more.
-    private func copyPasses(_ connection: OpaquePointer) -> (copiedFrames: Int32, passes: Int) {
+    private func copyPasses(_ connection: OpaquePointer, _ pacer: WriteBackPacer) -> (copiedFrames: Int32, passes: Int) {
         var copied: Int32 = 0
         var passes = 0
         while passes < Self.maxCopyPasses {
             let committedBefore = condition.withLock { framesCommitted }
-            guard let frames = Self.passiveCheckpointFrames(connection), Self.syncDatabaseFile(connection) else { break }
+            guard let frames = Self.passiveCheckpointFrames(connection) else { break }
+            pacer.writeBack()   // the copy reaches the disk a slice at a time, not all in the fsync
+            guard Self.syncDatabaseFile(connection) else { break }
             noteCopied(frames)
             passes += 1
             copied = frames.copiedFrames
