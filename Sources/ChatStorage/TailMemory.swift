@@ -40,8 +40,8 @@ struct TailEntry: Equatable {
 ///
 /// It holds every event with an id in (`after`, `through`], in id order, or it is not used: an append that does
 /// not continue it (another connection wrote events, a failed transaction made the writer re-read the next id)
-/// empties it for good, and the writer starts a new one at the next flush (`restarted(after:)`). It never holds more
-/// than `limit` entries (a flush that keeps failing must not make it grow without bound). Writer thread only.
+/// makes the writer drop it, and it starts a new one after the next flush (which reads `events`). It never holds
+/// more than `limit` entries (a flush that keeps failing must not make it grow without bound). Writer thread only.
 struct TailMemory {
     private(set) var after: Int64
     private(set) var entries: [TailEntry] = []
@@ -80,10 +80,7 @@ struct TailMemory {
         guard after <= from, through <= newest, pending.first.map({ $0.eventID == self.through + 1 }) ?? true
         else { return nil }
         var pieces = Array(repeating: [TailEntry](), count: count)
-        for entry in entries where entry.eventID > from && entry.eventID <= through {
-            pieces[Self.piece(of: entry.sessionID, count: count)].append(entry)
-        }
-        for entry in pending where entry.eventID > from && entry.eventID <= through {
+        for entry in [entries, pending].joined() where entry.eventID > from && entry.eventID <= through {
             pieces[Self.piece(of: entry.sessionID, count: count)].append(entry)
         }
         for index in pieces.indices {

@@ -16,9 +16,9 @@ import GRDBSQLite
 ///    syncs it only when a checkpoint reached the WAL's end, which a pass never does while commits go on, so the
 ///    whole copy's fsync used to fall to step 3. Before that fsync the copy is written back a slice at a time
 ///    (`WriteBackPacer`), so the disk's queue never holds megabytes ahead of the writer's WAL fsyncs. This is the
-///    long part. Each pass copies what the writer
-///    committed during the one before; passes go on (at most `maxCopyPasses`) until the writer committed at most
-///    `finishFramesAtMost` frames during one (the WAL hook counts them).
+///    long part. Each pass copies what the writer committed during the one before; passes go on (at most
+///    `maxCopyPasses`) until the writer committed at most `finishFramesAtMost` frames during one (the WAL hook
+///    counts them).
 /// 3. It then runs a last PASSIVE checkpoint on the writer connection, between two of the writer's transactions
 ///    (GRDB serializes it with them): it copies only what was committed during the last pass (about a millisecond
 ///    at 12,000 msgs/s, fsync included), so the WAL is entirely in the database file and the next transaction
